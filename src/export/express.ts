@@ -1,0 +1,100 @@
+/**
+ * `mapwatch/express`: an express Router serving `GET /metrics` (and `HEAD`) from a prom-client Registry,
+ * with content negotiation between the Prometheus text format 0.0.4 and OpenMetrics 1.0.0.
+ *
+ * prom-client fixes the format per Registry and its OpenMetrics serialiser renames counter objects in
+ * place, so the format the registry was not made for is rendered through a temporary registry of proxies
+ * that leaves the originals untouched.
+ */
+import { Router, type Request, type Response } from 'express';
+import client, { type Registry } from 'prom-client';
+import { defaultRegistry, type MapRegistry } from '../registry.js';
+import { registerPromMetrics } from './prometheus.js';
+
+export interface MapwatchRouterOptions {
+  /**
+   * prom-client Registry to serve. Default: a new Registry with mapwatch's collectors on it.
+   * When you pass your own, register mapwatch on it yourself (`registerPromMetrics(yours)`), so that
+   * your other metrics are served too and mapwatch's are not registered twice.
+   */
+  promRegistry?: Registry;
+  /** mapwatch registry, used only when the router creates its own prom-client Registry. */
+  registry?: MapRegistry;
+  /** Path of the metrics endpoint (default `/metrics`). */
+  path?: string;
+}
+
+const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
+// prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
+const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => Registry;
+const OPENMETRICS = client.Registry.OPENMETRICS_CONTENT_TYPE;
+
+/** Picks OpenMetrics only when the client asks for it with a higher or equal preference than text. */
+export function negotiateFormat(accept: string | undefined): typeof TEXT | typeof OPENMETRICS {
+  if (!accept) return TEXT;
+  let best: { type: typeof TEXT | typeof OPENMETRICS; q: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [mediaRaw, ...params] = part.trim().split(';');
+    const media = (mediaRaw ?? '').trim().toLowerCase();
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    let type: typeof TEXT | typeof OPENMETRICS | undefined;
+    if (media === 'application/openmetrics-text') type = OPENMETRICS;
+    else if (media === 'text/plain' || media === 'text/*' || media === '*/*') type = TEXT;
+    if (type && (!best || q > best.q)) best = { type, q };
+  }
+  return best?.type ?? TEXT;
+}
+
+/** Serialises `registry` in `format`, without disturbing metric objects registered elsewhere. */
+export async function serialize(registry: Registry, format: string): Promise<string> {
+  if (registry.contentType === format) return registry.metrics();
+  const target = new RegistryOfFormat(format);
+  const toOpenMetrics = format === OPENMETRICS;
+  for (const metric of registry.getMetricsAsArray()) {
+    const m = metric as unknown as { name: string; type: string; get(): Promise<{ name: string }> };
+    // OpenMetrics names a counter family without `_total` and appends it to each sample.
+    const name = toOpenMetrics && m.type === 'counter' ? m.name.replace(/_total$/, '') : m.name;
+    const proxy = {
+      name,
+      type: m.type,
+      help: (metric as unknown as { help: string }).help,
+      aggregator: 'sum',
+      reset: () => undefined,
+      get: async () => ({ ...(await m.get()), name }),
+    };
+    target.registerMetric(proxy as unknown as client.Metric);
+  }
+  return target.metrics();
+}
+
+export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
+  const path = options.path ?? '/metrics';
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new TypeError(`mapwatch: path must start with '/', got ${JSON.stringify(path)}`);
+  }
+  let promRegistry = options.promRegistry;
+  if (!promRegistry) {
+    promRegistry = new client.Registry();
+    registerPromMetrics(promRegistry, { registry: options.registry ?? defaultRegistry });
+  }
+  const source = promRegistry;
+  const router = Router();
+  // Express answers HEAD with the GET handler and drops the body.
+  router.get(path, (req: Request, res: Response) => {
+    const format = negotiateFormat(req.get('accept'));
+    serialize(source, format).then(
+      (body) => {
+        res.set('Content-Type', format);
+        res.set('Cache-Control', 'no-store');
+        res.vary('Accept');
+        res.status(200).send(body);
+      },
+      (err: unknown) => {
+        res.status(500).type('text/plain').send(`# mapwatch: scrape failed: ${String(err)}\n`);
+      },
+    );
+  });
+  return router;
+}

@@ -1,0 +1,154 @@
+/**
+ * `mapwatch/otel`: mapwatch's metrics as OpenTelemetry observable instruments.
+ *
+ * One batch callback observes every instrument from one registry snapshot per collection, so the SDK's
+ * reader drives the cost (once per export interval), not the map operations. The lock-wait histogram is
+ * the exception: OTel has no asynchronous histogram, so contended waits (and only those) are recorded
+ * as they happen.
+ *
+ * Binding to a MeterProvider: pass one explicitly, or let this module use the global one. A meter taken
+ * from the global provider before an SDK registers stays a no-op forever (OTel JS has no proxy meter),
+ * so when the global provider is still the no-op one this waits, polling on an unref'd timer, and binds
+ * as soon as an SDK registers.
+ */
+import {
+  createNoopMeter,
+  metrics,
+  type Attributes,
+  type BatchObservableResult,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type Observable,
+} from '@opentelemetry/api';
+import { ALL_METRICS, LABELS, type MetricSpec } from '../conventions.js';
+import { defaultRegistry, type MapRegistry } from '../registry.js';
+import { guarded, reportOncePerMessage, type CollectErrorHandler } from './errors.js';
+import { scalarPoints } from './samples.js';
+
+export const OTEL_SCOPE_NAME = 'mapwatch';
+
+export interface OtelMetricsOptions {
+  /** Provider to create instruments on; default the global one (waiting for it if not yet registered). */
+  meterProvider?: MeterProvider;
+  /** mapwatch registry to read; default `defaultRegistry`. */
+  registry?: MapRegistry;
+  /** How often to look for a global provider while none is registered (ms, default 1000). */
+  pollIntervalMs?: number;
+  /** Called when one metric fails to collect (default: one stderr line per metric and message). */
+  onError?: CollectErrorHandler;
+}
+
+export interface OtelRegistration {
+  /** True once instruments exist on a real (non-no-op) MeterProvider. */
+  readonly bound: boolean;
+  /**
+   * Removes the callback and listeners: mapwatch is no longer observed. (With cumulative temporality the
+   * SDK may go on exporting the last observed values; they are no longer updated.)
+   */
+  unregister(): void;
+}
+
+const NoopMeterClass = createNoopMeter().constructor;
+
+function isNoopProvider(provider: MeterProvider): boolean {
+  return provider.getMeter(OTEL_SCOPE_NAME) instanceof NoopMeterClass;
+}
+
+export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegistration {
+  const { registry = defaultRegistry, pollIntervalMs = 1000 } = options;
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
+    throw new RangeError(`mapwatch: pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`);
+  }
+  const onError = guarded(options.onError ?? reportOncePerMessage('collection'));
+  let teardown: (() => void) | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+
+  const bind = (provider: MeterProvider): void => {
+    teardown = bindMeter(provider.getMeter(OTEL_SCOPE_NAME), registry, onError);
+  };
+
+  if (options.meterProvider) {
+    bind(options.meterProvider);
+  } else if (!isNoopProvider(metrics.getMeterProvider())) {
+    bind(metrics.getMeterProvider());
+  } else {
+    poll = setInterval(() => {
+      const provider = metrics.getMeterProvider();
+      if (isNoopProvider(provider)) return;
+      clearInterval(poll);
+      poll = undefined;
+      if (!stopped) bind(provider);
+    }, pollIntervalMs);
+    poll.unref();
+  }
+
+  return {
+    get bound() {
+      return teardown !== undefined;
+    },
+    unregister() {
+      stopped = true;
+      if (poll) clearInterval(poll);
+      poll = undefined;
+      teardown?.();
+      teardown = undefined;
+    },
+  };
+}
+
+/** Creates every instrument on `meter` and returns the function that removes them from collection. */
+function bindMeter(
+  meter: Meter,
+  registry: MapRegistry,
+  onError: CollectErrorHandler,
+): () => void {
+  const observables: Array<[MetricSpec, Observable]> = [];
+  const histograms = new Map<string, Histogram>();
+  for (const spec of ALL_METRICS) {
+    const opts = { description: spec.help, unit: spec.unit };
+    if (spec.type === 'counter') observables.push([spec, meter.createObservableCounter(spec.otelName, opts)]);
+    else if (spec.type === 'gauge') observables.push([spec, meter.createObservableGauge(spec.otelName, opts)]);
+    else {
+      const advice = spec.buckets ? { explicitBucketBoundaries: [...spec.buckets] } : undefined;
+      histograms.set(spec.key, meter.createHistogram(spec.otelName, { ...opts, advice }));
+    }
+  }
+
+  const callback = (result: BatchObservableResult): void => {
+    let snap;
+    try {
+      snap = registry.collect();
+    } catch (err) {
+      onError('mapwatch registry', err);
+      return;
+    }
+    for (const [spec, observable] of observables) {
+      try {
+        for (const p of scalarPoints(spec, snap)) result.observe(observable, p.value, p.labels as Attributes);
+      } catch (err) {
+        onError(spec.name, err);
+      }
+    }
+  };
+  meter.addBatchObservableCallback(
+    callback,
+    observables.map(([, o]) => o),
+  );
+
+  const waitHistogram = histograms.get('lockWaitDuration');
+  const unsubscribe = waitHistogram
+    ? registry.addLockWaitListener((name, mode, seconds) => {
+        waitHistogram.record(seconds, { [LABELS.mapName]: name, [LABELS.mode]: mode });
+      })
+    : () => true;
+
+  return () => {
+    meter.removeBatchObservableCallback(
+      callback,
+      observables.map(([, o]) => o),
+    );
+    unsubscribe();
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * mapwatch: instrumented maps, async locks and leak detection, with metrics for OpenTelemetry and
+ * prom-client. Exporters live in subpaths (`mapwatch/otel`, `mapwatch/prometheus`, `mapwatch/express`)
+ * so that importing the core never loads a metrics SDK.
+ */
+export { InstrumentedMap } from './maps/instrumented-map.js';
+export { instrument, instrumentedName } from './maps/instrument.js';
+export type { MapOptions } from './maps/options.js';
+export {
+  MapRegistry,
+  defaultRegistry,
+  DEFAULT_MAX_NAMES,
+  type MapRegistryOptions,
+  type Measurable,
+  type NameSnapshot,
+  type RegistrySnapshot,
+  type LeakVerdict,
+  type SurvivalSource,
+} from './registry.js';
+export { MapStats } from './stats/map-stats.js';
+export { LockStats, ModeLockStats } from './stats/lock-stats.js';
+export { validateMapName } from './names.js';
+export {
+  METRICS,
+  ALL_METRICS,
+  LABELS,
+  MAP_KINDS,
+  OVERFLOW_MAP_NAME,
+  type MapKind,
+  type MetricSpec,
+  type MetricKey,
+} from './conventions.js';

@@ -1,0 +1,84 @@
+/**
+ * instrument(map, { name }): counts operations on an existing Map in place and returns the same object,
+ * still `instanceof Map`, for code that cannot change the constructor call.
+ *
+ * It installs counting `get/has/set/delete/clear` as own, non-enumerable properties that call the
+ * methods the map had before (so a subclass's overrides still run) and leaves everything else alone:
+ * iteration, `size`, `forEach` and `toString` behave exactly as before. The closures reference the stats,
+ * never the map, so the map can be collected as usual.
+ */
+import { defaultRegistry } from '../registry.js';
+import { requireOptions, type MapOptions } from './options.js';
+
+const INSTRUMENTED = Symbol('mapwatch.instrumented');
+
+interface Marked {
+  [INSTRUMENTED]?: string;
+}
+
+export function instrument<M extends Map<unknown, unknown>>(map: M, options: MapOptions): M {
+  if (!(map instanceof Map)) {
+    throw new TypeError('mapwatch: instrument() takes a Map; for other objects use new InstrumentedMap()');
+  }
+  const { name, registry = defaultRegistry } = requireOptions(options, 'instrument(map)');
+  const marked = map as M & Marked;
+  const already = marked[INSTRUMENTED];
+  if (already !== undefined) {
+    if (already === name) return map;
+    throw new TypeError(
+      `mapwatch: this map is already instrumented as '${already}'; a map reports under one name only`,
+    );
+  }
+  if (!Object.isExtensible(map)) {
+    throw new TypeError('mapwatch: cannot instrument a frozen or sealed Map; instrument it before freezing');
+  }
+
+  const stats = registry.trackMap(map, name, 'plain');
+  const originalGet = map.get;
+  const originalHas = map.has;
+  const originalSet = map.set;
+  const originalDelete = map.delete;
+  const originalClear = map.clear;
+
+  const methods: Record<string, unknown> = {
+    get(this: Map<unknown, unknown>, key: unknown): unknown {
+      const value = originalGet.call(this, key);
+      if (value !== undefined || originalHas.call(this, key)) stats.hits++;
+      else stats.misses++;
+      return value;
+    },
+    has(this: Map<unknown, unknown>, key: unknown): boolean {
+      const found = originalHas.call(this, key);
+      if (found) stats.hits++;
+      else stats.misses++;
+      return found;
+    },
+    set(this: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
+      const before = this.size;
+      const result = originalSet.call(this, key, value);
+      if (this.size !== before) stats.inserts++;
+      else stats.updates++;
+      return result;
+    },
+    delete(this: Map<unknown, unknown>, key: unknown): boolean {
+      const removed = originalDelete.call(this, key);
+      if (removed) stats.deletesExplicit++;
+      return removed;
+    },
+    clear(this: Map<unknown, unknown>): void {
+      const before = this.size;
+      originalClear.call(this);
+      stats.deletesClear += before - this.size;
+    },
+  };
+  for (const [key, fn] of Object.entries(methods)) {
+    Object.defineProperty(map, key, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
+  Object.defineProperty(map, INSTRUMENTED, { value: name, enumerable: false });
+  return map;
+}
+
+/** The name a map was instrumented under, or undefined. */
+export function instrumentedName(map: Map<unknown, unknown>): string | undefined {
+  return (map as Map<unknown, unknown> & Marked)[INSTRUMENTED];
+}

@@ -1,0 +1,286 @@
+/**
+ * The registry: which maps and locks exist, under which names, and their counts.
+ *
+ * - Live maps and locks are held weakly (WeakRef): instrumenting a map never keeps it alive.
+ * - Their stats objects are held strongly, so when a map is collected its counts fold into the name's
+ *   retired totals and no counter ever goes backwards.
+ * - Series are per name: many live maps with one name aggregate into one series, and the number of live
+ *   map objects is reported as `instances`.
+ * - The number of distinct names is capped; maps past the cap fold into `_other` and are counted, so the
+ *   series count stays bounded whatever the service does.
+ */
+import { OVERFLOW_MAP_NAME, type LockMode, type MapKind } from './conventions.js';
+import { validateMapName } from './names.js';
+import { LockStats } from './stats/lock-stats.js';
+import { MapStats } from './stats/map-stats.js';
+
+/** Anything with a live entry count. Sharded maps may also report their imbalance. */
+export interface Measurable {
+  readonly size: number;
+  /** Fullest shard over the mean shard; only sharded maps implement it. */
+  shardImbalance?(): number;
+}
+
+/** Entry survival sampling of one map (see the detector module); the registry only reads it. */
+export interface SurvivalSource {
+  /** Insertion time (ms since epoch) of the oldest sampled entry still in the map, if any. */
+  oldestSampledAtMs(): number | undefined;
+  /** Sampled entries still in the map. */
+  sampledLive(): number;
+  /** Of those, the ones never read since insertion. */
+  sampledNeverRead(): number;
+}
+
+export interface LeakVerdict {
+  readonly suspect: boolean;
+  /** Robust growth of the entry floor, entries per second. */
+  readonly growthPerSecond: number;
+  readonly reason?: string;
+}
+
+export interface MapRegistryOptions {
+  /**
+   * Distinct map names tracked before further names fold into `map_name="_other"`.
+   * Default 1000: enough for every map a service declares, small enough that a name built from
+   * request data (a bug) cannot grow the series count without bound.
+   */
+  maxNames?: number;
+  /** Clock for survival ages; tests inject one. Default `Date.now`. */
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_NAMES = 1000;
+
+/** One tracked map or lock. Never references the object itself except through the WeakRef. */
+interface TrackedRecord {
+  readonly ref: WeakRef<object>;
+  readonly entry: NameEntry;
+  /** undefined for a lock registered on its own (no map under the name). */
+  readonly kind: MapKind | undefined;
+  readonly map: MapStats | undefined;
+  readonly lock: LockStats | undefined;
+  readonly survival: SurvivalSource | undefined;
+  folded: boolean;
+}
+
+class NameEntry {
+  readonly kinds = new Set<MapKind>();
+  readonly live = new Set<TrackedRecord>();
+  readonly retiredMap = new MapStats();
+  retiredLock: LockStats | undefined = undefined;
+  leak: LeakVerdict | undefined = undefined;
+  constructor(readonly name: string) {}
+}
+
+/** Totals of one name at one moment, as the exporters see them. */
+export interface NameSnapshot {
+  readonly name: string;
+  /** Kinds of map ever registered under the name (decides which metric families it emits). */
+  readonly kinds: ReadonlySet<MapKind>;
+  /** Live entries per kind, summed over live instances. */
+  readonly entriesByKind: ReadonlyMap<MapKind, number>;
+  /** Live map objects (locks on their own are not counted). */
+  readonly instances: number;
+  /** Map counters: retired plus live. */
+  readonly map: MapStats;
+  /** Lock counters (retired plus live) and waiters now; undefined when no lock ever had the name. */
+  readonly lock: LockStats | undefined;
+  /** Worst imbalance over live sharded instances. */
+  readonly shardImbalance: number | undefined;
+  readonly leak: LeakVerdict | undefined;
+  /** Present when at least one live instance samples entry survival. */
+  readonly survival: { oldestAgeSeconds: number; neverReadRatio: number } | undefined;
+}
+
+export interface RegistrySnapshot {
+  readonly names: readonly NameSnapshot[];
+  /** Distinct names tracked (including `_other` once used). */
+  readonly trackedNames: number;
+  readonly overflow: number;
+}
+
+export type LockWaitListener = (name: string, mode: LockMode, seconds: number) => void;
+
+export class MapRegistry {
+  readonly maxNames: number;
+  private readonly now: () => number;
+  private readonly entries = new Map<string, NameEntry>();
+  private overflowCount = 0;
+  private readonly lockWaitListeners = new Set<LockWaitListener>();
+  private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
+
+  constructor(options: MapRegistryOptions = {}) {
+    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now } = options;
+    if (!Number.isInteger(maxNames) || maxNames < 1) {
+      throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${String(maxNames)}`);
+    }
+    this.maxNames = maxNames;
+    this.now = now;
+  }
+
+  /**
+   * Starts tracking a map under `name` and returns the stats object its hot path increments.
+   * The name is validated here; an invalid one throws (a programming error, caught at construction).
+   */
+  trackMap(map: Measurable, name: string, kind: MapKind, survival?: SurvivalSource): MapStats {
+    const stats = new MapStats();
+    const entry = this.entryFor(validateMapName(name));
+    entry.kinds.add(kind);
+    this.track(map, entry, kind, stats, undefined, survival);
+    return stats;
+  }
+
+  /** Starts tracking a lock under `name` (its own name, or the name of the map that owns it). */
+  trackLock(lock: object, name: string): LockStats {
+    const stats = new LockStats();
+    const entry = this.entryFor(validateMapName(name, 'lock name'));
+    entry.retiredLock ??= new LockStats();
+    const listeners = this.lockWaitListeners;
+    const entryName = entry.name;
+    stats.onContendedWait = (mode, seconds) => {
+      for (const listener of listeners) listener(entryName, mode, seconds);
+    };
+    this.track(lock, entry, undefined, undefined, stats, undefined);
+    return stats;
+  }
+
+  /** Subscribes to every contended lock wait (the OpenTelemetry histogram needs them one by one). */
+  addLockWaitListener(listener: LockWaitListener): () => void {
+    this.lockWaitListeners.add(listener);
+    return () => this.lockWaitListeners.delete(listener);
+  }
+
+  /** Records the leak detector's verdict for a name; `undefined` clears it. Unknown names are ignored. */
+  setLeakVerdict(name: string, verdict: LeakVerdict | undefined): void {
+    const entry = this.entries.get(name);
+    if (entry) entry.leak = verdict;
+  }
+
+  /** Names tracked so far, in registration order. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Totals of every name now. Folds maps that have been collected but not yet finalized. */
+  collect(): RegistrySnapshot {
+    const nowMs = this.now();
+    const names: NameSnapshot[] = [];
+    for (const entry of this.entries.values()) names.push(this.snapshotOf(entry, nowMs));
+    return { names, trackedNames: this.entries.size, overflow: this.overflowCount };
+  }
+
+  private snapshotOf(entry: NameEntry, nowMs: number): NameSnapshot {
+    const map = new MapStats();
+    map.add(entry.retiredMap);
+    let lock: LockStats | undefined;
+    if (entry.retiredLock) {
+      lock = new LockStats();
+      lock.add(entry.retiredLock);
+    }
+    const entriesByKind = new Map<MapKind, number>();
+    for (const kind of entry.kinds) entriesByKind.set(kind, 0);
+    let instances = 0;
+    let shardImbalance: number | undefined;
+    let oldestAtMs: number | undefined;
+    let sampled = 0;
+    let neverRead = 0;
+    let anySampling = false;
+
+    for (const record of entry.live) {
+      const target = record.ref.deref() as Measurable | undefined;
+      if (target === undefined) {
+        // Collected: fold now rather than wait for the finalizer, so totals are exact at every scrape.
+        this.finalizer.unregister(record);
+        this.fold(record);
+        if (record.map) map.add(record.map);
+        if (record.lock && lock) lock.add(record.lock);
+        continue;
+      }
+      if (record.map) map.add(record.map);
+      if (record.lock && lock) {
+        lock.add(record.lock);
+        lock.waiters += record.lock.waiters;
+      }
+      if (record.kind === undefined) continue;
+      instances++;
+      // A user-supplied object's getters must not fail the scrape: a failure costs this instance only.
+      try {
+        entriesByKind.set(record.kind, (entriesByKind.get(record.kind) ?? 0) + target.size);
+        if (typeof target.shardImbalance === 'function') {
+          const r = target.shardImbalance();
+          if (Number.isFinite(r)) shardImbalance = Math.max(shardImbalance ?? 0, r);
+        }
+        if (record.survival) {
+          anySampling = true;
+          const at = record.survival.oldestSampledAtMs();
+          if (at !== undefined) oldestAtMs = oldestAtMs === undefined ? at : Math.min(oldestAtMs, at);
+          sampled += record.survival.sampledLive();
+          neverRead += record.survival.sampledNeverRead();
+        }
+      } catch {
+        // skip this instance's gauges
+      }
+    }
+    return {
+      name: entry.name,
+      kinds: entry.kinds,
+      entriesByKind,
+      instances,
+      map,
+      lock,
+      shardImbalance,
+      leak: entry.leak,
+      survival: anySampling
+        ? {
+            oldestAgeSeconds: oldestAtMs === undefined ? 0 : Math.max(0, (nowMs - oldestAtMs) / 1000),
+            neverReadRatio: sampled === 0 ? 0 : neverRead / sampled,
+          }
+        : undefined,
+    };
+  }
+
+  private entryFor(name: string): NameEntry {
+    let entry = this.entries.get(name);
+    if (entry) return entry;
+    // The overflow bucket does not count against the cap, or the cap could never be reached exactly.
+    const capped = this.entries.has(OVERFLOW_MAP_NAME) ? this.entries.size - 1 : this.entries.size;
+    if (capped >= this.maxNames) {
+      this.overflowCount++;
+      entry = this.entries.get(OVERFLOW_MAP_NAME);
+      if (!entry) {
+        entry = new NameEntry(OVERFLOW_MAP_NAME);
+        this.entries.set(OVERFLOW_MAP_NAME, entry);
+      }
+      return entry;
+    }
+    entry = new NameEntry(name);
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  private track(
+    target: object,
+    entry: NameEntry,
+    kind: MapKind | undefined,
+    map: MapStats | undefined,
+    lock: LockStats | undefined,
+    survival: SurvivalSource | undefined,
+  ): void {
+    const record: TrackedRecord = { ref: new WeakRef(target), entry, kind, map, lock, survival, folded: false };
+    entry.live.add(record);
+    this.finalizer.register(target, record, record);
+  }
+
+  /** Moves a dead record's counts into its name's retired totals. Idempotent. */
+  private fold(record: TrackedRecord): void {
+    if (record.folded) return;
+    record.folded = true;
+    const { entry } = record;
+    entry.live.delete(record);
+    if (record.map) entry.retiredMap.add(record.map);
+    if (record.lock) (entry.retiredLock ??= new LockStats()).add(record.lock);
+  }
+}
+
+/** The registry used when no other is passed. */
+export const defaultRegistry = new MapRegistry();

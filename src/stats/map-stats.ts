@@ -1,0 +1,37 @@
+/**
+ * Plain-number counters of one live map. The hot path only ever does `stats.field++`: no allocation,
+ * no call into a metrics SDK. The registry holds this object strongly (the map itself only weakly), so
+ * the counts survive the map and fold into the name's retired totals when it is collected.
+ */
+export class MapStats {
+  hits = 0;
+  misses = 0;
+  inserts = 0;
+  updates = 0;
+  deletesExplicit = 0;
+  deletesClear = 0;
+  deletesEvict = 0;
+  deletesExpire = 0;
+  // Read-mostly maps (sync.Map port).
+  readMisses = 0;
+  promotions = 0;
+  copiedEntries = 0;
+  // Loading maps.
+  loadsSuccess = 0;
+  loadsFailure = 0;
+  loadJoins = 0;
+  loadSeconds = 0;
+
+  /** Adds every counter of `other` into this one (used to fold a collected map into retired totals). */
+  add(other: MapStats): void {
+    for (const key of MAP_STATS_FIELDS) this[key] += other[key];
+  }
+}
+
+export type MapStatsField = {
+  [K in keyof MapStats]: MapStats[K] extends number ? K : never;
+}[keyof MapStats];
+
+export const MAP_STATS_FIELDS: readonly MapStatsField[] = Object.freeze(
+  Object.keys(new MapStats()) as MapStatsField[],
+);

@@ -1,0 +1,155 @@
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import client from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { METRICS } from '../../src/conventions.js';
+import { registerOtelMetrics } from '../../src/export/otel.js';
+import { registerPromMetrics } from '../../src/export/prometheus.js';
+import { SCALAR_BUILDERS } from '../../src/export/samples.js';
+import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
+import { MapRegistry } from '../../src/registry.js';
+import { parseExposition, seriesKey, type Sample } from '../helpers/exposition.js';
+import { listenLocal, type RunningServer } from '../helpers/http.js';
+import { populatedRegistry } from '../helpers/populate.js';
+
+/** Labels the OTel exporter adds to every series by convention; not part of mapwatch's label sets. */
+const OTEL_SCOPE_LABELS = ['otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url'];
+
+interface OtelStack {
+  provider: MeterProvider;
+  server: RunningServer;
+  scrape(): Promise<Sample[]>;
+}
+
+/** A real MeterProvider whose reader is the Prometheus exporter, served over HTTP on 127.0.0.1. */
+async function otelStack(): Promise<OtelStack> {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [exporter] });
+  const server = await listenLocal((req, res) => exporter.getMetricsRequestHandler(req, res));
+  return {
+    provider,
+    server,
+    async scrape() {
+      const res = await fetch(`${server.url}/metrics`);
+      expect(res.status).toBe(200);
+      return parseExposition(await res.text()).filter((s) => s.name.startsWith('mapwatch_'));
+    },
+  };
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+describe('OpenTelemetry observable instruments', () => {
+  it('produce the same Prometheus names, label sets and values as the prom-client path', async () => {
+    const { registry, recordWaits } = populatedRegistry();
+    const stack = await otelStack();
+    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    const otel = registerOtelMetrics({ meterProvider: stack.provider, registry });
+    cleanups.push(() => otel.unregister());
+    expect(otel.bound).toBe(true);
+    const prom = new client.Registry();
+    registerPromMetrics(prom, { registry });
+    // Waits recorded after both are registered reach both histograms.
+    recordWaits();
+
+    const viaOtel = await stack.scrape();
+    const viaProm = parseExposition(await prom.metrics());
+    const otelSeries = new Map(viaOtel.map((s) => [seriesKey(s, OTEL_SCOPE_LABELS), s.value]));
+    const promSeries = new Map(viaProm.map((s) => [seriesKey(s), s.value]));
+
+    // Histogram buckets/sum/count of the waits recorded before registration exist only in prom-client
+    // (OTel has no asynchronous histogram), so compare those series on names and labels only.
+    const isWaitHistogram = (key: string) => key.startsWith(METRICS.lockWaitDuration.name);
+    expect([...otelSeries.keys()].sort()).toEqual([...promSeries.keys()].sort());
+    for (const [key, v] of promSeries) {
+      if (!isWaitHistogram(key)) expect(otelSeries.get(key), key).toBeCloseTo(v, 9);
+    }
+    // Every metric name of the table with data appears in both.
+    const names = new Set(viaOtel.map((s) => s.name));
+    expect(names).toContain(METRICS.lockWaitDuration.name + '_bucket');
+    expect(names).toContain(METRICS.shardImbalance.name);
+    expect(names).toContain(METRICS.growthPerSecond.name);
+    // The OTel histogram counts exactly the waits recorded after registration.
+    const otelCount = viaOtel.find(
+      (s) => s.name === `${METRICS.lockWaitDuration.name}_count` && s.labels.mode === 'read',
+    );
+    expect(otelCount?.value).toBe(2);
+  });
+
+  it('reflects new operations at the next collection', async () => {
+    const registry = new MapRegistry();
+    const stack = await otelStack();
+    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
+    const map = new InstrumentedMap<number, number>({ name: 'live', registry });
+    const inserts = async () =>
+      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'live')?.value;
+    map.set(1, 1);
+    expect(await inserts()).toBe(1);
+    map.set(2, 2).set(3, 3);
+    expect(await inserts()).toBe(3);
+  });
+
+  it('binds to a global MeterProvider registered after registerOtelMetrics() was called', async () => {
+    const registry = new MapRegistry();
+    const keep = new InstrumentedMap({ name: 'late', registry }).set('k', 1);
+    const otel = registerOtelMetrics({ registry, pollIntervalMs: 5 });
+    cleanups.push(() => otel.unregister());
+    expect(otel.bound).toBe(false);
+
+    const stack = await otelStack();
+    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown(), () => metrics.disable());
+    metrics.setGlobalMeterProvider(stack.provider);
+    for (let i = 0; i < 200 && !otel.bound; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(otel.bound).toBe(true);
+    const samples = await stack.scrape();
+    expect(samples.find((s) => s.name === METRICS.entries.name && s.labels.map_name === 'late')?.value).toBe(1);
+    void keep;
+  });
+
+  it('a failing metric costs that metric only', async () => {
+    const { registry } = populatedRegistry();
+    const original = SCALAR_BUILDERS.updates;
+    SCALAR_BUILDERS.updates = () => {
+      throw new Error('broken');
+    };
+    cleanups.push(() => {
+      SCALAR_BUILDERS.updates = original;
+    });
+    const stack = await otelStack();
+    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    const errors: string[] = [];
+    cleanups.push(
+      registerOtelMetrics({ meterProvider: stack.provider, registry, onError: (n) => errors.push(n) }).unregister,
+    );
+    const samples = await stack.scrape();
+    expect(samples.some((s) => s.name === METRICS.updates.name)).toBe(false);
+    expect(samples.some((s) => s.name === METRICS.inserts.name)).toBe(true);
+    expect(errors).toContain(METRICS.updates.name);
+  });
+
+  it('unregister() stops observing: later operations no longer change what is exported', async () => {
+    const registry = new MapRegistry();
+    const map = new InstrumentedMap<number, number>({ name: 'gone', registry });
+    const stack = await otelStack();
+    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    const otel = registerOtelMetrics({ meterProvider: stack.provider, registry });
+    const inserts = async () =>
+      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'gone')?.value;
+    map.set(1, 1);
+    expect(await inserts()).toBe(1);
+    otel.unregister();
+    expect(otel.bound).toBe(false);
+    map.set(2, 2);
+    // The SDK may keep exporting the last cumulative value, but it is no longer updated.
+    expect(await inserts()).not.toBe(2);
+  });
+
+  it('rejects a bad poll interval', () => {
+    expect(() => registerOtelMetrics({ pollIntervalMs: 0 })).toThrow(/positive number/);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Instrumenting never keeps a map alive, and counters never go backwards when maps die.
+ * Needs --expose-gc (vitest.config.ts passes it to the test workers).
+ */
+import { describe, expect, it } from 'vitest';
+import { instrument } from '../src/maps/instrument.js';
+import { InstrumentedMap } from '../src/maps/instrumented-map.js';
+import { MapRegistry, type NameSnapshot } from '../src/registry.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function collectGarbage(): Promise<void> {
+  // WeakRefs read in this job stay alive until it ends, and finalizers run in later tasks: alternate.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc!();
+  }
+}
+
+function counters(n: NameSnapshot): number[] {
+  const m = n.map;
+  return [m.hits, m.misses, m.inserts, m.updates, m.deletesExplicit, m.deletesClear];
+}
+
+describe('short-lived maps', () => {
+  it('needs --expose-gc', () => {
+    expect(typeof gc).toBe('function');
+  });
+
+  it('die, leave zero live instances and entries, and keep every counter monotonic', async () => {
+    const registry = new MapRegistry();
+    const create = (round: number): void => {
+      for (let i = 0; i < 2000; i++) {
+        const name = `conn-${i % 5}`;
+        const map =
+          i % 2 === 0
+            ? new InstrumentedMap<number, number>({ name, registry })
+            : instrument(new Map<number, number>(), { name, registry });
+        for (let k = 0; k < 10; k++) map.set(k, round);
+        map.get(1);
+        map.get(99);
+        map.set(1, 2);
+        map.delete(2);
+        if (i % 3 === 0) map.clear();
+      }
+    };
+
+    create(1);
+    const during = registry.collect().names;
+    expect(during.reduce((s, n) => s + n.instances, 0)).toBeGreaterThan(0);
+    const before = new Map(during.map((n) => [n.name, counters(n)]));
+
+    await collectGarbage();
+    const after = registry.collect().names;
+    expect(after.reduce((s, n) => s + n.instances, 0)).toBe(0);
+    expect(after.reduce((s, n) => s + (n.entriesByKind.get('plain') ?? 0), 0)).toBe(0);
+    for (const n of after) {
+      const was = before.get(n.name)!;
+      counters(n).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(was[i]!));
+      // Every map made 10 inserts; the totals are exact after folding, not just monotonic.
+      expect(n.map.inserts).toBe(400 * 10);
+      expect(n.map.hits).toBe(400);
+      expect(n.map.misses).toBe(400);
+    }
+
+    // A second generation adds on top of the retired totals.
+    create(2);
+    await collectGarbage();
+    for (const n of registry.collect().names) expect(n.map.inserts).toBe(2 * 400 * 10);
+  });
+});

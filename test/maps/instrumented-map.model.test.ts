@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { instrument } from '../../src/maps/instrument.js';
+import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
+import { MapRegistry } from '../../src/registry.js';
+import {
+  checkSequence,
+  mapOpsArb,
+  modelProperty,
+  zeroCounts,
+  type ExpectedCounts,
+  type ModelSubject,
+} from '../helpers/map-model.js';
+
+/** The counts a registry reports for `name`, in the model's shape. */
+function countsOf(registry: MapRegistry, name: string): ExpectedCounts {
+  const snap = registry.collect().names.find((n) => n.name === name);
+  if (!snap) throw new Error(`no series for ${name}`);
+  const { hits, misses, inserts, updates, deletesExplicit, deletesClear } = snap.map;
+  return { hits, misses, inserts, updates, deletesExplicit, deletesClear };
+}
+
+describe('model-based: every operation sequence behaves as a native Map and is counted exactly', () => {
+  it('InstrumentedMap', () => {
+    modelProperty((initial): ModelSubject => {
+      const registry = new MapRegistry();
+      const map = new InstrumentedMap<unknown, unknown>(initial, { name: 'model', registry });
+      // Initial entries go through set(): inserts for new keys, updates for repeated ones.
+      const seen = new Map(initial);
+      const init = { ...zeroCounts(), inserts: seen.size, updates: initial.length - seen.size };
+      return { map, counts: () => countsOf(registry, 'model'), initial: init };
+    }, 3000);
+  });
+
+  it('instrument()ed native Map', () => {
+    modelProperty((initial): ModelSubject => {
+      const registry = new MapRegistry();
+      // Entries present before instrumenting are not counted: only what happens afterwards is.
+      const map = instrument(new Map<unknown, unknown>(initial), { name: 'model', registry });
+      return { map, counts: () => countsOf(registry, 'model') };
+    }, 3000);
+  });
+
+  it('instrument()ed Map subclass: its overrides still run', () => {
+    class Audited extends Map<unknown, unknown> {
+      writes = 0;
+      override set(key: unknown, value: unknown): this {
+        this.writes++;
+        return super.set(key, value);
+      }
+    }
+    fc.assert(
+      fc.property(mapOpsArb, (ops) => {
+        const registry = new MapRegistry();
+        const map = instrument(new Audited(), { name: 'model', registry });
+        checkSequence(() => ({ map, counts: () => countsOf(registry, 'model') }), [], ops);
+        expect(map.writes).toBe(ops.filter((o) => o.op === 'set').length);
+        expect(map).toBeInstanceOf(Audited);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
