@@ -14,7 +14,7 @@ function nowNs() {
   return process.hrtime.bigint();
 }
 
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -78,10 +78,18 @@ export function goal(text, ratio, limit, atLeast = false) {
  * `body` sees `s` (the prepared state), `i` and accumulates into `acc`.
  */
 export function makeLoop(body) {
-  return new Function('s', 'n', `let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
+  return new Function('s', 'n', `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
 }
 
 export function makeAsyncLoop(body) {
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-  return new AsyncFunction('s', 'n', `let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
+  return new AsyncFunction('s', 'n', `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
+}
+
+// V8 caches compiled code by source text: two `new Function` calls with the same source share one
+// function and one set of type feedback, which is exactly the polymorphism makeLoop exists to avoid.
+// A unique comment makes every loop's source distinct.
+let loopCounter = 0;
+function uniqueTag() {
+  return `/* loop ${++loopCounter} */`;
 }

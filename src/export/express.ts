@@ -9,6 +9,7 @@
 import { Router, type Request, type Response } from 'express';
 import client, { type Registry } from 'prom-client';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
+import { debugMapsPage, debugMapsReport, debugPageCsp, newNonce } from './debug-maps.js';
 import { registerPromMetrics } from './prometheus.js';
 
 export interface MapwatchRouterOptions {
@@ -22,6 +23,12 @@ export interface MapwatchRouterOptions {
   registry?: MapRegistry;
   /** Path of the metrics endpoint (default `/metrics`). */
   path?: string;
+  /**
+   * Opt-in `/debug/maps`: an HTML page (for browsers) and JSON (`/debug/maps.json`, or `Accept:
+   * application/json`) listing every map name with its numbers, never keys or values. Reads `registry`
+   * (default `defaultRegistry`). Off by default: it names your maps to whoever can reach the route.
+   */
+  debug?: boolean | { path?: string; refreshMs?: number };
 }
 
 const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
@@ -92,9 +99,42 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
         res.status(200).send(body);
       },
       (err: unknown) => {
-        res.status(500).type('text/plain').send(`# mapwatch: scrape failed: ${String(err)}\n`);
+        res
+          .status(500)
+          .type('text/plain')
+          .send(`# mapwatch: scrape failed: ${String(err)}\n`);
       },
     );
   });
+  if (options.debug)
+    mountDebugMaps(router, options.registry ?? defaultRegistry, options.debug === true ? {} : options.debug);
   return router;
+}
+
+function mountDebugMaps(
+  router: Router,
+  registry: MapRegistry,
+  opts: { path?: string; refreshMs?: number },
+): void {
+  const path = opts.path ?? '/debug/maps';
+  if (!path.startsWith('/'))
+    throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(path)}`);
+  const refreshMs = opts.refreshMs ?? 2000;
+  if (!Number.isFinite(refreshMs) || refreshMs < 100) {
+    throw new RangeError(`mapwatch: debug.refreshMs must be a number >= 100, got ${String(refreshMs)}`);
+  }
+  const sendJson = (res: Response): void => {
+    res.set('Cache-Control', 'no-store');
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.json(debugMapsReport(registry));
+  };
+  router.get(`${path}.json`, (_req, res) => sendJson(res));
+  router.get(path, (req, res) => {
+    if (req.accepts(['text/html', 'application/json']) !== 'text/html') return sendJson(res);
+    const nonce = newNonce();
+    res.set('Content-Security-Policy', debugPageCsp(nonce));
+    res.set('Cache-Control', 'no-store');
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.type('html').send(debugMapsPage(`${path.split('/').pop()}.json`, nonce, refreshMs));
+  });
 }

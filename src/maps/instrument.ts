@@ -39,11 +39,19 @@ export function instrument<M extends Map<unknown, unknown>>(map: M, options: Map
   const originalSet = map.set;
   const originalDelete = map.delete;
   const originalClear = map.clear;
+  // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
+  let mayHoldUndefined = false;
+  for (const v of map.values()) {
+    if (v === undefined) {
+      mayHoldUndefined = true;
+      break;
+    }
+  }
 
   const methods: Record<string, unknown> = {
     get(this: Map<unknown, unknown>, key: unknown): unknown {
       const value = originalGet.call(this, key);
-      if (value !== undefined || originalHas.call(this, key)) stats.hits++;
+      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key))) stats.hits++;
       else stats.misses++;
       return value;
     },
@@ -55,6 +63,7 @@ export function instrument<M extends Map<unknown, unknown>>(map: M, options: Map
     },
     set(this: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
       const before = this.size;
+      if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
       if (this.size !== before) stats.inserts++;
       else stats.updates++;

@@ -12,6 +12,11 @@ import { requireOptions, type MapOptions } from './options.js';
 export class InstrumentedMap<K, V> implements Map<K, V> {
   private readonly inner: Map<K, V>;
   private readonly stats: MapStats;
+  /**
+   * Whether an `undefined` value was ever stored. Until then a `get` that returns undefined is a miss
+   * without the second lookup that would tell a stored undefined from an absent key.
+   */
+  private mayHoldUndefined = false;
 
   /**
    * @param entriesOrOptions initial entries (counted as inserts), or the options when there are none
@@ -42,8 +47,8 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
 
   get(key: K): V | undefined {
     const value = this.inner.get(key);
-    // A stored `undefined` is still a hit; only then is the second lookup needed.
-    if (value !== undefined || this.inner.has(key)) this.stats.hits++;
+    // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
+    if (value !== undefined || (this.mayHoldUndefined && this.inner.has(key))) this.stats.hits++;
     else this.stats.misses++;
     return value;
   }
@@ -58,6 +63,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   set(key: K, value: V): this {
     const inner = this.inner;
     const before = inner.size;
+    if (value === undefined) this.mayHoldUndefined = true;
     inner.set(key, value);
     // The size tells insert from overwrite without a second lookup.
     if (inner.size !== before) this.stats.inserts++;

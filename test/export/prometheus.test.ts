@@ -99,7 +99,9 @@ describe('prom-client collectors', () => {
 
   it('counters stay correct when the Registry serves OpenMetrics', async () => {
     const { registry } = populatedRegistry();
-    const prom = new client.Registry(client.Registry.OPENMETRICS_CONTENT_TYPE as never);
+    // prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
+    const OpenMetricsRegistry = client.Registry as unknown as new (type: string) => client.Registry;
+    const prom = new OpenMetricsRegistry(client.Registry.OPENMETRICS_CONTENT_TYPE);
     registerPromMetrics(prom, { registry });
     for (let i = 0; i < 2; i++) {
       const text = await prom.metrics();
