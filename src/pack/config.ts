@@ -1,0 +1,300 @@
+/**
+ * The one config object of the monitoring pack (monitoring-mixin shape: config in, files out).
+ * Every threshold, window, `for`, severity and dashboard setting lives here so that a team can tune the
+ * pack with a small JSON file (`mapwatch rules --config tuned.json`) instead of editing generated YAML.
+ */
+import { parseDuration } from './duration.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+/** Stable keys of the alerts; the rule names are derived in alerts.ts. */
+export const ALERT_KEYS = [
+  'growth',
+  'growthCeiling',
+  'leakSuspect',
+  'instancesGrowing',
+  'lockStorm',
+  'lockWaitsLong',
+  'lockTimeouts',
+  'promotionChurn',
+  'cacheIneffective',
+  'loadStampede',
+  'loadsFailing',
+  'registryOverflow',
+  'metricsAbsent',
+] as const;
+export type AlertKey = (typeof ALERT_KEYS)[number];
+
+export interface AlertTiming {
+  /** How long the condition must hold before the alert fires. */
+  for: string;
+  /** How long a firing alert stays firing after its condition clears (anti-flap); null for none. */
+  keepFiringFor: string | null;
+  severity: Severity;
+}
+
+export interface PackConfig {
+  /** PromQL matchers added to every selector, e.g. `job=~"checkout-.*"`. Default: every job. */
+  selector: string;
+  /** Extra labels every aggregation keeps (e.g. `cluster`, `namespace`), on top of job, instance, map_name. */
+  groupBy: string[];
+  /** Rule group evaluation interval. Windows must be multiples of it. */
+  evaluationInterval: string;
+  /** Base URL of runbook.md; each alert links to `<base>#<anchor>`. */
+  runbookBaseUrl: string;
+  growth: {
+    /** Floor window: the floor is the lowest entry count in it, compared with the window before. */
+    window: string;
+    /** Minimum rise of the floor (and of inserts minus deletes) over one window, in entries. */
+    minFloorRise: number;
+    /** Window fed to predict_linear. */
+    predictWindow: string;
+    /** How far ahead predict_linear looks. */
+    predictHorizon: string;
+    /** Entry count a map must never reach (critical tier). */
+    ceiling: number;
+  };
+  leak: { /** The detector's verdict must be 1 in every sample of this window. */ holdWindow: string };
+  instances: { window: string; minFloorRise: number };
+  lock: {
+    window: string;
+    /** Seconds spent waiting per second of wall time (0.5 = on average half a task always waiting). */
+    stormWaitSecondsPerSecond: number;
+    /** Average queued tasks over the window. */
+    stormWaiters: number;
+    waitQuantile: number;
+    longWaitSeconds: number;
+    /** Contended acquisitions per second below which quantiles are noise. */
+    minContendedPerSecond: number;
+    timeoutWindow: string;
+    minTimeouts: number;
+  };
+  promotion: { window: string; copiedPerLookup: number; minPromotionsPerSecond: number };
+  cache: { window: string; missRatio: number; minLookupsPerSecond: number };
+  loads: {
+    window: string;
+    joinsPerLoad: number;
+    minJoinsPerSecond: number;
+    failureRatio: number;
+    minLoadsPerSecond: number;
+  };
+  registry: { overflowWindow: string };
+  absence: {
+    /** A target that exported mapwatch metrics within this window and stopped is reported. */ lookback: string;
+  };
+  alerts: Record<AlertKey, AlertTiming>;
+  dashboards: { uidPrefix: string; refresh: string; timeFrom: string; tags: string[] };
+}
+
+export type DeepPartial<T> = T extends readonly (infer _U)[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export const defaultConfig: PackConfig = {
+  selector: 'job=~".+"',
+  groupBy: [],
+  evaluationInterval: '1m',
+  runbookBaseUrl: 'https://github.com/mapwatch/mapwatch/blob/main/alerts/runbook.md',
+  growth: { window: '1h', minFloorRise: 100, predictWindow: '1h', predictHorizon: '4h', ceiling: 1_000_000 },
+  leak: { holdWindow: '15m' },
+  instances: { window: '1h', minFloorRise: 10 },
+  lock: {
+    window: '5m',
+    stormWaitSecondsPerSecond: 0.5,
+    stormWaiters: 10,
+    waitQuantile: 0.99,
+    longWaitSeconds: 0.5,
+    minContendedPerSecond: 0.1,
+    timeoutWindow: '10m',
+    minTimeouts: 5,
+  },
+  promotion: { window: '15m', copiedPerLookup: 1, minPromotionsPerSecond: 0.1 },
+  cache: { window: '30m', missRatio: 0.9, minLookupsPerSecond: 1 },
+  loads: { window: '10m', joinsPerLoad: 10, minJoinsPerSecond: 1, failureRatio: 0.1, minLoadsPerSecond: 0.1 },
+  registry: { overflowWindow: '30m' },
+  absence: { lookback: '1h' },
+  alerts: {
+    growth: { for: '1h', keepFiringFor: '15m', severity: 'warning' },
+    growthCeiling: { for: '30m', keepFiringFor: '15m', severity: 'critical' },
+    leakSuspect: { for: '15m', keepFiringFor: '15m', severity: 'warning' },
+    instancesGrowing: { for: '1h', keepFiringFor: '15m', severity: 'warning' },
+    lockStorm: { for: '5m', keepFiringFor: '5m', severity: 'critical' },
+    lockWaitsLong: { for: '15m', keepFiringFor: '10m', severity: 'warning' },
+    lockTimeouts: { for: '5m', keepFiringFor: null, severity: 'warning' },
+    promotionChurn: { for: '30m', keepFiringFor: null, severity: 'warning' },
+    cacheIneffective: { for: '1h', keepFiringFor: null, severity: 'info' },
+    loadStampede: { for: '15m', keepFiringFor: null, severity: 'info' },
+    loadsFailing: { for: '10m', keepFiringFor: '5m', severity: 'warning' },
+    registryOverflow: { for: '5m', keepFiringFor: null, severity: 'warning' },
+    metricsAbsent: { for: '10m', keepFiringFor: null, severity: 'warning' },
+  },
+  dashboards: { uidPrefix: 'mapwatch', refresh: '30s', timeFrom: 'now-6h', tags: ['mapwatch'] },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `partial` over `base`, refusing keys the base does not have and values of another type. */
+function merge(base: unknown, partial: unknown, path: string): unknown {
+  if (partial === undefined) return structuredClone(base);
+  if (isPlainObject(base)) {
+    if (!isPlainObject(partial)) throw new ConfigError(`${path || 'config'} must be an object`);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(partial)) {
+      if (!(key in base)) {
+        const known = Object.keys(base).join(', ');
+        throw new ConfigError(`unknown key '${path ? `${path}.` : ''}${key}'; known keys here: ${known}`);
+      }
+    }
+    for (const key of Object.keys(base))
+      out[key] = merge(base[key], partial[key], path ? `${path}.${key}` : key);
+    return out;
+  }
+  if (Array.isArray(base)) {
+    if (!Array.isArray(partial) || !partial.every((x) => typeof x === 'string')) {
+      throw new ConfigError(`${path} must be an array of strings`);
+    }
+    return [...partial];
+  }
+  // keepFiringFor is the one nullable leaf.
+  if (path.endsWith('.keepFiringFor') && (partial === null || typeof partial === 'string')) return partial;
+  if (typeof partial !== typeof base) {
+    throw new ConfigError(`${path} must be a ${typeof base}, got ${JSON.stringify(partial)}`);
+  }
+  return partial;
+}
+
+const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*`;
+const SELECTOR_RE = new RegExp(`^${MATCHER}(?:,${MATCHER})*$`);
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Checks values a type cannot express; messages say what to write instead. */
+function validate(c: PackConfig): void {
+  const fail = (msg: string): never => {
+    throw new ConfigError(msg);
+  };
+  if (!SELECTOR_RE.test(c.selector)) {
+    fail(`selector must be PromQL matchers without braces, like 'job=~"checkout-.*"'; got '${c.selector}'`);
+  }
+  for (const l of c.groupBy) {
+    if (!LABEL_RE.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
+    if (['job', 'instance', 'map_name'].includes(l)) fail(`groupBy: '${l}' is always kept; remove it`);
+  }
+  const interval = parseDuration(c.evaluationInterval);
+  const checkDuration = (path: string, v: string, multiple: boolean) => {
+    let s: number;
+    try {
+      s = parseDuration(v);
+    } catch {
+      return fail(`${path} must be a Prometheus duration such as '30s', '5m' or '1h'; got '${v}'`);
+    }
+    if (s <= 0) fail(`${path} must be positive`);
+    if (multiple && s % interval !== 0) {
+      fail(`${path} (${v}) must be a multiple of evaluationInterval (${c.evaluationInterval})`);
+    }
+  };
+  checkDuration('evaluationInterval', c.evaluationInterval, false);
+  const windows: Array<[string, string]> = [
+    ['growth.window', c.growth.window],
+    ['growth.predictWindow', c.growth.predictWindow],
+    ['growth.predictHorizon', c.growth.predictHorizon],
+    ['leak.holdWindow', c.leak.holdWindow],
+    ['instances.window', c.instances.window],
+    ['lock.window', c.lock.window],
+    ['lock.timeoutWindow', c.lock.timeoutWindow],
+    ['promotion.window', c.promotion.window],
+    ['cache.window', c.cache.window],
+    ['loads.window', c.loads.window],
+    ['registry.overflowWindow', c.registry.overflowWindow],
+    ['absence.lookback', c.absence.lookback],
+  ];
+  for (const [p, v] of windows) checkDuration(p, v, true);
+  if ((parseDuration(c.instances.window) / interval) % 2 !== 0) {
+    fail('instances.window must be an even multiple of evaluationInterval (its half is the recent window)');
+  }
+  for (const key of ALERT_KEYS) {
+    const a = c.alerts[key];
+    checkDuration(`alerts.${key}.for`, a.for, true);
+    if (a.keepFiringFor !== null) checkDuration(`alerts.${key}.keepFiringFor`, a.keepFiringFor, true);
+    if (!SEVERITIES.includes(a.severity)) {
+      fail(`alerts.${key}.severity must be one of ${SEVERITIES.join(', ')}; got '${a.severity}'`);
+    }
+  }
+  const positives: Array<[string, number]> = [
+    ['growth.minFloorRise', c.growth.minFloorRise],
+    ['growth.ceiling', c.growth.ceiling],
+    ['instances.minFloorRise', c.instances.minFloorRise],
+    ['lock.stormWaitSecondsPerSecond', c.lock.stormWaitSecondsPerSecond],
+    ['lock.stormWaiters', c.lock.stormWaiters],
+    ['lock.longWaitSeconds', c.lock.longWaitSeconds],
+    ['lock.minContendedPerSecond', c.lock.minContendedPerSecond],
+    ['lock.minTimeouts', c.lock.minTimeouts],
+    ['promotion.copiedPerLookup', c.promotion.copiedPerLookup],
+    ['promotion.minPromotionsPerSecond', c.promotion.minPromotionsPerSecond],
+    ['cache.minLookupsPerSecond', c.cache.minLookupsPerSecond],
+    ['loads.joinsPerLoad', c.loads.joinsPerLoad],
+    ['loads.minJoinsPerSecond', c.loads.minJoinsPerSecond],
+    ['loads.minLoadsPerSecond', c.loads.minLoadsPerSecond],
+  ];
+  for (const [p, v] of positives) if (!(Number.isFinite(v) && v > 0)) fail(`${p} must be a positive number`);
+  const ratios: Array<[string, number]> = [
+    ['lock.waitQuantile', c.lock.waitQuantile],
+    ['cache.missRatio', c.cache.missRatio],
+    ['loads.failureRatio', c.loads.failureRatio],
+  ];
+  for (const [p, v] of ratios) if (!(v > 0 && v < 1)) fail(`${p} must be between 0 and 1 (exclusive)`);
+  if (!/^https?:\/\/\S+$/.test(c.runbookBaseUrl) || c.runbookBaseUrl.includes('#')) {
+    fail('runbookBaseUrl must be an http(s) URL without a #fragment (anchors are appended per alert)');
+  }
+  if (!/^[a-z0-9-]{1,20}$/.test(c.dashboards.uidPrefix)) {
+    fail('dashboards.uidPrefix must be 1-20 characters of a-z, 0-9 and - (Grafana uids are at most 40)');
+  }
+  checkDuration('dashboards.refresh', c.dashboards.refresh, false);
+}
+
+/** Merges a partial config over the defaults, validates it and returns a complete config. */
+export function resolveConfig(partial: unknown = {}, base: PackConfig = defaultConfig): PackConfig {
+  const merged = merge(base, partial, '') as PackConfig;
+  validate(merged);
+  return merged;
+}
+
+/**
+ * Same rules, shrunk for an end-to-end test where Prometheus scrapes every second and the whole run takes
+ * a few minutes: growth, leak and lock-storm alerts can fire within about a minute of the fault starting.
+ */
+export const fastConfig: PackConfig = resolveConfig({
+  evaluationInterval: '5s',
+  growth: { window: '30s', minFloorRise: 20, predictWindow: '30s', predictHorizon: '5m', ceiling: 100_000 },
+  leak: { holdWindow: '15s' },
+  instances: { window: '30s', minFloorRise: 5 },
+  lock: { window: '15s', timeoutWindow: '30s', minTimeouts: 1 },
+  promotion: { window: '30s' },
+  cache: { window: '30s' },
+  loads: { window: '30s' },
+  registry: { overflowWindow: '30s' },
+  absence: { lookback: '2m' },
+  alerts: {
+    growth: { for: '15s', keepFiringFor: '30s' },
+    growthCeiling: { for: '15s', keepFiringFor: '30s' },
+    leakSuspect: { for: '10s', keepFiringFor: '30s' },
+    instancesGrowing: { for: '15s', keepFiringFor: '30s' },
+    lockStorm: { for: '10s', keepFiringFor: '15s' },
+    lockWaitsLong: { for: '15s', keepFiringFor: '15s' },
+    lockTimeouts: { for: '5s' },
+    promotionChurn: { for: '15s' },
+    cacheIneffective: { for: '30s' },
+    loadStampede: { for: '15s' },
+    loadsFailing: { for: '15s', keepFiringFor: '15s' },
+    registryOverflow: { for: '5s' },
+    metricsAbsent: { for: '15s' },
+  },
+});

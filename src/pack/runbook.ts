@@ -1,0 +1,261 @@
+/**
+ * Config -> alerts/runbook.md. One `## <AlertName>` section per alert (its GitHub anchor is the fragment
+ * of the alert's runbook_url), each with Meaning / Impact / Diagnosis / Mitigation. The prose is about maps
+ * and locks specifically; thresholds and windows are quoted from the config so the text matches the rules.
+ */
+import { METRICS } from '../conventions.js';
+import { ALERT_DEFS, buildRule } from './alerts.js';
+import { type AlertKey, type PackConfig } from './config.js';
+
+interface Section {
+  meaning: string;
+  impact: string;
+  diagnosis: string[];
+  mitigation: string[];
+}
+
+const m = METRICS;
+
+function sections(c: PackConfig): Record<AlertKey, Section> {
+  return {
+    growth: {
+      meaning:
+        `The floor of \`${m.entries.name}\` (the lowest entry count in a ${c.growth.window} window) rose by at least ` +
+        `${c.growth.minFloorRise} against the window before, and \`${m.inserts.name}\` minus \`${m.deletes.name}\` ` +
+        'grew by as much. Warm-up, TTL sawtooth and periodic clears keep a flat floor; a leak does not.',
+      impact: 'Memory grows until the process is OOM-killed or spends its time in garbage collection.',
+      diagnosis: [
+        'Open the *mapwatch / map* dashboard for the map: compare the insert and delete rates and the deletes by cause.',
+        'No `evict` or `expire` deletes at all means nothing bounds the map. Deletes by `explicit` only means cleanup depends on a code path that is not always taken (error paths, aborted requests).',
+        'Check the key space: keys derived from request ids, user input or timestamps never repeat.',
+        'Run `mapwatch analyze` on the exported entry series for the detector verdict and a one-line reason.',
+      ],
+      mitigation: [
+        'Bound the map: an LRU with a maximum size, or a TTL (`LoadingMap` with TTL), so entries leave on their own.',
+        'Delete in a `finally` block where entries are tied to a request or connection lifetime.',
+        'If the map is reset periodically, replace it (`map = new Map()`, O(1)) instead of deleting key by key (O(n)).',
+        'Restart the affected instances only to buy time; the floor will rise again.',
+      ],
+    },
+    growthCeiling: {
+      meaning:
+        `\`predict_linear\` over ${c.growth.predictWindow} of \`${m.entries.name}\` crosses ${c.growth.ceiling} entries ` +
+        `within ${c.growth.predictHorizon}, and the floor is rising (the warning-tier growth condition).`,
+      impact: 'The process is expected to run out of memory or to slow down sharply within the horizon.',
+      diagnosis: [
+        'Same as MapwatchMapGrowingUnbounded; check how much headroom the process has (heap limit versus heap used).',
+        'Look at which instances lead: a single instance often means one tenant or one hot code path.',
+      ],
+      mitigation: [
+        'Roll a restart across the affected instances to reset the map while the fix is prepared.',
+        'Ship a bound (LRU size cap or TTL) for the map; raise the ceiling in the config only if the size is legitimate.',
+      ],
+    },
+    leakSuspect: {
+      meaning:
+        `\`${m.leakSuspect.name}\` was 1 in every sample of the last ${c.leak.holdWindow}: the in-process detector ` +
+        'saw the entry floor rise steadily, after ruling out warm-up, LRU at capacity, TTL sawtooth, periodic clears and diurnal cycles.',
+      impact:
+        'A slow leak that will end in memory pressure; often caught hours before the Prometheus-side growth alert.',
+      diagnosis: [
+        `\`${m.growthPerSecond.name}\` gives the detector's robust growth rate in entries per second.`,
+        `Survival sampling (\`${m.oldestSampledAge.name}\`, \`${m.sampledNeverRead.name}\`) tells whether old entries are kept but never read.`,
+        'Run `mapwatch analyze` on the exported series for the detector verdict and its reason.',
+      ],
+      mitigation: [
+        'Bound the map with an LRU or a TTL; delete entries when their owner (request, connection, tenant) ends.',
+        'If the growth is legitimate (a catalogue filling up), rename the map so it is tracked separately, or raise the detector thresholds.',
+      ],
+    },
+    instancesGrowing: {
+      meaning:
+        `The floor of \`${m.instances.name}\` (live map objects with one name) rose by at least ` +
+        `${c.instances.minFloorRise} over ${c.instances.window} and is still rising in the most recent half window.`,
+      impact:
+        'The objects that own these maps (connections, sessions, tenants, per-request contexts) are leaking, and every one keeps its map alive.',
+      diagnosis: [
+        'Find the owner: the map name says where the map is created. Look for listeners, timers or caches that keep the owner reachable.',
+        'A heap snapshot filtered by the owner class confirms the retaining path.',
+      ],
+      mitigation: [
+        'Remove event listeners and clear intervals when the owner closes; hold owners in a WeakMap instead of a Map.',
+        'Reuse one map keyed by owner id (with a bound) instead of one map per owner.',
+      ],
+    },
+    lockStorm: {
+      meaning:
+        `Tasks spent more than ${c.lock.stormWaitSecondsPerSecond} s per second waiting for the map's lock ` +
+        `(\`rate(${m.lockWaitSeconds.name})\`) while on average at least ${c.lock.stormWaiters} tasks were queued ` +
+        `(\`${m.lockWaiters.name}\`) over ${c.lock.window}.`,
+      impact:
+        'Requests touching this map queue behind each other: latency rises for all of them and throughput collapses to one critical section at a time.',
+      diagnosis: [
+        'On the map dashboard compare hold time per second with wait time per second: hold time near 1 s/s means the lock is always held.',
+        'Find critical sections that span an `await` (I/O, a remote call) while holding the write lock.',
+        'A cache miss on a hot key inside the lock turns into a stampede serialized by the lock.',
+      ],
+      mitigation: [
+        'Shrink the critical section: compute outside the lock, take it only for the read-modify-write of the map itself, never across `await` on I/O.',
+        'Use read locks for readers; use `LoadingMap` (single-flight loads) instead of loading under a write lock.',
+        'Shard the map (`ShardedMap`) so unrelated keys do not share one lock.',
+      ],
+    },
+    lockWaitsLong: {
+      meaning:
+        `The ${c.lock.waitQuantile} quantile of \`${m.lockWaitDuration.name}\` over ${c.lock.window} is above ` +
+        `${c.lock.longWaitSeconds} s, with more than ${c.lock.minContendedPerSecond} contended acquisitions per second.`,
+      impact:
+        'Some requests wait long on shared state even when the average looks fine; tail latency suffers.',
+      diagnosis: [
+        'Check the wait quantiles by mode: long write waits behind readers, or reads queued behind a slow writer.',
+        'Look for occasional long sections: a full-map scan, a bulk reload, a clear done key by key.',
+      ],
+      mitigation: [
+        'Replace bulk rebuilds under the lock with building a new map outside and swapping it in.',
+        'Set a timeout or an AbortSignal on acquisitions so callers fail fast instead of piling up.',
+      ],
+    },
+    lockTimeouts: {
+      meaning: `At least ${c.lock.minTimeouts} acquisitions were abandoned (\`${m.lockTimeouts.name}\`) in ${c.lock.timeoutWindow}.`,
+      impact:
+        'Each timeout is an operation that failed (or took a fallback path) because the lock was not granted in time.',
+      diagnosis: [
+        'Correlate with MapwatchLockStorm and the waiters panel; timeouts without waiters point to one very long holder.',
+        'Search for sections that can hang (awaiting a request without a timeout while holding the lock).',
+      ],
+      mitigation: [
+        'Bound the work done under the lock and give inner awaits their own timeouts.',
+        'If timeouts are deliberate load shedding, raise `lock.minTimeouts` in the config.',
+      ],
+    },
+    promotionChurn: {
+      meaning:
+        `A read-mostly map copied more than ${c.promotion.copiedPerLookup} entries per lookup ` +
+        `(\`${m.copiedEntries.name}\` over \`${m.lookups.name}\`) while promoting more than ` +
+        `${c.promotion.minPromotionsPerSecond} times per second. Each promotion followed by a new key costs an O(n) copy.`,
+      impact:
+        'CPU is spent copying the map instead of serving reads; the read-mostly design is slower than a plain locked map under this load.',
+      diagnosis: [
+        'Compare inserts per second with lookups per second on the map dashboard: a read-mostly map wants reads to dominate and the key set to be stable.',
+        'Many new keys (rather than updates of existing keys) are what trigger the copies.',
+      ],
+      mitigation: [
+        'Use a `LockedMap` or `ShardedMap` for write-heavy or key-churning loads; keep `ReadMostlyMap` for stable key sets read far more than written.',
+        'Batch the writes, or build a new snapshot and swap it in periodically.',
+      ],
+    },
+    cacheIneffective: {
+      meaning:
+        `More than ${c.cache.missRatio * 100}% of lookups missed over ${c.cache.window}, with more than ` +
+        `${c.cache.minLookupsPerSecond} lookups per second.`,
+      impact:
+        'The map holds memory without saving work: almost every request goes to the backing source anyway.',
+      diagnosis: [
+        'Compare entries with the key space: a cache far smaller than the working set evicts before reuse.',
+        'Deletes by cause `evict` or `expire` right after inserts mean the size cap or the TTL is too small.',
+        'Keys that include volatile parts (timestamps, request ids) never hit.',
+        'Some maps are membership checks where misses are normal: set the severity or threshold for them in the config.',
+      ],
+      mitigation: [
+        'Size the cache for the working set, lengthen the TTL, or normalise the keys.',
+        'If reuse is inherently low, remove the cache.',
+      ],
+    },
+    loadStampede: {
+      meaning:
+        `Each load of a loading map was joined by more than ${c.loads.joinsPerLoad} callers on average ` +
+        `(\`${m.loadJoins.name}\` over \`${m.loads.name}\`) over ${c.loads.window}.`,
+      impact:
+        'Single-flight absorbs the stampede (one load, many waiters), but every joiner waits for the full load latency.',
+      diagnosis: [
+        'Hot keys that expire at the same time (TTL set at the same moment) or that are evicted while hot.',
+        'Check the load duration: slow loads widen the window during which callers join.',
+      ],
+      mitigation: [
+        'Add jitter to TTLs; refresh hot keys ahead of expiry (stale-while-revalidate).',
+        'Keep single-flight (`LoadingMap`) in place; never replace it with per-caller loads.',
+      ],
+    },
+    loadsFailing: {
+      meaning: `More than ${c.loads.failureRatio * 100}% of loader calls failed (\`${m.loads.name}{result="failure"}\`) over ${c.loads.window}.`,
+      impact:
+        'Callers receive errors, and failed loads are retried by every new caller, adding load on the failing backend.',
+      diagnosis: [
+        'The loader talks to a backend: check that backend first.',
+        'A failure ratio of exactly 100% on one map after a deploy usually means a configuration or permission error in the loader.',
+      ],
+      mitigation: [
+        'Cache negative results briefly, and back off retries of failing keys.',
+        'Serve stale values while the backend recovers if the data allows it.',
+      ],
+    },
+    registryOverflow: {
+      meaning:
+        `\`${m.registryOverflow.name}\` increased in the last ${c.registry.overflowWindow}: maps were registered past ` +
+        'the registry name cap and folded into `map_name="_other"`.',
+      impact:
+        'New maps are no longer observable individually; growth of a leaking map hides inside `_other`.',
+      diagnosis: [
+        `\`${m.registryMaps.name}\` shows how many names are tracked. Names built from ids (per tenant, per connection) are unbounded.`,
+      ],
+      mitigation: [
+        'Give maps a bounded name (the role of the map, not its owner id); several maps may share a name and are counted in instances.',
+        'Raise the registry cap only if the set of names is bounded but large.',
+      ],
+    },
+    metricsAbsent: {
+      meaning: `The target is up, exported \`${m.registryMaps.name}\` within the last ${c.absence.lookback}, and exports it no more.`,
+      impact: 'Every other mapwatch alert is blind for this target.',
+      diagnosis: [
+        'Scrape the target by hand and look for `mapwatch_` series.',
+        'Check recent deploys: the exporter registration (`registerPromMetrics` / `registerOtelMetrics`) may have been removed or may throw at start-up.',
+      ],
+      mitigation: [
+        'Restore the exporter registration. If mapwatch was removed on purpose, the alert clears after the lookback window.',
+      ],
+    },
+  };
+}
+
+export function buildRunbook(c: PackConfig): string {
+  const text = sections(c);
+  const out: string[] = [
+    '# mapwatch runbook',
+    '',
+    'One section per alert of the mapwatch pack. Generated by `mapwatch rules` from the pack config;',
+    'do not edit by hand. Each alert links here with its `runbook_url`.',
+    '',
+    'Related warnings are inhibited by a critical alert with the same `signal` label on the same map',
+    '(see `alertmanager.example.yml`).',
+    '',
+  ];
+  for (const def of ALERT_DEFS) {
+    const rule = buildRule(def, c);
+    const s = text[def.key];
+    out.push(
+      `## ${def.name}`,
+      '',
+      `Severity \`${rule.labels.severity}\`, signal \`${def.signal}\`, for \`${rule.for}\`` +
+        (rule.keep_firing_for ? `, keeps firing for \`${rule.keep_firing_for}\`.` : '.') +
+        ` ${def.summary}`,
+      '',
+      '### Meaning',
+      '',
+      s.meaning,
+      '',
+      '### Impact',
+      '',
+      s.impact,
+      '',
+      '### Diagnosis',
+      '',
+      ...s.diagnosis.map((d) => `- ${d}`),
+      '',
+      '### Mitigation',
+      '',
+      ...s.mitigation.map((d) => `- ${d}`),
+      '',
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, fastConfig, resolveConfig } from '../../src/pack/config.js';
+import { formatDuration, parseDuration } from '../../src/pack/duration.js';
+
+describe('resolveConfig', () => {
+  it('returns the defaults for an empty partial, as a copy', () => {
+    const c = resolveConfig({});
+    expect(c).toEqual(defaultConfig);
+    c.groupBy.push('cluster');
+    expect(defaultConfig.groupBy).toEqual([]);
+  });
+
+  it('deep-merges a partial over the defaults', () => {
+    const c = resolveConfig({
+      groupBy: ['cluster'],
+      lock: { stormWaiters: 3 },
+      alerts: { lockStorm: { for: '10m' } },
+    });
+    expect(c.groupBy).toEqual(['cluster']);
+    expect(c.lock.stormWaiters).toBe(3);
+    expect(c.lock.window).toBe(defaultConfig.lock.window);
+    expect(c.alerts.lockStorm).toEqual({ ...defaultConfig.alerts.lockStorm, for: '10m' });
+  });
+
+  it('accepts null to switch keep_firing_for off', () => {
+    expect(
+      resolveConfig({ alerts: { growth: { keepFiringFor: null } } }).alerts.growth.keepFiringFor,
+    ).toBeNull();
+  });
+
+  it.each([
+    [
+      { lock: { stormWaiter: 3 } },
+      /unknown key 'lock.stormWaiter'; known keys here: window, stormWaitSecondsPerSecond/,
+    ],
+    [{ alerts: { NoSuchAlert: {} } }, /unknown key 'alerts.NoSuchAlert'/],
+    [{ lock: { stormWaiters: '3' } }, /lock.stormWaiters must be a number/],
+    [{ lock: { stormWaiters: -1 } }, /lock.stormWaiters must be a positive number/],
+    [{ growth: { window: '1 hour' } }, /growth.window must be a Prometheus duration such as/],
+    [{ growth: { window: '90s' } }, /must be a multiple of evaluationInterval/],
+    [{ alerts: { growth: { severity: 'page' } } }, /severity must be one of critical, warning, info/],
+    [{ selector: '{job="a"}' }, /selector must be PromQL matchers without braces/],
+    [{ groupBy: ['job'] }, /'job' is always kept/],
+    [{ groupBy: [1] }, /groupBy must be an array of strings/],
+    [{ cache: { missRatio: 1.5 } }, /cache.missRatio must be between 0 and 1/],
+    [{ runbookBaseUrl: 'https://x/runbook.md#top' }, /without a #fragment/],
+    [[], /config must be an object/],
+  ])('rejects %j', (partial, message) => {
+    expect(() => resolveConfig(partial)).toThrow(ConfigError);
+    expect(() => resolveConfig(partial)).toThrow(message);
+  });
+
+  it('fastConfig shrinks windows and for so growth, leak and lock storm can fire within ~90 s', () => {
+    const { growth, leak, lock, alerts, evaluationInterval } = fastConfig;
+    const step = parseDuration(evaluationInterval);
+    // Worst case: the floor window must fill with leaked data, then the floor must rise, then `for`.
+    expect(2 * parseDuration(growth.window) + parseDuration(alerts.growth.for) + step).toBeLessThanOrEqual(
+      90,
+    );
+    expect(parseDuration(leak.holdWindow) + parseDuration(alerts.leakSuspect.for) + step).toBeLessThanOrEqual(
+      60,
+    );
+    expect(parseDuration(lock.window) + parseDuration(alerts.lockStorm.for) + step).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['90s', 90],
+    ['1h30m', 5400],
+    ['1d', 86400],
+    ['500ms', 0.5],
+  ])('parses %s', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
+
+  it.each([
+    [5400, '1h30m'],
+    [45, '45s'],
+    [0, '0s'],
+  ])('formats %d', (seconds, text) => expect(formatDuration(seconds)).toBe(text));
+
+  it('rejects garbage', () => expect(() => parseDuration('5 minutes')).toThrow());
+});
