@@ -46,7 +46,20 @@ try {
 const registry = new MapRegistry();
 const workloads = createWorkloads(registry);
 const ticker = setInterval(() => workloads.tick(active), TICK_MS);
-const detection = startLeakDetection({ registry, intervalMs: Number(values['detect-interval-ms']), profile: 'demo' });
+// The detector's default scales look for leaks over hours. The demo compresses time so that a fault
+// shows within a minute: one-second buckets, and scales of 30 s and 2 min.
+const detection = startLeakDetection({
+  registry,
+  intervalMs: Number(values['detect-interval-ms']),
+  fineBucketMs: 1000,
+  fineBuckets: 120,
+  coarseBucketMs: 10_000,
+  coarseBuckets: 60,
+  scales: [
+    { windowMs: 5_000, windows: 6 },
+    { windowMs: 20_000, windows: 6 },
+  ],
+});
 
 const app = express();
 app.disable('x-powered-by');

@@ -19,3 +19,5 @@ if ((${#need[@]})); then
 fi
 
 npm ci --no-audit --no-fund
+# OpenTelemetry SDK 3 for the Node 24 run lives in its own install (it needs @opentelemetry/api 1.10).
+npm ci --no-audit --no-fund --prefix test/otel-sdk3

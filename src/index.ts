@@ -6,6 +6,14 @@
 export { InstrumentedMap } from './maps/instrumented-map.js';
 export { instrument, instrumentedName } from './maps/instrument.js';
 export type { MapOptions } from './maps/options.js';
+export { LockedMap } from './maps/locked-map.js';
+export { ShardedMap, type ShardedMapOptions } from './maps/sharded-map.js';
+export { ReadMostlyMap, type LoadResult } from './maps/read-mostly-map.js';
+export { LoadingMap, type LoadingMapOptions, type GetOrLoadOptions, type Loader } from './maps/loading-map.js';
+export { RWLock, type RWLockOptions, type AcquireOptions, type Release } from './sync/rwlock.js';
+export { LockError, LockTimeoutError, LockAbortedError, LockReleaseError } from './sync/errors.js';
+export { LeakDetector, type LeakDetectorOptions, type LeakScale } from './detect/leak-detector.js';
+export { startLeakDetection, type LeakDetectionOptions, type LeakDetectionHandle } from './detect/monitor.js';
 export {
   MapRegistry,
   defaultRegistry,

@@ -1,6 +1,4 @@
 import { metrics } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/conventions.js';
@@ -11,13 +9,14 @@ import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import { parseExposition, seriesKey, type Sample } from '../helpers/exposition.js';
 import { listenLocal, type RunningServer } from '../helpers/http.js';
+import { MeterProvider, OTEL_SDK_MAJOR, PrometheusExporter } from '../helpers/otel-sdk.js';
 import { populatedRegistry } from '../helpers/populate.js';
 
 /** Labels the OTel exporter adds to every series by convention; not part of mapwatch's label sets. */
 const OTEL_SCOPE_LABELS = ['otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url'];
 
 interface OtelStack {
-  provider: MeterProvider;
+  provider: InstanceType<typeof MeterProvider>;
   server: RunningServer;
   scrape(): Promise<Sample[]>;
 }
@@ -43,7 +42,7 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
-describe('OpenTelemetry observable instruments', () => {
+describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)`, () => {
   it('produce the same Prometheus names, label sets and values as the prom-client path', async () => {
     const { registry, recordWaits } = populatedRegistry();
     const stack = await otelStack();
