@@ -78,12 +78,20 @@ export function goal(text, ratio, limit, atLeast = false) {
  * `body` sees `s` (the prepared state), `i` and accumulates into `acc`.
  */
 export function makeLoop(body) {
-  return new Function('s', 'n', `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
+  return new Function(
+    's',
+    'n',
+    `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`,
+  );
 }
 
 export function makeAsyncLoop(body) {
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-  return new AsyncFunction('s', 'n', `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`);
+  return new AsyncFunction(
+    's',
+    'n',
+    `${uniqueTag()} let acc = 0; for (let i = 0; i < n; i++) { ${body} } return acc;`,
+  );
 }
 
 // V8 caches compiled code by source text: two `new Function` calls with the same source share one

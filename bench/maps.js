@@ -43,8 +43,18 @@ function otelCountingMap() {
 /** A Map wrapper that calls prom-client inc() with labels per operation. */
 function promCountingMap() {
   const registry = new client.Registry();
-  const lookups = new client.Counter({ name: 'bench_lookups_total', help: 'x', labelNames: ['map_name', 'result'], registers: [registry] });
-  const writes = new client.Counter({ name: 'bench_writes_total', help: 'x', labelNames: ['map_name'], registers: [registry] });
+  const lookups = new client.Counter({
+    name: 'bench_lookups_total',
+    help: 'x',
+    labelNames: ['map_name', 'result'],
+    registers: [registry],
+  });
+  const writes = new client.Counter({
+    name: 'bench_writes_total',
+    help: 'x',
+    labelNames: ['map_name'],
+    registers: [registry],
+  });
   return () => {
     const m = new Map();
     return {
@@ -90,10 +100,22 @@ export async function run() {
 
   // Each op: how to prepare a round's state, and the loop body (compiled anew per candidate).
   const opDefs = {
-    'get-hit': { state: (make) => ({ t: filled(make, HOT), keys }), body: `if (s.t.get(s.keys[i & ${HOT - 1}]) !== undefined) acc++;`, reuse: true },
-    'get-miss': { state: (make) => ({ t: filled(make, HOT), keys: missKeys }), body: `if (s.t.get(s.keys[i & ${HOT - 1}]) === undefined) acc++;`, reuse: true },
+    'get-hit': {
+      state: (make) => ({ t: filled(make, HOT), keys }),
+      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) !== undefined) acc++;`,
+      reuse: true,
+    },
+    'get-miss': {
+      state: (make) => ({ t: filled(make, HOT), keys: missKeys }),
+      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) === undefined) acc++;`,
+      reuse: true,
+    },
     'set-insert': { state: (make) => ({ t: make(), keys }), body: 's.t.set(s.keys[i], i);' },
-    'set-update': { state: (make) => ({ t: filled(make, HOT), keys }), body: `s.t.set(s.keys[i & ${HOT - 1}], i);`, reuse: true },
+    'set-update': {
+      state: (make) => ({ t: filled(make, HOT), keys }),
+      body: `s.t.set(s.keys[i & ${HOT - 1}], i);`,
+      reuse: true,
+    },
     delete: { state: (make) => ({ t: filled(make, ops), keys }), body: 'if (s.t.delete(s.keys[i])) acc++;' },
   };
 
@@ -118,8 +140,16 @@ export async function run() {
     baseline: 'native Map',
     rows,
     goals: [
-      goal('InstrumentedMap get and set: median ratio to native Map <= 1.10', median(ratiosOf('InstrumentedMap', getSet)), 1.1),
-      goal('instrument()ed Map get and set: median ratio to native Map <= 1.15', median(ratiosOf('instrument()', getSet)), 1.15),
+      goal(
+        'InstrumentedMap get and set: median ratio to native Map <= 1.10',
+        median(ratiosOf('InstrumentedMap', getSet)),
+        1.1,
+      ),
+      goal(
+        'instrument()ed Map get and set: median ratio to native Map <= 1.15',
+        median(ratiosOf('instrument()', getSet)),
+        1.15,
+      ),
     ],
     notes: [
       'Each candidate runs its own compiled loop over the same keys; rounds are interleaved and the median is reported.',

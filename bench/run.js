@@ -20,11 +20,14 @@ for (const name of SECTIONS) {
   const mod = await import(`./${name}.js`);
   const section = await mod.run();
   const lines = [`## ${section.title}`, '', '| op | candidate | time/op | ratio |', '|---|---|---:|---:|'];
-  for (const r of section.rows) lines.push(`| ${r.op} | ${r.candidate} | ${fmt(r.nsPerOp)} | ${r.ratio.toFixed(2)}× |`);
+  for (const r of section.rows)
+    lines.push(`| ${r.op} | ${r.candidate} | ${fmt(r.nsPerOp)} | ${r.ratio.toFixed(2)}× |`);
   if (section.goals.length) {
     lines.push('', '| goal | measured | met |', '|---|---:|---|');
     for (const g of section.goals) {
-      lines.push(`| ${g.text} | ${g.ratio.toFixed(2)}${g.atLeast ? '' : '×'} | ${g.met ? 'yes' : '**no**'} |`);
+      lines.push(
+        `| ${g.text} | ${g.ratio.toFixed(2)}${g.atLeast ? '' : '×'} | ${g.met ? 'yes' : '**no**'} |`,
+      );
       if (!g.met) unmet++;
     }
   }

@@ -35,16 +35,35 @@ export async function run() {
   // The same number of series, as plain prom-client gauges with static values.
   const plainRegistry = new client.Registry();
   const perName = Math.round(seriesCount / NAMES);
-  const gauges = Array.from({ length: perName }, (_, i) =>
-    new client.Gauge({ name: `plain_metric_${i}`, help: 'x', labelNames: ['map_name'], registers: [plainRegistry] }),
+  const gauges = Array.from(
+    { length: perName },
+    (_, i) =>
+      new client.Gauge({
+        name: `plain_metric_${i}`,
+        help: 'x',
+        labelNames: ['map_name'],
+        registers: [plainRegistry],
+      }),
   );
   for (let n = 0; n < NAMES; n++) for (const g of gauges) g.set({ map_name: `map-${n}` }, n);
 
-  const one = (fn) => ({ name: fn.name, prepare: () => undefined, loop: async (_s, n) => { let len = 0; for (let i = 0; i < n; i++) len += (await fn()).length; return len; } });
+  const one = (fn) => ({
+    name: fn.name,
+    prepare: () => undefined,
+    loop: async (_s, n) => {
+      let len = 0;
+      for (let i = 0; i < n; i++) len += (await fn()).length;
+      return len;
+    },
+  });
   const results = await compareAsync(
     [
-      one(async function promClientPlainSeries() { return plainRegistry.metrics(); }),
-      one(async function mapwatchViaPromClient() { return promRegistry.metrics(); }),
+      one(async function promClientPlainSeries() {
+        return plainRegistry.metrics();
+      }),
+      one(async function mapwatchViaPromClient() {
+        return promRegistry.metrics();
+      }),
       one(async function mapwatchViaOtelPrometheusExporter() {
         const { resourceMetrics } = await exporter.collect();
         return serializer.serialize(resourceMetrics);
@@ -53,7 +72,10 @@ export async function run() {
     { ops: QUICK ? 1 : 5, warmup: QUICK ? 0 : 2 },
   );
   await provider.shutdown();
-  const rows = withRatios('scrape', results, 'promClientPlainSeries').map((r) => ({ ...r, nsPerOp: r.nsPerOp }));
+  const rows = withRatios('scrape', results, 'promClientPlainSeries').map((r) => ({
+    ...r,
+    nsPerOp: r.nsPerOp,
+  }));
   return {
     title: `One scrape of ${NAMES} map names (${seriesCount} series; ns per scrape, ratio to prom-client serialising as many plain series)`,
     baseline: 'promClientPlainSeries',

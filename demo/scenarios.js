@@ -11,7 +11,8 @@ import {
 } from '../dist/index.js';
 
 export const SCENARIOS = {
-  healthy: 'bounded maps with steady churn: sessions, a warm cache, a read-mostly config, short lock sections',
+  healthy:
+    'bounded maps with steady churn: sessions, a warm cache, a read-mostly config, short lock sections',
   leak: 'leaky-cache: inserts 200 entries/s and never deletes',
   'churn-leak': 'request-dedup: heavy churn, but 4 % of entries are never deleted',
   'owner-leak': 'connection-state: a new map per connection, and connections are never released',
@@ -40,7 +41,14 @@ export function createWorkloads(registry) {
   // healthy
   const sessions = new InstrumentedMap({ name: 'sessions', registry });
   const sessionOrder = [];
-  const routes = instrument(new Map([['/', 'home'], ['/cart', 'cart'], ['/checkout', 'checkout']]), { name: 'routes', registry });
+  const routes = instrument(
+    new Map([
+      ['/', 'home'],
+      ['/cart', 'cart'],
+      ['/checkout', 'checkout'],
+    ]),
+    { name: 'routes', registry },
+  );
   const profiles = new LoadingMap({ name: 'profiles', registry, ttlMs: 30_000 });
   const config = new ReadMostlyMap({ name: 'config', registry });
   for (const k of ['currency', 'locale', 'timeout', 'retries']) config.set(k, k.length);
@@ -151,7 +159,20 @@ export function createWorkloads(registry) {
         }
       }
     },
-    keep: [sessions, routes, profiles, config, inventory, carts, leaky, dedup, ledger, prices, flags, connections],
+    keep: [
+      sessions,
+      routes,
+      profiles,
+      config,
+      inventory,
+      carts,
+      leaky,
+      dedup,
+      ledger,
+      prices,
+      flags,
+      connections,
+    ],
   };
 }
 

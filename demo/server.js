@@ -30,7 +30,10 @@ function parseScenarios(text) {
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = names.filter((n) => !(n in SCENARIOS));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`,
+    );
   return new Set(names);
 }
 

@@ -35,4 +35,7 @@ export function startStack(options?: {
 export function promQuery(
   promUrl: string,
   expr: string,
-): Promise<{ resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> }>;
+): Promise<{
+  resultType: string;
+  result: Array<{ metric: Record<string, string>; value: [number, string] }>;
+}>;

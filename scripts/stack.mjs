@@ -66,7 +66,12 @@ async function startWebhook(port, onAlert) {
       try {
         const payload = JSON.parse(body);
         for (const a of payload.alerts ?? []) {
-          const alert = { receivedAt: Date.now(), status: a.status, labels: a.labels, annotations: a.annotations };
+          const alert = {
+            receivedAt: Date.now(),
+            status: a.status,
+            labels: a.labels,
+            annotations: a.annotations,
+          };
           alerts.push(alert);
           onAlert?.(alert);
         }
@@ -77,7 +82,15 @@ async function startWebhook(port, onAlert) {
     });
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { alerts, url: `http://127.0.0.1:${port}/alerts`, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) };
+  return {
+    alerts,
+    url: `http://127.0.0.1:${port}/alerts`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
 }
 
 function startProcess(name, cmd, args, logDir) {
@@ -107,11 +120,18 @@ function startProcess(name, cmd, args, logDir) {
  * Starts the pipeline. `demos` is a list of `{ job, scenarios }`: one demo process per entry, each its own
  * scrape job. Returns `{ promUrl, amUrl, demoUrls, alerts, stop() }`.
  */
-export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: 'healthy' }], onAlert, log = () => {} } = {}) {
+export async function startStack({
+  demos = [{ job: 'mapwatch-demo', scenarios: 'healthy' }],
+  onAlert,
+  log = () => {},
+} = {}) {
   const prometheus = findBinary('prometheus');
   const alertmanager = findBinary('prometheus-alertmanager');
   const missing = [!prometheus && 'prometheus', !alertmanager && 'prometheus-alertmanager'].filter(Boolean);
-  if (missing.length) throw new Error(`missing ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')} (or npm run setup)`);
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')} (or npm run setup)`,
+    );
 
   const dir = mkdtempSync(join(tmpdir(), 'mapwatch-stack-'));
   const procs = [];
@@ -126,9 +146,16 @@ export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: '
     const { renderAlerts, writeFileSet } = await import(pathToFileURL(join(ROOT, 'dist/pack/write.js')).href);
     const { alertmanagerExample } = await import(pathToFileURL(join(ROOT, 'dist/pack/alertmanager.js')).href);
     void defaultConfig;
-    await writeFileSet(join(dir, 'rules'), { 'mapwatch.rules.yml': renderAlerts(fastConfig)['mapwatch.rules.yml'] });
+    await writeFileSet(join(dir, 'rules'), {
+      'mapwatch.rules.yml': renderAlerts(fastConfig)['mapwatch.rules.yml'],
+    });
 
-    const [amPort, whPort, promPort, ...demoPorts] = await Promise.all([freePort(), freePort(), freePort(), ...demos.map(() => freePort())]);
+    const [amPort, whPort, promPort, ...demoPorts] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      ...demos.map(() => freePort()),
+    ]);
 
     webhook = await startWebhook(whPort, onAlert);
     // Alertmanager first: an alert sent before Prometheus has discovered it would only be re-sent
@@ -136,20 +163,31 @@ export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: '
     writeFileSync(
       join(dir, 'alertmanager.yml'),
       stringify({
-        route: { receiver: 'webhook', group_by: ['alertname', 'job', 'map_name'], group_wait: '1s', group_interval: '2s', repeat_interval: '1h' },
+        route: {
+          receiver: 'webhook',
+          group_by: ['alertname', 'job', 'map_name'],
+          group_wait: '1s',
+          group_interval: '2s',
+          repeat_interval: '1h',
+        },
         receivers: [{ name: 'webhook', webhook_configs: [{ url: webhook.url, send_resolved: true }] }],
         // The shipped inhibition rules, so the pipeline exercises them as users will run them.
         inhibit_rules: alertmanagerExample(fastConfig).inhibit_rules,
       }),
     );
     procs.push(
-      startProcess('alertmanager', alertmanager, [
-        `--config.file=${join(dir, 'alertmanager.yml')}`,
-        `--storage.path=${join(dir, 'am-data')}`,
-        `--web.listen-address=127.0.0.1:${amPort}`,
-        '--cluster.listen-address=',
-        '--log.level=warn',
-      ], dir),
+      startProcess(
+        'alertmanager',
+        alertmanager,
+        [
+          `--config.file=${join(dir, 'alertmanager.yml')}`,
+          `--storage.path=${join(dir, 'am-data')}`,
+          `--web.listen-address=127.0.0.1:${amPort}`,
+          '--cluster.listen-address=',
+          '--log.level=warn',
+        ],
+        dir,
+      ),
     );
     const amUrl = `http://127.0.0.1:${amPort}`;
 
@@ -157,7 +195,14 @@ export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: '
     demos.forEach(({ job, scenarios }, i) => {
       const port = demoPorts[i];
       demoUrls[job] = `http://127.0.0.1:${port}`;
-      procs.push(startProcess(`demo-${job}`, process.execPath, [join(ROOT, 'demo/server.js'), '--port', String(port), '--scenario', scenarios], dir));
+      procs.push(
+        startProcess(
+          `demo-${job}`,
+          process.execPath,
+          [join(ROOT, 'demo/server.js'), '--port', String(port), '--scenario', scenarios],
+          dir,
+        ),
+      );
     });
 
     writeFileSync(
@@ -166,19 +211,29 @@ export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: '
         global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
         rule_files: [join(dir, 'rules', 'mapwatch.rules.yml')],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-        scrape_configs: demos.map(({ job }, i) => ({ job_name: job, static_configs: [{ targets: [`127.0.0.1:${demoPorts[i]}`] }] })),
+        scrape_configs: demos.map(({ job }, i) => ({
+          job_name: job,
+          static_configs: [{ targets: [`127.0.0.1:${demoPorts[i]}`] }],
+        })),
       }),
     );
     await waitReady(`${amUrl}/-/ready`, 20_000, 'Alertmanager');
-    await Promise.all(Object.entries(demoUrls).map(([job, url]) => waitReady(`${url}/metrics`, 20_000, `demo ${job}`)));
+    await Promise.all(
+      Object.entries(demoUrls).map(([job, url]) => waitReady(`${url}/metrics`, 20_000, `demo ${job}`)),
+    );
     procs.push(
-      startProcess('prometheus', prometheus, [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--rules.alert.resend-delay=1s',
-        '--log.level=warn',
-      ], dir),
+      startProcess(
+        'prometheus',
+        prometheus,
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          '--rules.alert.resend-delay=1s',
+          '--log.level=warn',
+        ],
+        dir,
+      ),
     );
     const promUrl = `http://127.0.0.1:${promPort}`;
     await waitReady(`${promUrl}/-/ready`, 30_000, 'Prometheus');
@@ -188,7 +243,7 @@ export async function startStack({ demos = [{ job: 'mapwatch-demo', scenarios: '
   } catch (err) {
     const logs = procs.map((p) => `--- ${p.name}\n${p.log().slice(-2000)}`).join('\n');
     await stop();
-    throw new Error(`${err.message}\n${logs}`);
+    throw new Error(`${err.message}\n${logs}`, { cause: err });
   }
 }
 
@@ -206,9 +261,13 @@ async function main() {
     demos: [{ job: 'mapwatch-demo', scenarios }],
     log: (line) => console.log(line),
     onAlert: (a) =>
-      console.log(`PAGE [${a.status}] ${a.labels.alertname} severity=${a.labels.severity} map=${a.labels.map_name ?? '-'}: ${a.annotations.summary} ${a.annotations.description ?? ''}`),
+      console.log(
+        `PAGE [${a.status}] ${a.labels.alertname} severity=${a.labels.severity} map=${a.labels.map_name ?? '-'}: ${a.annotations.summary} ${a.annotations.description ?? ''}`,
+      ),
   });
-  console.log(`stack up (scenarios ${scenarios}); pages print below as they arrive. Ctrl-C stops everything.`);
+  console.log(
+    `stack up (scenarios ${scenarios}); pages print below as they arrive. Ctrl-C stops everything.`,
+  );
   const shutdown = async () => {
     await stack.stop();
     process.exit(0);

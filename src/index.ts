@@ -9,7 +9,12 @@ export type { MapOptions } from './maps/options.js';
 export { LockedMap } from './maps/locked-map.js';
 export { ShardedMap, type ShardedMapOptions } from './maps/sharded-map.js';
 export { ReadMostlyMap, type LoadResult } from './maps/read-mostly-map.js';
-export { LoadingMap, type LoadingMapOptions, type GetOrLoadOptions, type Loader } from './maps/loading-map.js';
+export {
+  LoadingMap,
+  type LoadingMapOptions,
+  type GetOrLoadOptions,
+  type Loader,
+} from './maps/loading-map.js';
 export { RWLock, type RWLockOptions, type AcquireOptions, type Release } from './sync/rwlock.js';
 export { LockError, LockTimeoutError, LockAbortedError, LockReleaseError } from './sync/errors.js';
 export { LeakDetector, type LeakDetectorOptions, type LeakScale } from './detect/leak-detector.js';

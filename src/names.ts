@@ -20,10 +20,14 @@ export function validateMapName(name: unknown, what = 'map name'): string {
     );
   }
   if (CONTROL_CHARS.test(name)) {
-    throw new RangeError(`mapwatch: ${what} ${JSON.stringify(name)} contains control characters; use printable text`);
+    throw new RangeError(
+      `mapwatch: ${what} ${JSON.stringify(name)} contains control characters; use printable text`,
+    );
   }
   if (name === OVERFLOW_MAP_NAME) {
-    throw new RangeError(`mapwatch: ${what} '${OVERFLOW_MAP_NAME}' is reserved for maps past the registry's name cap`);
+    throw new RangeError(
+      `mapwatch: ${what} '${OVERFLOW_MAP_NAME}' is reserved for maps past the registry's name cap`,
+    );
   }
   return name;
 }

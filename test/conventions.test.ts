@@ -13,14 +13,23 @@ import { missingBuilders } from '../src/export/samples.js';
  * append `per_<b word>` likewise; append `total` to monotonic sums (moving an existing `total` token to
  * the end); append `ratio` to gauges with unit `1`.
  */
-const UNIT_WORDS: Record<string, string> = { s: 'seconds', ms: 'milliseconds', By: 'bytes', '1': '', '%': 'percent' };
+const UNIT_WORDS: Record<string, string> = {
+  s: 'seconds',
+  ms: 'milliseconds',
+  By: 'bytes',
+  '1': '',
+  '%': 'percent',
+};
 const PER_UNIT_WORDS: Record<string, string> = { s: 'second', m: 'minute', h: 'hour', d: 'day' };
 
 function collectorName(m: MetricSpec): string {
   let tokens = m.otelName.split(/[^a-zA-Z0-9]+/).filter(Boolean);
   const [main = '', per] = m.unit.split('/', 2);
   const addWord = (word: string, prefix?: string) => {
-    const clean = word.split(/[^a-zA-Z0-9]+/).filter(Boolean).join('_');
+    const clean = word
+      .split(/[^a-zA-Z0-9]+/)
+      .filter(Boolean)
+      .join('_');
     if (clean && !tokens.includes(clean)) tokens = prefix ? [...tokens, prefix, clean] : [...tokens, clean];
   };
   if (main.trim() && !/[{}]/.test(main)) addWord(UNIT_WORDS[main.trim()] ?? main.trim());
@@ -85,7 +94,11 @@ describe('the metric table', () => {
     expect(collectorName({ ...base, otelName: 'system.cpu.utilization', unit: '1', type: 'gauge' })).toBe(
       'system_cpu_utilization_ratio',
     );
-    expect(collectorName({ ...base, otelName: 'requests', unit: '{request}', type: 'counter' })).toBe('requests_total');
-    expect(collectorName({ ...base, otelName: 'net.io', unit: 'By/s', type: 'gauge' })).toBe('net_io_bytes_per_second');
+    expect(collectorName({ ...base, otelName: 'requests', unit: '{request}', type: 'counter' })).toBe(
+      'requests_total',
+    );
+    expect(collectorName({ ...base, otelName: 'net.io', unit: 'By/s', type: 'gauge' })).toBe(
+      'net_io_bytes_per_second',
+    );
   });
 });

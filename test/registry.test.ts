@@ -85,7 +85,8 @@ describe('per-name aggregation', () => {
   it('folds names past the cap into _other and counts each folded map', () => {
     const registry = new MapRegistry({ maxNames: 2 });
     const keep: unknown[] = [];
-    for (const name of ['a', 'b', 'c', 'd', 'c']) keep.push(new InstrumentedMap({ name, registry }).set(name, 1));
+    for (const name of ['a', 'b', 'c', 'd', 'c'])
+      keep.push(new InstrumentedMap({ name, registry }).set(name, 1));
     const snap = registry.collect();
     expect(snap.names.map((n) => n.name)).toEqual(['a', 'b', OVERFLOW_MAP_NAME]);
     expect(snap.overflow).toBe(3);

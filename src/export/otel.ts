@@ -99,17 +99,14 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
 }
 
 /** Creates every instrument on `meter` and returns the function that removes them from collection. */
-function bindMeter(
-  meter: Meter,
-  registry: MapRegistry,
-  onError: CollectErrorHandler,
-): () => void {
+function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHandler): () => void {
   const observables: Array<[MetricSpec, Observable]> = [];
   const histograms = new Map<string, Histogram>();
   for (const spec of ALL_METRICS) {
     const opts = { description: spec.help, unit: spec.unit };
     if (spec.type === 'counter') observables.push([spec, meter.createObservableCounter(spec.otelName, opts)]);
-    else if (spec.type === 'gauge') observables.push([spec, meter.createObservableGauge(spec.otelName, opts)]);
+    else if (spec.type === 'gauge')
+      observables.push([spec, meter.createObservableGauge(spec.otelName, opts)]);
     else {
       const advice = spec.buckets ? { explicitBucketBoundaries: [...spec.buckets] } : undefined;
       histograms.set(spec.key, meter.createHistogram(spec.otelName, { ...opts, advice }));

@@ -52,8 +52,14 @@ class MapwatchCollector {
     this.type = spec.type;
   }
 
-  async get(): Promise<{ name: string; help: string; type: string; values: PromValue[]; aggregator: string }> {
-    let values: PromValue[] = [];
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: PromValue[];
+    aggregator: string;
+  }> {
+    let values: PromValue[];
     try {
       values = this.type === 'histogram' ? this.histogramValues() : this.scalarValues();
     } catch (err) {
@@ -89,7 +95,6 @@ class MapwatchCollector {
     return out;
   }
 }
-
 
 /**
  * Registers mapwatch's collectors on `promRegistry` (default: prom-client's global `register`).

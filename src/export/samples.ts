@@ -64,15 +64,20 @@ function mapCounter(field: MapStatsField, when: (n: NameSnapshot) => boolean = i
 
 function lockPerMode(value: (n: NameSnapshot, m: 'read' | 'write') => number): ScalarBuilder {
   return (snap) =>
-    snap.names.filter(hasLock).flatMap((n) =>
-      LOCK_MODES.map((m) => ({ labels: { [mapName]: n.name, [mode]: m }, value: value(n, m) })),
-    );
+    snap.names
+      .filter(hasLock)
+      .flatMap((n) =>
+        LOCK_MODES.map((m) => ({ labels: { [mapName]: n.name, [mode]: m }, value: value(n, m) })),
+      );
 }
 
 export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
   entries: (snap) =>
     snap.names.flatMap((n) =>
-      [...n.entriesByKind].map(([kind, value]) => ({ labels: { [mapName]: n.name, [mapKind]: kind }, value })),
+      [...n.entriesByKind].map(([kind, value]) => ({
+        labels: { [mapName]: n.name, [mapKind]: kind },
+        value,
+      })),
     ),
   instances: perName(isMap, (n) => n.instances),
   lookups: (snap) =>
@@ -83,16 +88,24 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
   inserts: mapCounter('inserts'),
   updates: mapCounter('updates'),
   deletes: (snap) =>
-    snap.names.filter(isMap).flatMap((n) =>
-      DELETE_CAUSES.map((c) => ({ labels: { [mapName]: n.name, [cause]: c }, value: n.map[DELETE_FIELD[c]] })),
-    ),
+    snap.names
+      .filter(isMap)
+      .flatMap((n) =>
+        DELETE_CAUSES.map((c) => ({
+          labels: { [mapName]: n.name, [cause]: c },
+          value: n.map[DELETE_FIELD[c]],
+        })),
+      ),
   readMisses: mapCounter('readMisses', hasKind('read_mostly')),
   promotions: mapCounter('promotions', hasKind('read_mostly')),
   copiedEntries: mapCounter('copiedEntries', hasKind('read_mostly')),
   lockAcquisitions: (snap) =>
     snap.names.filter(hasLock).flatMap((n) =>
       LOCK_MODES.flatMap((m) => [
-        { labels: { [mapName]: n.name, [mode]: m, [contended]: 'false' }, value: n.lock!.mode(m).uncontended },
+        {
+          labels: { [mapName]: n.name, [mode]: m, [contended]: 'false' },
+          value: n.lock!.mode(m).uncontended,
+        },
         { labels: { [mapName]: n.name, [mode]: m, [contended]: 'true' }, value: n.lock!.mode(m).contended },
       ]),
     ),
@@ -138,7 +151,12 @@ export const HISTOGRAM_BUILDERS: Partial<Record<MetricKey, HistogramBuilder>> = 
     snap.names.filter(hasLock).flatMap((n) =>
       LOCK_MODES.map((m) => {
         const s = n.lock!.mode(m);
-        return { labels: { [mapName]: n.name, [mode]: m }, buckets: s.waitBuckets, sum: s.waitSum, count: s.waitCount };
+        return {
+          labels: { [mapName]: n.name, [mode]: m },
+          buckets: s.waitBuckets,
+          sum: s.waitSum,
+          count: s.waitCount,
+        };
       }),
     ),
 };
@@ -159,6 +177,8 @@ export function histogramPoints(spec: MetricSpec, snap: RegistrySnapshot): Histo
 /** Whether every metric of the table has a builder of its type (checked by tests). */
 export function missingBuilders(): string[] {
   return Object.values(METRICS)
-    .filter((m) => (m.type === 'histogram' ? !HISTOGRAM_BUILDERS[m.key as MetricKey] : !SCALAR_BUILDERS[m.key as MetricKey]))
+    .filter((m) =>
+      m.type === 'histogram' ? !HISTOGRAM_BUILDERS[m.key as MetricKey] : !SCALAR_BUILDERS[m.key as MetricKey],
+    )
     .map((m) => m.name);
 }

@@ -47,16 +47,25 @@ describe.skipIf(!chromiumPath)('/debug/maps in headless Chromium', () => {
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toContain("script-src 'nonce-");
 
-    const rowFor = (name: string) => page.locator('tbody tr').filter({ has: page.locator('td.name', { hasText: name }) });
+    const rowFor = (name: string) =>
+      page.locator('tbody tr').filter({ has: page.locator('td.name', { hasText: name }) });
     await expect.poll(() => page.locator('tbody tr').count(), { timeout: 10_000 }).toBe(3);
 
     // Live: grow the leaky map and see the entries cell follow.
     for (let i = 0; i < 500; i++) leaky.set(`k${i}`, i);
-    await expect.poll(() => rowFor('leaky-cache').locator('td').nth(2).textContent(), { timeout: 10_000 }).toBe('500');
+    await expect
+      .poll(() => rowFor('leaky-cache').locator('td').nth(2).textContent(), { timeout: 10_000 })
+      .toBe('500');
     for (let i = 500; i < 1500; i++) leaky.set(`k${i}`, i);
-    registry.setLeakVerdict('leaky-cache', { suspect: true, growthPerSecond: 250, reason: 'floor rose 1,500 entries in 6 s' });
+    registry.setLeakVerdict('leaky-cache', {
+      suspect: true,
+      growthPerSecond: 250,
+      reason: 'floor rose 1,500 entries in 6 s',
+    });
     registry.setLeakVerdict('users', { suspect: false, growthPerSecond: 0 });
-    await expect.poll(() => rowFor('leaky-cache').locator('td').nth(2).textContent(), { timeout: 10_000 }).toBe('1,500');
+    await expect
+      .poll(() => rowFor('leaky-cache').locator('td').nth(2).textContent(), { timeout: 10_000 })
+      .toBe('1,500');
     await expect.poll(() => rowFor('leaky-cache').getAttribute('class'), { timeout: 10_000 }).toBe('suspect');
     expect(await rowFor('leaky-cache').locator('.badge').textContent()).toBe('leak suspect');
     expect(await rowFor('users').locator('.badge').textContent()).toBe('ok');
@@ -68,7 +77,10 @@ describe.skipIf(!chromiumPath)('/debug/maps in headless Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     // The sparkline has a point per refresh it has seen.
     await expect
-      .poll(async () => (await rowFor('leaky-cache').locator('polyline').getAttribute('points'))?.split(' ').length ?? 0)
+      .poll(
+        async () =>
+          (await rowFor('leaky-cache').locator('polyline').getAttribute('points'))?.split(' ').length ?? 0,
+      )
       .toBeGreaterThan(2);
 
     mkdirSync('test-results', { recursive: true });

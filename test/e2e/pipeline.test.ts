@@ -38,12 +38,16 @@ describe.skipIf(!hasTools)('end to end: demo -> Prometheus -> Alertmanager -> we
   });
 
   const firing = (job: string, alertname: string): ReceivedAlert | undefined =>
-    stack.alerts.find((a) => a.status === 'firing' && a.labels.job === job && a.labels.alertname === alertname);
+    stack.alerts.find(
+      (a) => a.status === 'firing' && a.labels.job === job && a.labels.alertname === alertname,
+    );
 
   async function waitFor(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
     while (!(await done())) {
       if (Date.now() - started > DEADLINE_MS) {
-        const got = stack.alerts.map((a) => `${a.status} ${a.labels.alertname} ${a.labels.job} ${a.labels.map_name}`);
+        const got = stack.alerts.map(
+          (a) => `${a.status} ${a.labels.alertname} ${a.labels.job} ${a.labels.map_name}`,
+        );
         const logs = stack.procs.map((p) => `--- ${p.name}\n${p.log().slice(-1500)}`).join('\n');
         throw new Error(`timed out waiting for ${what}; webhook got: ${JSON.stringify(got)}\n${logs}`);
       }
@@ -51,45 +55,66 @@ describe.skipIf(!hasTools)('end to end: demo -> Prometheus -> Alertmanager -> we
     }
   }
 
-  it('scrapes every demo target', async () => {
-    await waitFor('all targets up', async () => {
-      const { result } = await promQuery(stack.promUrl, 'up == 1');
-      return result.length === 3;
-    });
-  }, DEADLINE_MS);
+  it(
+    'scrapes every demo target',
+    async () => {
+      await waitFor('all targets up', async () => {
+        const { result } = await promQuery(stack.promUrl, 'up == 1');
+        return result.length === 3;
+      });
+    },
+    DEADLINE_MS,
+  );
 
-  it('pages the growth and leak alerts for the leaking map, with labels and annotations', async () => {
-    await waitFor(`${GROWTH} and ${LEAK} from e2e-leak`, () => !!firing('e2e-leak', GROWTH) && !!firing('e2e-leak', LEAK));
-    for (const name of [GROWTH, LEAK]) {
-      const a = firing('e2e-leak', name)!;
-      expect(a.labels.map_name).toBe('leaky-cache');
-      expect(a.labels.severity).toMatch(/^(critical|warning|info)$/);
-      expect(a.labels.instance).toMatch(/^127\.0\.0\.1:\d+$/);
-      expect(a.annotations.summary).toMatch(/^[A-Z].+\.$/);
-      expect(a.annotations.description).toContain('leaky-cache');
-      expect(a.annotations.runbook_url).toMatch(/runbook\.md#/);
-    }
-  }, DEADLINE_MS);
+  it(
+    'pages the growth and leak alerts for the leaking map, with labels and annotations',
+    async () => {
+      await waitFor(
+        `${GROWTH} and ${LEAK} from e2e-leak`,
+        () => !!firing('e2e-leak', GROWTH) && !!firing('e2e-leak', LEAK),
+      );
+      for (const name of [GROWTH, LEAK]) {
+        const a = firing('e2e-leak', name)!;
+        expect(a.labels.map_name).toBe('leaky-cache');
+        expect(a.labels.severity).toMatch(/^(critical|warning|info)$/);
+        expect(a.labels.instance).toMatch(/^127\.0\.0\.1:\d+$/);
+        expect(a.annotations.summary).toMatch(/^[A-Z].+\.$/);
+        expect(a.annotations.description).toContain('leaky-cache');
+        expect(a.annotations.runbook_url).toMatch(/runbook\.md#/);
+      }
+    },
+    DEADLINE_MS,
+  );
 
-  it('pages the lock storm on the ledger', async () => {
-    await waitFor(`${STORM} from e2e-storm`, () => !!firing('e2e-storm', STORM));
-    const a = firing('e2e-storm', STORM)!;
-    expect(a.labels.map_name).toBe('ledger');
-    expect(a.labels.severity).toBe('critical');
-    expect(a.annotations.description).toContain('ledger');
-  }, DEADLINE_MS);
+  it(
+    'pages the lock storm on the ledger',
+    async () => {
+      await waitFor(`${STORM} from e2e-storm`, () => !!firing('e2e-storm', STORM));
+      const a = firing('e2e-storm', STORM)!;
+      expect(a.labels.map_name).toBe('ledger');
+      expect(a.labels.severity).toBe('critical');
+      expect(a.annotations.description).toContain('ledger');
+    },
+    DEADLINE_MS,
+  );
 
-  it('evaluates every dashboard query to data', async () => {
-    const queries = dashboardQueries(defaultConfig);
-    const empty: string[] = [];
-    for (const q of queries) {
-      const expr = substituteVariables(q.expr, '15s').replaceAll('job=~".+"', 'job=~"e2e-.+"');
-      const data = await promQuery(stack.promUrl, expr);
-      if (data.result.length === 0) empty.push(`${q.where}: ${expr}`);
-    }
-    console.log(`dashboard queries with data end to end: ${queries.length - empty.length}/${queries.length}`);
-    expect(empty).toEqual([]);
-  }, DEADLINE_MS);
+  it(
+    'evaluates every dashboard query to data',
+    async () => {
+      const queries = dashboardQueries(defaultConfig);
+      const empty: string[] = [];
+      for (const q of queries) {
+        const expr = substituteVariables(q.expr, '15s').replaceAll('job=~".+"', 'job=~"e2e-.+"');
+        const data = await promQuery(stack.promUrl, expr);
+        if (data.result.length === 0) empty.push(`${q.where}: ${expr}`);
+      }
+      console.log(
+        `dashboard queries with data end to end: ${queries.length - empty.length}/${queries.length}`,
+      );
+      expect(empty).toEqual([]);
+    },
+    DEADLINE_MS,
+  );
 
   it('pages nothing for the healthy demo over the same time', () => {
     // By now the faulty demos have paged, so the healthy one has run for as long.
@@ -97,6 +122,8 @@ describe.skipIf(!hasTools)('end to end: demo -> Prometheus -> Alertmanager -> we
     expect(healthyPages.map((a) => `${a.labels.alertname} ${a.labels.map_name}`)).toEqual([]);
     // And the faulty demos' healthy maps did not page either.
     const healthyMaps = new Set(['sessions', 'routes', 'profiles', 'config', 'inventory', 'carts']);
-    expect(stack.alerts.filter((a) => healthyMaps.has(a.labels.map_name ?? '')).map((a) => a.labels.alertname)).toEqual([]);
+    expect(
+      stack.alerts.filter((a) => healthyMaps.has(a.labels.map_name ?? '')).map((a) => a.labels.alertname),
+    ).toEqual([]);
   });
 });

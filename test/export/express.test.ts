@@ -29,7 +29,9 @@ describe('mapwatchRouter over a real socket', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const samples = parseExposition(await res.text());
-    expect(samples.find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'users')?.value).toBe(6);
+    expect(samples.find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'users')?.value).toBe(
+      6,
+    );
   });
 
   it('negotiates OpenMetrics 1.0.0 and leaves the text format intact afterwards', async () => {

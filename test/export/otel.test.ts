@@ -46,7 +46,10 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
   it('produce the same Prometheus names, label sets and values as the prom-client path', async () => {
     const { registry, recordWaits } = populatedRegistry();
     const stack = await otelStack();
-    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+    );
     const otel = registerOtelMetrics({ meterProvider: stack.provider, registry });
     cleanups.push(() => otel.unregister());
     expect(otel.bound).toBe(true);
@@ -82,11 +85,15 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
   it('reflects new operations at the next collection', async () => {
     const registry = new MapRegistry();
     const stack = await otelStack();
-    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+    );
     cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
     const map = new InstrumentedMap<number, number>({ name: 'live', registry });
     const inserts = async () =>
-      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'live')?.value;
+      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'live')
+        ?.value;
     map.set(1, 1);
     expect(await inserts()).toBe(1);
     map.set(2, 2).set(3, 3);
@@ -101,12 +108,18 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
     expect(otel.bound).toBe(false);
 
     const stack = await otelStack();
-    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown(), () => metrics.disable());
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+      () => metrics.disable(),
+    );
     metrics.setGlobalMeterProvider(stack.provider);
     for (let i = 0; i < 200 && !otel.bound; i++) await new Promise((r) => setTimeout(r, 5));
     expect(otel.bound).toBe(true);
     const samples = await stack.scrape();
-    expect(samples.find((s) => s.name === METRICS.entries.name && s.labels.map_name === 'late')?.value).toBe(1);
+    expect(samples.find((s) => s.name === METRICS.entries.name && s.labels.map_name === 'late')?.value).toBe(
+      1,
+    );
     void keep;
   });
 
@@ -120,10 +133,14 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
       SCALAR_BUILDERS.updates = original;
     });
     const stack = await otelStack();
-    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+    );
     const errors: string[] = [];
     cleanups.push(
-      registerOtelMetrics({ meterProvider: stack.provider, registry, onError: (n) => errors.push(n) }).unregister,
+      registerOtelMetrics({ meterProvider: stack.provider, registry, onError: (n) => errors.push(n) })
+        .unregister,
     );
     const samples = await stack.scrape();
     expect(samples.some((s) => s.name === METRICS.updates.name)).toBe(false);
@@ -135,10 +152,14 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
     const registry = new MapRegistry();
     const map = new InstrumentedMap<number, number>({ name: 'gone', registry });
     const stack = await otelStack();
-    cleanups.push(() => stack.server.close(), () => stack.provider.shutdown());
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+    );
     const otel = registerOtelMetrics({ meterProvider: stack.provider, registry });
     const inserts = async () =>
-      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'gone')?.value;
+      (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'gone')
+        ?.value;
     map.set(1, 1);
     expect(await inserts()).toBe(1);
     otel.unregister();

@@ -30,7 +30,20 @@ export type MapOp =
 // SameValueZero corner cases (NaN, 0 and -0) and object identity.
 const OBJECT_KEY_A = { id: 'a' };
 const OBJECT_KEY_B = { id: 'b' };
-export const KEY_POOL: readonly unknown[] = ['a', 'b', 'c', 'd', 1, 2, 0, -0, NaN, OBJECT_KEY_A, OBJECT_KEY_B, undefined];
+export const KEY_POOL: readonly unknown[] = [
+  'a',
+  'b',
+  'c',
+  'd',
+  1,
+  2,
+  0,
+  -0,
+  NaN,
+  OBJECT_KEY_A,
+  OBJECT_KEY_B,
+  undefined,
+];
 
 const keyArb = fc.constantFrom(...KEY_POOL);
 // `undefined` as a value checks that a stored undefined counts as a hit, as on a native Map.
@@ -39,7 +52,10 @@ const valueArb = fc.oneof(fc.integer(), fc.constant(undefined), fc.string({ maxL
 export const mapOpArb: fc.Arbitrary<MapOp> = fc.oneof(
   { weight: 5, arbitrary: keyArb.map((key) => ({ op: 'get' as const, key })) },
   { weight: 3, arbitrary: keyArb.map((key) => ({ op: 'has' as const, key })) },
-  { weight: 6, arbitrary: fc.tuple(keyArb, valueArb).map(([key, value]) => ({ op: 'set' as const, key, value })) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(keyArb, valueArb).map(([key, value]) => ({ op: 'set' as const, key, value })),
+  },
   { weight: 3, arbitrary: keyArb.map((key) => ({ op: 'delete' as const, key })) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'size' as const }) },

@@ -15,7 +15,10 @@ async function loadSdk3(): Promise<{ sdk: typeof sdk2; exporter: typeof exporter
   const load = async (name: string) => import(pathToFileURL(require.resolve(name)).href);
   const sdk = (await load('@opentelemetry/sdk-metrics')) as typeof sdk2;
   const exporter = (await load('@opentelemetry/exporter-prometheus')) as typeof exporter2;
-  const manifest = new URL('../otel-sdk3/node_modules/@opentelemetry/sdk-metrics/package.json', import.meta.url);
+  const manifest = new URL(
+    '../otel-sdk3/node_modules/@opentelemetry/sdk-metrics/package.json',
+    import.meta.url,
+  );
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   if (!version.startsWith('3.')) throw new Error(`test/otel-sdk3 holds sdk-metrics ${version}, expected 3.x`);
   return { sdk, exporter };
