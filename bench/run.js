@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { QUICK } from './harness.js';
 
-const SECTIONS = ['maps', 'scrape'];
+const SECTIONS = ['maps', 'locks', 'scrape'];
 
 function fmt(n) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;
@@ -17,6 +17,8 @@ const out = [];
 let unmet = 0;
 for (const name of SECTIONS) {
   if (only.length && !only.includes(name)) continue;
+  // Garbage left by one section must not be collected in the middle of the next one's timing.
+  globalThis.gc?.();
   const mod = await import(`./${name}.js`);
   const section = await mod.run();
   const lines = [`## ${section.title}`, '', '| op | candidate | time/op | ratio |', '|---|---|---:|---:|'];

@@ -7,8 +7,8 @@ export { InstrumentedMap } from './maps/instrumented-map.js';
 export { instrument, instrumentedName } from './maps/instrument.js';
 export type { MapOptions } from './maps/options.js';
 export { LockedMap } from './maps/locked-map.js';
-export { ShardedMap, type ShardedMapOptions } from './maps/sharded-map.js';
-export { ReadMostlyMap, type LoadResult } from './maps/read-mostly-map.js';
+export { ShardedMap, DEFAULT_SHARDS, MAX_SHARDS, type ShardedMapOptions } from './maps/sharded-map.js';
+export { ReadMostlyMap, type LoadResult, type ReadMostlyInternals } from './maps/read-mostly-map.js';
 export {
   LoadingMap,
   type LoadingMapOptions,

@@ -74,7 +74,7 @@ describe.skipIf(!chromiumPath)('/debug/maps in headless Chromium', () => {
     // The hostile name is text: no <img> element was created and its handler never ran.
     expect(await rowFor('onerror').locator('td.name').textContent()).toBe(XSS_NAME);
     expect(await page.locator('tbody img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     // The sparkline has a point per refresh it has seen.
     await expect
       .poll(

@@ -1,0 +1,142 @@
+/**
+ * LockedMap: a Map guarded by an RWLock, for state that async code reads and modifies across `await`.
+ *
+ * - `read(fn)` runs `fn` with a counting, read-only view under a read hold (many at once);
+ *   `write(fn)` with a counting Map view under the write hold (alone). Views stop working when the
+ *   section ends. Both release when `fn` returns or throws.
+ * - `update(key, fn)` is the async read-modify-write: under the write hold it passes the current value
+ *   (or undefined) to `fn` and stores the result; `undefined` deletes the key. It counts only the write
+ *   it makes (insert, update or delete), not a lookup.
+ * - `get/has/set/delete/clear` are single operations under the lock. When the lock is free and nobody
+ *   waits they run synchronously (taking and returning the hold in the same step, which no other task can
+ *   observe) and return a resolved promise; otherwise they queue like any acquisition. Each takes the
+ *   same `{ signal, timeoutMs }` options as the lock.
+ * - `size` is synchronous and unlocked: a count is always consistent in single-threaded JS.
+ *
+ * Stats: map counters under `kind=locked`, and the lock's counters under the same name, so one series
+ * shows both what is done to the map and how long tasks queued for it.
+ */
+import { defaultRegistry } from '../registry.js';
+import type { MapStats } from '../stats/map-stats.js';
+import { RWLock, type AcquireOptions } from '../sync/rwlock.js';
+import { readNow, writeNow } from '../sync/sections.js';
+import {
+  LockedReadView,
+  LockedWriteView,
+  countedApply,
+  countedClear,
+  countedDelete,
+  countedGet,
+  countedHas,
+  countedSet,
+} from './locked-map-views.js';
+import { requireOptions, type MapOptions } from './options.js';
+
+export class LockedMap<K, V> {
+  private readonly inner = new Map<K, V>();
+  private readonly stats: MapStats;
+  private readonly lock: RWLock;
+
+  constructor(options: MapOptions);
+  constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: MapOptions);
+  constructor(
+    entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
+    maybeOptions?: MapOptions,
+  ) {
+    const optionsFirst =
+      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
+    const options = requireOptions(
+      optionsFirst ? (entriesOrOptions as MapOptions) : maybeOptions,
+      'new LockedMap()',
+    );
+    const registry = options.registry ?? defaultRegistry;
+    this.stats = registry.trackMap(this, options.name, 'locked');
+    // Same name and registry: the lock's series join the map's.
+    this.lock = new RWLock({ name: options.name, registry });
+    if (!optionsFirst && entriesOrOptions != null) {
+      for (const [k, v] of entriesOrOptions as Iterable<readonly [K, V]>)
+        countedSet(this.inner, this.stats, k, v);
+    }
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  /** Tasks queued on this map's lock now. */
+  get waiting(): number {
+    return this.lock.waiting;
+  }
+
+  /** Runs `fn` with a read-only counting view under a read hold. */
+  async read<T>(fn: (view: ReadonlyMap<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    const release = await this.lock.acquireRead(options);
+    const view = new LockedReadView(this.inner, this.stats);
+    try {
+      return await fn(view);
+    } finally {
+      view.close();
+      release();
+    }
+  }
+
+  /** Runs `fn` with a counting Map view under the write hold. */
+  async write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    const release = await this.lock.acquireWrite(options);
+    const view = new LockedWriteView(this.inner, this.stats);
+    try {
+      return await fn(view);
+    } finally {
+      view.close();
+      release();
+    }
+  }
+
+  /**
+   * Read-modify-write of one key under the write hold: stores what `fn` returns (undefined deletes) and
+   * resolves to it. If `fn` throws, nothing changes.
+   */
+  async update(
+    key: K,
+    fn: (current: V | undefined) => V | undefined | PromiseLike<V | undefined>,
+    options?: AcquireOptions,
+  ): Promise<V | undefined> {
+    const release = await this.lock.acquireWrite(options);
+    try {
+      const next = await fn(this.inner.get(key));
+      countedApply(this.inner, this.stats, key, next);
+      return next;
+    } finally {
+      release();
+    }
+  }
+
+  get(key: K, options?: AcquireOptions): Promise<V | undefined> {
+    return readNow(this.lock, () => countedGet(this.inner, this.stats, key), options);
+  }
+
+  has(key: K, options?: AcquireOptions): Promise<boolean> {
+    return readNow(this.lock, () => countedHas(this.inner, this.stats, key), options);
+  }
+
+  set(key: K, value: V, options?: AcquireOptions): Promise<void> {
+    return writeNow(this.lock, () => countedSet(this.inner, this.stats, key, value), options);
+  }
+
+  delete(key: K, options?: AcquireOptions): Promise<boolean> {
+    return writeNow(this.lock, () => countedDelete(this.inner, this.stats, key), options);
+  }
+
+  /** Replaces every entry at once under the write hold (counted as `cause=clear`). */
+  clear(options?: AcquireOptions): Promise<void> {
+    return writeNow(this.lock, () => countedClear(this.inner, this.stats), options);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'LockedMap';
+  }
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}

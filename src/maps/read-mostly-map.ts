@@ -1,0 +1,406 @@
+/**
+ * ReadMostlyMap: a port of Go's classic `sync.Map` (before Go 1.24) with the same cost model.
+ *
+ * Structure
+ * - `read`: a snapshot `{ m, amended }`. `m` maps keys to shared entry boxes and is never mutated once
+ *   published, so iterating it is stable whatever happens meanwhile. `amended` says that `dirty` holds
+ *   keys `m` lacks.
+ * - `dirty`: a mutable map holding every live key (the boxes of `read` plus new keys), or null right after a
+ *   promotion.
+ * - Boxes are shared between `read` and `dirty`, so overwriting or deleting a key present in `read` only
+ *   touches its box: no map is written. A box holds the value, DELETED (Go's nil) or EXPUNGED (deleted and
+ *   known to be absent from `dirty`).
+ *
+ * The promotion rule (Go's `missLocked`)
+ * - A lookup that misses `read` while `read.amended` falls through to `dirty` and counts a miss
+ *   (`stats.readMisses`). When `misses >= dirty.size`, `dirty` becomes the new `read` (not amended),
+ *   `dirty` becomes null and `misses` resets to 0 (`stats.promotions`). Operations that fall through:
+ *   get/has, delete/loadAndDelete, loadOrStore (when the key is in `dirty`), compareAndSwap and
+ *   compareAndDelete. Store/swap of a key only in `dirty` does not count, as in Go.
+ * - The first new key stored while `dirty` is null rebuilds `dirty` by copying every live box of `read`
+ *   (`stats.copiedEntries += copied`) and marks deleted boxes EXPUNGED instead of copying them; a later
+ *   store to an expunged key puts its box back into `dirty`. That copy is O(n): cheap under read-mostly
+ *   loads, churn under new-key-heavy writes, which is what the promotion/copy counters reveal.
+ * - range() and iteration first promote an amended `dirty` (as Go's Range does; counted as a promotion),
+ *   then walk the snapshot.
+ *
+ * Iteration (`range`, `forEach`, `entries`, ...) visits the key set of the snapshot taken when it starts;
+ * each value is read from its box when visited, so updates made meanwhile are seen and keys deleted
+ * meanwhile are skipped; keys added meanwhile are not visited. After `clear()` an iteration in progress
+ * stops (every key it could visit is gone). The order is unspecified (as in Go): it is not a native Map's
+ * insertion order once keys are deleted and re-added.
+ *
+ * JavaScript is single-threaded, so Go's mutex becomes the synchronous body of each method; what carries
+ * over is the cost model and the snapshot that survives `await` in range().
+ */
+import { defaultRegistry } from '../registry.js';
+import type { MapStats } from '../stats/map-stats.js';
+import { requireOptions, type MapOptions } from './options.js';
+
+/** Go's nil entry pointer: deleted, but the box may still be in `dirty`. */
+const DELETED: unique symbol = Symbol('mapwatch.deleted');
+/** Deleted and not in `dirty`: a store must put the box back into `dirty` first. */
+const EXPUNGED: unique symbol = Symbol('mapwatch.expunged');
+
+class Box<V> {
+  constructor(public p: V | typeof DELETED | typeof EXPUNGED) {}
+}
+
+/** Shared by every snapshot between two clear() calls; clear() marks it so running iterations stop. */
+interface Epoch {
+  cleared: boolean;
+}
+
+/** What loadOrStore/swap/loadAndDelete return: Go's `(value, loaded)`. */
+export interface LoadResult<V> {
+  readonly value: V | undefined;
+  readonly loaded: boolean;
+}
+
+/** Internal state, for tests, docs and debugging of the promotion rule. */
+export interface ReadMostlyInternals {
+  /** Keys in the read snapshot, including deleted and expunged boxes. */
+  readonly readKeys: number;
+  /** Keys in the dirty map, or undefined when it is null (right after a promotion). */
+  readonly dirtyKeys: number | undefined;
+  readonly amended: boolean;
+  readonly misses: number;
+}
+
+export class ReadMostlyMap<K, V> {
+  /**
+   * The read snapshot: `readMap` is never mutated once published; `amended` belongs to it (Go keeps both
+   * in one readOnly struct swapped atomically; single-threaded JS can keep them as two fields, which
+   * saves a pointer hop on every hit).
+   */
+  private readMap: ReadonlyMap<K, Box<V>> = new Map();
+  private amended = false;
+  private dirty: Map<K, Box<V>> | null = null;
+  private misses = 0;
+  /** Live entries, kept exactly so `size` is O(1) (Go has no Len; single-threaded JS can afford one). */
+  private live = 0;
+  private epoch: Epoch = { cleared: false };
+  private readonly stats: MapStats;
+
+  constructor(options: MapOptions);
+  constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: MapOptions);
+  constructor(
+    entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
+    maybeOptions?: MapOptions,
+  ) {
+    const optionsFirst =
+      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
+    const options = requireOptions(
+      optionsFirst ? (entriesOrOptions as MapOptions) : maybeOptions,
+      'new ReadMostlyMap()',
+    );
+    this.stats = (options.registry ?? defaultRegistry).trackMap(this, options.name, 'read_mostly');
+    if (!optionsFirst && entriesOrOptions != null) {
+      for (const [k, v] of entriesOrOptions as Iterable<readonly [K, V]>) this.set(k, v);
+    }
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  get(key: K): V | undefined {
+    let box = this.readMap.get(key);
+    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    if (box !== undefined) {
+      const p = box.p;
+      if (p !== DELETED && p !== EXPUNGED) {
+        this.stats.hits++;
+        return p;
+      }
+    }
+    this.stats.misses++;
+    return undefined;
+  }
+
+  has(key: K): boolean {
+    let box = this.readMap.get(key);
+    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    if (box !== undefined && box.p !== DELETED && box.p !== EXPUNGED) {
+      this.stats.hits++;
+      return true;
+    }
+    this.stats.misses++;
+    return false;
+  }
+
+  set(key: K, value: V): this {
+    this.swapBox(key, value);
+    return this;
+  }
+
+  /** Stores `value` and returns the previous value, if any (Go's Swap). Counts an insert or update. */
+  swap(key: K, value: V): LoadResult<V> {
+    return this.swapBox(key, value);
+  }
+
+  delete(key: K): boolean {
+    const box = this.detach(key);
+    if (box === undefined) return false;
+    const p = box.p;
+    if (p === DELETED || p === EXPUNGED) return false;
+    box.p = DELETED;
+    this.live--;
+    this.stats.deletesExplicit++;
+    return true;
+  }
+
+  /** Deletes `key` and returns the value it had (Go's LoadAndDelete). Counts a hit or miss too. */
+  loadAndDelete(key: K): LoadResult<V> {
+    const box = this.detach(key);
+    if (box !== undefined) {
+      const p = box.p;
+      if (p !== DELETED && p !== EXPUNGED) {
+        box.p = DELETED;
+        this.live--;
+        this.stats.hits++;
+        this.stats.deletesExplicit++;
+        return { value: p, loaded: true };
+      }
+    }
+    this.stats.misses++;
+    return { value: undefined, loaded: false };
+  }
+
+  /**
+   * Returns the present value (`loaded: true`, a hit) or stores `value` (`loaded: false`, a miss and an
+   * insert), as Go's LoadOrStore.
+   */
+  loadOrStore(key: K, value: V): LoadResult<V> {
+    let box = this.readMap.get(key);
+    if (box !== undefined) {
+      if (box.p === EXPUNGED) this.dirty!.set(key, box); // back into dirty before it can hold a value
+    } else {
+      const dirty = this.dirty;
+      box = dirty === null ? undefined : dirty.get(key);
+      if (box !== undefined) {
+        this.missLocked();
+      } else {
+        this.addNewKey(key, value);
+        this.stats.misses++;
+        this.stats.inserts++;
+        return { value, loaded: false };
+      }
+    }
+    const p = box.p;
+    if (p !== DELETED && p !== EXPUNGED) {
+      this.stats.hits++;
+      return { value: p, loaded: true };
+    }
+    box.p = value;
+    this.live++;
+    this.stats.misses++;
+    this.stats.inserts++;
+    return { value, loaded: false };
+  }
+
+  /**
+   * Replaces the value of `key` with `next` if it is currently `expected` (compared by SameValueZero, as
+   * Map keys are). Absent keys never match. Counts an update on success.
+   */
+  compareAndSwap(key: K, expected: V, next: V): boolean {
+    let box = this.readMap.get(key);
+    if (box === undefined) {
+      if (!this.amended) return false;
+      box = this.loadFromDirty(key);
+      if (box === undefined) return false;
+    }
+    const p = box.p;
+    if (p === DELETED || p === EXPUNGED || !sameValueZero(p, expected)) return false;
+    box.p = next;
+    this.stats.updates++;
+    return true;
+  }
+
+  /** Deletes `key` if its value is currently `expected` (SameValueZero). Counts a delete on success. */
+  compareAndDelete(key: K, expected: V): boolean {
+    let box = this.readMap.get(key);
+    // Unlike delete(), the key stays in dirty: the compare may fail, and a deleted box is expunged at the
+    // next rebuild anyway.
+    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    if (box === undefined) return false;
+    const p = box.p;
+    if (p === DELETED || p === EXPUNGED || !sameValueZero(p, expected)) return false;
+    box.p = DELETED;
+    this.live--;
+    this.stats.deletesExplicit++;
+    return true;
+  }
+
+  /**
+   * O(1): drops both maps instead of deleting key by key. Iterations in progress stop, since every key
+   * they could still visit is gone.
+   */
+  clear(): void {
+    this.stats.deletesClear += this.live;
+    this.live = 0;
+    this.epoch.cleared = true;
+    this.epoch = { cleared: false };
+    this.readMap = new Map();
+    this.amended = false;
+    this.dirty = null;
+    this.misses = 0;
+  }
+
+  /**
+   * Calls `fn(key, value)` for each live entry of a stable snapshot (see the class comment), awaiting it
+   * when it returns a promise; returning `false` stops. Other tasks may read and write while it awaits.
+   */
+  async range(fn: (key: K, value: V) => boolean | void | PromiseLike<boolean | void>): Promise<void> {
+    const { m, epoch } = this.snapshot();
+    for (const [key, box] of m) {
+      if (epoch.cleared) return;
+      const p = box.p;
+      if (p === DELETED || p === EXPUNGED) continue;
+      let r = fn(key, p);
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') r = await r;
+      if (r === false) return;
+    }
+  }
+
+  forEach(callbackfn: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callbackfn.call(thisArg, value, key, this);
+  }
+
+  *entries(): Generator<[K, V], undefined, undefined> {
+    const { m, epoch } = this.snapshot();
+    for (const [key, box] of m) {
+      if (epoch.cleared) return;
+      const p = box.p;
+      if (p !== DELETED && p !== EXPUNGED) yield [key, p];
+    }
+  }
+
+  *keys(): Generator<K, undefined, undefined> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  *values(): Generator<V, undefined, undefined> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): Generator<[K, V], undefined, undefined> {
+    return this.entries();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ReadMostlyMap';
+  }
+
+  /** Internal state for tests and debugging (see ReadMostlyInternals). */
+  internals(): ReadMostlyInternals {
+    return {
+      readKeys: this.readMap.size,
+      dirtyKeys: this.dirty === null ? undefined : this.dirty.size,
+      amended: this.amended,
+      misses: this.misses,
+    };
+  }
+
+  /** A lookup that missed an amended `read`: consult `dirty` and count the miss. */
+  private loadFromDirty(key: K): Box<V> | undefined {
+    const box = this.dirty!.get(key);
+    this.missLocked();
+    return box;
+  }
+
+  /** Go's missLocked: count, and promote `dirty` once the misses have paid for a copy of it. */
+  private missLocked(): void {
+    this.stats.readMisses++;
+    this.misses++;
+    if (this.misses < this.dirty!.size) return;
+    this.promote();
+  }
+
+  private promote(): void {
+    this.readMap = this.dirty!;
+    this.amended = false;
+    this.dirty = null;
+    this.misses = 0;
+    this.stats.promotions++;
+  }
+
+  /** The snapshot an iteration walks: promotes first when `dirty` holds keys `read` lacks (Go's Range). */
+  private snapshot(): { m: ReadonlyMap<K, Box<V>>; epoch: Epoch } {
+    if (this.amended) this.promote();
+    return { m: this.readMap, epoch: this.epoch };
+  }
+
+  /** Go's Swap/Store. */
+  private swapBox(key: K, value: V): LoadResult<V> {
+    let box = this.readMap.get(key);
+    if (box !== undefined) {
+      if (box.p === EXPUNGED) this.dirty!.set(key, box);
+    } else {
+      const dirty = this.dirty;
+      box = dirty === null ? undefined : dirty.get(key);
+      if (box === undefined) {
+        this.addNewKey(key, value);
+        this.stats.inserts++;
+        return { value: undefined, loaded: false };
+      }
+    }
+    const p = box.p;
+    box.p = value;
+    if (p === DELETED || p === EXPUNGED) {
+      this.live++;
+      this.stats.inserts++;
+      return { value: undefined, loaded: false };
+    }
+    this.stats.updates++;
+    return { value: p, loaded: true };
+  }
+
+  /** A key in neither map: rebuild `dirty` if needed, mark `read` amended, add a fresh box. */
+  private addNewKey(key: K, value: V): void {
+    if (!this.amended) {
+      this.rebuildDirty();
+      this.amended = true;
+    }
+    this.dirty!.set(key, new Box<V>(value));
+    this.live++;
+  }
+
+  /** Go's dirtyLocked: copy the live boxes of `read` into a new `dirty`, expunging the deleted ones. */
+  private rebuildDirty(): void {
+    if (this.dirty !== null) return;
+    const dirty = new Map<K, Box<V>>();
+    let copied = 0;
+    for (const [key, box] of this.readMap) {
+      if (box.p === DELETED) box.p = EXPUNGED;
+      if (box.p === EXPUNGED) continue;
+      dirty.set(key, box);
+      copied++;
+    }
+    this.dirty = dirty;
+    this.stats.copiedEntries += copied;
+  }
+
+  /**
+   * Finds the box of `key` for a deletion. A key only in `dirty` is removed from it (its box is then
+   * unreachable from the map); a key in `read` keeps its place and only its box changes.
+   */
+  private detach(key: K): Box<V> | undefined {
+    let box = this.readMap.get(key);
+    if (box === undefined && this.amended) {
+      const dirty = this.dirty!;
+      box = dirty.get(key);
+      dirty.delete(key);
+      this.missLocked();
+    }
+    return box;
+  }
+}
+
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}

@@ -1,0 +1,68 @@
+/**
+ * The key hash of ShardedMap. It must agree with Map's key equality (SameValueZero): keys a Map treats as
+ * one always land in one shard. The result is an unsigned 32-bit integer; the shard is its low bits.
+ *
+ * - string: FNV-1a (32-bit) over the UTF-16 code units.
+ * - number: an integer in the int32 range is hashed as that integer (so 0 and -0 agree); any other
+ *   number by its string form (NaN is always "NaN").
+ * - bigint: FNV-1a over its decimal string.
+ * - boolean, undefined, null: fixed seeds.
+ * - symbol: FNV-1a over its description (equal symbols have equal descriptions; collisions only cost
+ *   balance, never correctness).
+ * - object or function: a sequence number assigned on first sight and kept in a WeakMap (identity, not
+ *   content; the WeakMap never keeps a key alive). Consecutive objects therefore spread round-robin.
+ * Every path ends with the MurmurHash3 32-bit finalizer so that low bits depend on all input bits.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
+export function fnv1a(text: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return h >>> 0;
+}
+
+/** MurmurHash3's fmix32: a bijective avalanche of 32 bits. */
+export function mix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function hashKey(key: unknown): number {
+  switch (typeof key) {
+    case 'string':
+      return mix32(fnv1a(key));
+    case 'number':
+      return mix32((key | 0) === key ? key : fnv1a(String(key)));
+    case 'bigint':
+      return mix32(fnv1a(key.toString()));
+    case 'boolean':
+      return mix32(key ? 0x9e3779b9 : 0x7f4a7c15);
+    case 'undefined':
+      return mix32(0x2545f491);
+    case 'symbol':
+      return mix32(fnv1a(key.description ?? ''));
+    default: {
+      if (key === null) return mix32(0x6a09e667);
+      const obj = key as object;
+      let id = objectIds.get(obj);
+      if (id === undefined) {
+        id = nextObjectId++;
+        objectIds.set(obj, id);
+      }
+      return mix32(id);
+    }
+  }
+}
