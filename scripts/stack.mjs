@@ -142,10 +142,9 @@ export async function startStack({
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { fastConfig, defaultConfig } = await import(pathToFileURL(join(ROOT, 'dist/pack/config.js')).href);
+    const { fastConfig } = await import(pathToFileURL(join(ROOT, 'dist/pack/config.js')).href);
     const { renderAlerts, writeFileSet } = await import(pathToFileURL(join(ROOT, 'dist/pack/write.js')).href);
     const { alertmanagerExample } = await import(pathToFileURL(join(ROOT, 'dist/pack/alertmanager.js')).href);
-    void defaultConfig;
     await writeFileSet(join(dir, 'rules'), {
       'mapwatch.rules.yml': renderAlerts(fastConfig)['mapwatch.rules.yml'],
     });

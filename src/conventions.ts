@@ -37,6 +37,11 @@ export interface MetricSpec {
   readonly buckets?: readonly number[];
   /** Grafana unit id used by generated dashboards. */
   readonly grafanaUnit: string;
+  /**
+   * How values of several processes combine (prom-client's cluster AggregatorRegistry): counts add up,
+   * while a ratio, an age or a verdict takes the worst (`max`) or the mean (`average`).
+   */
+  readonly aggregate: 'sum' | 'max' | 'average';
 }
 
 /** Label names. Values are never keys or values of a map. */
@@ -69,8 +74,9 @@ export const LOCK_WAIT_BUCKETS: readonly number[] = [
 
 const { mapName, mapKind, result, cause, mode, contended } = LABELS;
 
-function spec(s: MetricSpec): MetricSpec {
-  return Object.freeze({ ...s, labels: Object.freeze([...s.labels]) });
+/** A table row; `aggregate` defaults to `sum`, right for every count. */
+function spec(s: Omit<MetricSpec, 'aggregate'> & { aggregate?: MetricSpec['aggregate'] }): MetricSpec {
+  return Object.freeze({ ...s, aggregate: s.aggregate ?? 'sum', labels: Object.freeze([...s.labels]) });
 }
 
 export const METRICS = {
@@ -283,6 +289,7 @@ export const METRICS = {
     help: 'Sharded map: entries of the fullest shard over the mean shard (1 is perfectly even).',
     family: 'sharded',
     grafanaUnit: 'none',
+    aggregate: 'max',
   }),
   leakSuspect: spec({
     key: 'leakSuspect',
@@ -294,6 +301,7 @@ export const METRICS = {
     help: 'In-process leak detector verdict: 1 when the map looks like it grows without bound.',
     family: 'detector',
     grafanaUnit: 'bool',
+    aggregate: 'max',
   }),
   growthPerSecond: spec({
     key: 'growthPerSecond',
@@ -316,6 +324,7 @@ export const METRICS = {
     help: 'Entry survival sampling: age of the oldest sampled entry still in the map.',
     family: 'survival',
     grafanaUnit: 's',
+    aggregate: 'max',
   }),
   sampledNeverRead: spec({
     key: 'sampledNeverRead',
@@ -327,6 +336,7 @@ export const METRICS = {
     help: 'Entry survival sampling: share of sampled live entries never read since insertion.',
     family: 'survival',
     grafanaUnit: 'percentunit',
+    aggregate: 'average',
   }),
   registryMaps: spec({
     key: 'registryMaps',
@@ -338,6 +348,7 @@ export const METRICS = {
     help: 'Distinct map names tracked by the registry.',
     family: 'registry',
     grafanaUnit: 'short',
+    aggregate: 'max',
   }),
   registryOverflow: spec({
     key: 'registryOverflow',

@@ -31,6 +31,9 @@ export interface SurvivalSource {
   sampledNeverRead(): number;
 }
 
+/** Entry survival sampling for a map: `true` for the default sample size, or `{ size }`. */
+export type SurvivalSamplingOption = boolean | { size?: number };
+
 export interface LeakVerdict {
   readonly suspect: boolean;
   /** Robust growth of the entry floor, entries per second. */
@@ -47,6 +50,11 @@ export interface MapRegistryOptions {
   maxNames?: number;
   /** Clock for survival ages; tests inject one. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Entry survival sampling for maps of this registry that do not choose (`sampleSurvival` on the map
+   * wins). Default off. Also settable later through the `survivalSampling` property.
+   */
+  survivalSampling?: SurvivalSamplingOption;
 }
 
 export const DEFAULT_MAX_NAMES = 1000;
@@ -103,14 +111,18 @@ export type LockWaitListener = (name: string, mode: LockMode, seconds: number) =
 
 export class MapRegistry {
   readonly maxNames: number;
-  private readonly now: () => number;
+  /** The registry's clock (ms since epoch); survival samplers stamp insertions with it. */
+  readonly now: () => number;
+  /** Default entry survival sampling for maps created from now on (see the constructor option). */
+  survivalSampling: SurvivalSamplingOption | undefined;
   private readonly entries = new Map<string, NameEntry>();
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
   private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
 
   constructor(options: MapRegistryOptions = {}) {
-    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now } = options;
+    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling } = options;
+    this.survivalSampling = survivalSampling;
     if (!Number.isInteger(maxNames) || maxNames < 1) {
       throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${String(maxNames)}`);
     }
@@ -135,19 +147,36 @@ export class MapRegistry {
     const stats = new LockStats();
     const entry = this.entryFor(validateMapName(name, 'lock name'));
     entry.retiredLock ??= new LockStats();
-    const listeners = this.lockWaitListeners;
-    const entryName = entry.name;
-    stats.onContendedWait = (mode, seconds) => {
-      for (const listener of listeners) listener(entryName, mode, seconds);
-    };
+    if (this.lockWaitListeners.size > 0) stats.onContendedWait = this.waitFanout(entry.name);
     this.track(lock, entry, undefined, undefined, stats, undefined);
     return stats;
   }
 
-  /** Subscribes to every contended lock wait (the OpenTelemetry histogram needs them one by one). */
+  /**
+   * Subscribes to every contended lock wait (the OpenTelemetry histogram needs them one by one). Locks
+   * only call out while someone listens, so without an OTel exporter a contended wait costs no call.
+   */
   addLockWaitListener(listener: LockWaitListener): () => void {
     this.lockWaitListeners.add(listener);
-    return () => this.lockWaitListeners.delete(listener);
+    if (this.lockWaitListeners.size === 1) this.setWaitFanout(true);
+    return () => {
+      if (this.lockWaitListeners.delete(listener) && this.lockWaitListeners.size === 0) this.setWaitFanout(false);
+    };
+  }
+
+  private waitFanout(name: string): (mode: LockMode, seconds: number) => void {
+    const listeners = this.lockWaitListeners;
+    return (mode, seconds) => {
+      for (const listener of listeners) listener(name, mode, seconds);
+    };
+  }
+
+  private setWaitFanout(on: boolean): void {
+    for (const entry of this.entries.values()) {
+      for (const record of entry.live) {
+        if (record.lock) record.lock.onContendedWait = on ? this.waitFanout(entry.name) : undefined;
+      }
+    }
   }
 
   /** Records the leak detector's verdict for a name; `undefined` clears it. Unknown names are ignored. */
@@ -266,7 +295,15 @@ export class MapRegistry {
     lock: LockStats | undefined,
     survival: SurvivalSource | undefined,
   ): void {
-    const record: TrackedRecord = { ref: new WeakRef(target), entry, kind, map, lock, survival, folded: false };
+    const record: TrackedRecord = {
+      ref: new WeakRef(target),
+      entry,
+      kind,
+      map,
+      lock,
+      survival,
+      folded: false,
+    };
     entry.live.add(record);
     this.finalizer.register(target, record, record);
   }

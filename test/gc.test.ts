@@ -63,6 +63,23 @@ describe('short-lived maps', () => {
       expect(n.map.misses).toBe(400);
     }
 
+    // Locks fold too: their counters survive them.
+    const makeLocks = (): void => {
+      for (let i = 0; i < 500; i++) {
+        const lock = registry.trackLock({}, 'conn-0');
+        lock.recordAcquire('write', true, 0.001);
+        lock.recordAcquire('read', false, 0);
+        lock.recordHold('write', 0.002);
+      }
+    };
+    makeLocks();
+    await collectGarbage();
+    const lock = registry.collect().names.find((n) => n.name === 'conn-0')!.lock!;
+    expect(lock.write.contended).toBe(500);
+    expect(lock.read.uncontended).toBe(500);
+    expect(lock.write.waitCount).toBe(500);
+    expect(lock.waiters).toBe(0);
+
     // A second generation adds on top of the retired totals.
     create(2);
     await collectGarbage();

@@ -114,3 +114,28 @@ describe('per-name aggregation', () => {
     void broken;
   });
 });
+
+describe('lock wait fan-out', () => {
+  it('calls out on contended waits only while a listener is subscribed', () => {
+    const registry = new MapRegistry();
+    const lockA = {};
+    const stats = registry.trackLock(lockA, 'ledger');
+    expect(stats.onContendedWait).toBeUndefined();
+    const seen: string[] = [];
+    const unsubscribe = registry.addLockWaitListener((name, mode, s) => seen.push(`${name} ${mode} ${s}`));
+    // Locks tracked before and after subscribing both report.
+    const lockB = {};
+    const later = registry.trackLock(lockB, 'ledger');
+    stats.recordAcquire('write', true, 0.5);
+    later.recordAcquire('read', true, 0.25);
+    stats.recordAcquire('read', false, 0);
+    expect(seen).toEqual(['ledger write 0.5', 'ledger read 0.25']);
+    unsubscribe();
+    expect(stats.onContendedWait).toBeUndefined();
+    expect(later.onContendedWait).toBeUndefined();
+    stats.recordAcquire('write', true, 1);
+    expect(seen).toHaveLength(2);
+    void lockA;
+    void lockB;
+  });
+});

@@ -7,7 +7,9 @@
  * any script or handler the page did not ship itself.
  */
 import { randomBytes } from 'node:crypto';
+import { DELETE_CAUSES } from '../conventions.js';
 import type { MapRegistry, NameSnapshot } from '../registry.js';
+import { DELETE_FIELD } from './samples.js';
 
 export interface DebugMapRow {
   name: string;
@@ -44,7 +46,7 @@ function rowOf(n: NameSnapshot): DebugMapRow {
     entries,
     instances: n.instances,
     inserts: m.inserts,
-    deletes: m.deletesExplicit + m.deletesClear + m.deletesEvict + m.deletesExpire,
+    deletes: DELETE_CAUSES.reduce((sum, cause) => sum + m[DELETE_FIELD[cause]], 0),
     hits: m.hits,
     misses: m.misses,
     missRatio: lookups === 0 ? null : m.misses / lookups,
@@ -126,7 +128,7 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
 </table>
 <script nonce="${nonce}">
 (() => {
-  const JSON_URL = ${JSON.stringify(jsonUrl)};
+  const JSON_URL = ${JSON.stringify(jsonUrl).replace(/</g, '\\u003c')};
   const REFRESH_MS = ${Number(refreshMs)};
   const HISTORY = 60;
   const history = new Map();

@@ -43,30 +43,44 @@ export function negotiateFormat(accept: string | undefined): typeof TEXT | typeo
   for (const part of accept.split(',')) {
     const [mediaRaw, ...params] = part.trim().split(';');
     const media = (mediaRaw ?? '').trim().toLowerCase();
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const qParam = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!Number.isFinite(q) || q <= 0) continue;
     let type: typeof TEXT | typeof OPENMETRICS | undefined;
     if (media === 'application/openmetrics-text') type = OPENMETRICS;
     else if (media === 'text/plain' || media === 'text/*' || media === '*/*') type = TEXT;
-    if (type && (!best || q > best.q)) best = { type, q };
+    if (!type) continue;
+    if (!best || q > best.q || (q === best.q && type === OPENMETRICS)) best = { type, q };
   }
   return best?.type ?? TEXT;
+}
+
+/** What serialize() needs of a prom-client Registry beyond its public API (stable across 14 and 15). */
+interface RegistryInternals {
+  _metrics?: Record<string, unknown>;
+  _defaultLabels?: Record<string, string>;
 }
 
 /** Serialises `registry` in `format`, without disturbing metric objects registered elsewhere. */
 export async function serialize(registry: Registry, format: string): Promise<string> {
   if (registry.contentType === format) return registry.metrics();
   const target = new RegistryOfFormat(format);
+  const internals = registry as unknown as RegistryInternals;
+  if (internals._defaultLabels && Object.keys(internals._defaultLabels).length > 0) {
+    target.setDefaultLabels(internals._defaultLabels);
+  }
   const toOpenMetrics = format === OPENMETRICS;
-  for (const metric of registry.getMetricsAsArray()) {
-    const m = metric as unknown as { name: string; type: string; get(): Promise<{ name: string }> };
+  // Name each copy after the name the metric was registered under: an OpenMetrics registry renames its
+  // counter objects in place (drops `_total`) at every scrape, so `metric.name` cannot be trusted.
+  const registered = internals._metrics ?? Object.fromEntries(registry.getMetricsAsArray().map((m) => [m.name, m]));
+  for (const [registeredName, metric] of Object.entries(registered)) {
+    const m = metric as { type: string; help: string; get(): Promise<{ name: string }> };
     // OpenMetrics names a counter family without `_total` and appends it to each sample.
-    const name = toOpenMetrics && m.type === 'counter' ? m.name.replace(/_total$/, '') : m.name;
+    const name = toOpenMetrics && m.type === 'counter' ? registeredName.replace(/_total$/, '') : registeredName;
     const proxy = {
       name,
       type: m.type,
-      help: (metric as unknown as { help: string }).help,
+      help: m.help,
       aggregator: 'sum',
       reset: () => undefined,
       get: async () => ({ ...(await m.get()), name }),
@@ -135,6 +149,7 @@ function mountDebugMaps(
     res.set('Content-Security-Policy', debugPageCsp(nonce));
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
-    res.type('html').send(debugMapsPage(`${path.split('/').pop()}.json`, nonce, refreshMs));
+    // Absolute, so the page also works when opened with a trailing slash or under a mount path.
+    res.type('html').send(debugMapsPage(`${req.baseUrl}${path}.json`, nonce, refreshMs));
   });
 }

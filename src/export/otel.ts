@@ -75,11 +75,16 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
     bind(metrics.getMeterProvider());
   } else {
     poll = setInterval(() => {
-      const provider = metrics.getMeterProvider();
-      if (isNoopProvider(provider)) return;
-      clearInterval(poll);
-      poll = undefined;
-      if (!stopped) bind(provider);
+      // A third-party provider's failure here would be an uncaught exception in a timer: contain it.
+      try {
+        const provider = metrics.getMeterProvider();
+        if (isNoopProvider(provider)) return;
+        clearInterval(poll);
+        poll = undefined;
+        if (!stopped) bind(provider);
+      } catch (err) {
+        onError('mapwatch OpenTelemetry binding', err);
+      }
     }, pollIntervalMs);
     poll.unref();
   }

@@ -6,7 +6,7 @@
  * that fails costs its own metric (it reports no samples and logs once), never the scrape.
  */
 import client, { type Registry } from 'prom-client';
-import { ALL_METRICS, LOCK_WAIT_BUCKETS, type MetricSpec } from '../conventions.js';
+import { ALL_METRICS, type MetricSpec } from '../conventions.js';
 import { defaultRegistry, type MapRegistry, type RegistrySnapshot } from '../registry.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
 import { guarded, reportOncePerMessage, type CollectErrorHandler } from './errors.js';
@@ -39,7 +39,8 @@ class MapwatchCollector {
   readonly registeredName: string;
   readonly help: string;
   readonly type: 'counter' | 'gauge' | 'histogram';
-  readonly aggregator = 'sum';
+  /** How prom-client's cluster AggregatorRegistry combines workers (from the conventions table). */
+  readonly aggregator: string;
 
   constructor(
     private readonly spec: MetricSpec,
@@ -50,6 +51,7 @@ class MapwatchCollector {
     this.registeredName = spec.name;
     this.help = spec.help;
     this.type = spec.type;
+    this.aggregator = spec.aggregate;
   }
 
   async get(): Promise<{
@@ -80,7 +82,7 @@ class MapwatchCollector {
   }
 
   private histogramValues(): PromValue[] {
-    const bounds = this.spec.buckets ?? LOCK_WAIT_BUCKETS;
+    const bounds = this.spec.buckets!;
     const out: PromValue[] = [];
     for (const h of histogramPoints(this.spec, this.snapshot())) {
       let cumulative = 0;

@@ -39,7 +39,7 @@ type HistogramBuilder = (snap: RegistrySnapshot) => HistogramPoint[];
 
 const { mapName, mapKind, result, cause, mode, contended } = LABELS;
 
-const DELETE_FIELD: Record<(typeof DELETE_CAUSES)[number], MapStatsField> = {
+export const DELETE_FIELD: Record<(typeof DELETE_CAUSES)[number], MapStatsField> = {
   explicit: 'deletesExplicit',
   clear: 'deletesClear',
   evict: 'deletesEvict',

@@ -1,7 +1,8 @@
 /**
  * One registry snapshot per scrape. A scrape asks every metric in turn; they must all see the same
- * moment (and the registry should be walked once, not once per metric). The snapshot is reused until
- * the current macrotask ends.
+ * moment (and the registry should be walked once, not once per metric). prom-client asks every
+ * collector in one synchronous pass, so the snapshot lives until the current synchronous run ends
+ * (a microtask): the next scrape, even in the same macrotask, sees fresh numbers.
  */
 import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 
@@ -10,9 +11,9 @@ export function snapshotPerTick(registry: MapRegistry): () => RegistrySnapshot {
   return () => {
     if (cached === undefined) {
       cached = registry.collect();
-      setImmediate(() => {
+      queueMicrotask(() => {
         cached = undefined;
-      }).unref();
+      });
     }
     return cached;
   };

@@ -44,7 +44,7 @@ export class LockStats {
 
   /** Records a granted acquisition that waited `seconds` (0 and `contended=false` for the fast path). */
   recordAcquire(mode: LockMode, contended: boolean, seconds: number): void {
-    const m = mode === 'read' ? this.read : this.write;
+    const m = this.mode(mode);
     if (!contended) {
       m.uncontended++;
       return;

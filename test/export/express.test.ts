@@ -2,12 +2,14 @@ import express from 'express';
 import client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/conventions.js';
+import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { mapwatchRouter, negotiateFormat } from '../../src/export/express.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
 import { listenLocal, type RunningServer } from '../helpers/http.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { populatedRegistry } from '../helpers/populate.js';
 
+const INSERTS = METRICS.inserts.name;
 const servers: RunningServer[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
@@ -46,15 +48,68 @@ describe('mapwatchRouter over a real socket', () => {
     });
     expect(om.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const omText = await om.text();
+    const family = INSERTS.replace(/_total$/, '');
     expect(omText.trimEnd().endsWith('# EOF')).toBe(true);
-    expect(omText).toContain('# TYPE mapwatch_map_inserts counter');
+    expect(omText).toContain(`# TYPE ${family} counter`);
+    expect(omText).toContain(`${INSERTS}{map_name="users"} 6`);
     expect(omText).toContain('# TYPE app_requests counter');
     expect(omText).toMatch(/^app_requests_total 3$/m);
     expect(omText).not.toContain('_total_total');
 
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toContain('# TYPE mapwatch_map_inserts_total counter');
+    expect(text).toContain(`# TYPE ${INSERTS} counter`);
+    expect(text).toContain(`${INSERTS}{map_name="users"} 6`);
     expect(text).toMatch(/^app_requests_total 3$/m);
+  });
+
+  it('serves an OpenMetrics-native Registry as text with every counter name intact, default labels too', async () => {
+    const { registry } = populatedRegistry();
+    const OpenMetricsRegistry = client.Registry as unknown as new (type: string) => client.Registry;
+    const prom = new OpenMetricsRegistry(client.Registry.OPENMETRICS_CONTENT_TYPE);
+    prom.setDefaultLabels({ service: 'checkout' });
+    registerPromMetrics(prom, { registry });
+    new client.Counter({ name: 'app_requests_total', help: 'Requests.', registers: [prom] }).inc(2);
+    const url = await serve(mapwatchRouter({ promRegistry: prom }));
+    // An OpenMetrics scrape renames the registry's counter objects in place; text must not notice.
+    const om = await (
+      await fetch(`${url}/metrics`, { headers: { accept: 'application/openmetrics-text' } })
+    ).text();
+    expect(om).toContain(`${INSERTS}{map_name="users",service="checkout"} 6`);
+    for (let i = 0; i < 2; i++) {
+      const text = await (await fetch(`${url}/metrics`, { headers: { accept: 'text/plain' } })).text();
+      expect(text).toContain(`# TYPE ${INSERTS} counter`);
+      expect(text).toContain(`${INSERTS}{map_name="users",service="checkout"} 6`);
+      expect(text).toMatch(/^app_requests_total\{service="checkout"\} 2$/m);
+    }
+  });
+
+  it('reports fresh numbers on a second scrape within the same macrotask', async () => {
+    const { registry } = populatedRegistry();
+    const prom = new client.Registry();
+    registerPromMetrics(prom, { registry });
+    const map = new InstrumentedMap<number, number>({ name: 'fresh', registry });
+    const inserts = async () =>
+      parseExposition(await prom.metrics()).find((s) => s.name === INSERTS && s.labels.map_name === 'fresh')
+        ?.value;
+    map.set(1, 1);
+    expect(await inserts()).toBe(1);
+    map.set(2, 2).set(3, 3);
+    expect(await inserts()).toBe(3);
+  });
+
+  it('serves the debug page at a trailing slash and under a mount path', async () => {
+    const { registry } = populatedRegistry();
+    const app = express();
+    app.use('/ops', mapwatchRouter({ registry, debug: true }));
+    const server = await listenLocal(app as never);
+    servers.push(server);
+    const page = await (
+      await fetch(`${server.url}/ops/debug/maps/`, { headers: { accept: 'text/html' } })
+    ).text();
+    const jsonUrl = /const JSON_URL = "([^"]+)"/.exec(page)?.[1];
+    expect(jsonUrl).toBe('/ops/debug/maps.json');
+    const report = (await (await fetch(`${server.url}${jsonUrl}`)).json()) as { maps: { name: string }[] };
+    expect(report.maps.map((m) => m.name)).toContain('users');
   });
 
   it('answers HEAD with headers and no body', async () => {
@@ -83,6 +138,13 @@ describe('negotiateFormat', () => {
     ['text/plain;q=0.9, application/openmetrics-text;q=0.5', 'text/plain'],
     ['application/openmetrics-text;q=0', 'text/plain'],
     ['application/json', 'text/plain'],
+    ['text/plain, application/openmetrics-text', 'application/openmetrics-text'],
+    ['application/openmetrics-text;Q=0.9,text/plain;q=0.5', 'application/openmetrics-text'],
+    // What Prometheus 2.x sends by default.
+    [
+      'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+      'application/openmetrics-text',
+    ],
   ])('%s -> %s', (accept, type) => {
     expect(negotiateFormat(accept)).toContain(type);
   });

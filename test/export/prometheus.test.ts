@@ -107,6 +107,21 @@ describe('prom-client collectors', () => {
     expect(await prom.metrics()).toContain(METRICS.entries.name);
   });
 
+  it('cluster aggregation follows the conventions table: counts add up, verdicts and ratios do not', async () => {
+    const workers = await Promise.all(
+      [0, 1].map(async () => {
+        const { registry } = populatedRegistry();
+        const prom = new client.Registry();
+        registerPromMetrics(prom, { registry });
+        return prom.getMetricsAsJSON();
+      }),
+    );
+    const text = await client.AggregatorRegistry.aggregate(workers as never).metrics();
+    expect(value(text, METRICS.inserts.name, { map_name: 'users' })).toBe(12);
+    expect(value(text, METRICS.leakSuspect.name, { map_name: 'users' })).toBe(1);
+    expect(value(text, METRICS.shardImbalance.name, { map_name: 'sessions' })).toBe(1.5);
+  });
+
   it('counters stay correct when the Registry serves OpenMetrics', async () => {
     const { registry } = populatedRegistry();
     // prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
@@ -115,7 +130,7 @@ describe('prom-client collectors', () => {
     registerPromMetrics(prom, { registry });
     for (let i = 0; i < 2; i++) {
       const text = await prom.metrics();
-      expect(text).toContain(`# TYPE mapwatch_map_inserts counter`);
+      expect(text).toContain(`# TYPE ${METRICS.inserts.name.replace(/_total$/, '')} counter`);
       expect(value(text, METRICS.inserts.name, { map_name: 'users' })).toBe(6);
       expect(text).not.toContain('_total_total');
       expect(text.trimEnd().endsWith('# EOF')).toBe(true);

@@ -6,6 +6,12 @@
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 
+/**
+ * The registry holds its maps weakly. Tests keep only the registry, so the fixture's maps are pinned to
+ * it here: they live exactly as long as the registry does, and a GC during a test cannot empty it.
+ */
+const pinned = new WeakMap<MapRegistry, unknown[]>();
+
 export interface Populated {
   registry: MapRegistry;
   /** Strong references: the registry only holds weak ones. */
@@ -60,6 +66,7 @@ export function populatedRegistry(): Populated {
   keep.push(locked, lockObj);
 
   registry.setLeakVerdict('users', { suspect: true, growthPerSecond: 0.5, reason: 'test' });
+  pinned.set(registry, keep);
 
   return {
     registry,
