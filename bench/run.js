@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { QUICK } from './harness.js';
 
-const SECTIONS = ['maps', 'locks', 'scrape'];
+const SECTIONS = ['maps', 'survival', 'locks', 'scrape'];
 
 function fmt(n) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;

@@ -39,7 +39,8 @@ export function createWorkloads(registry) {
   };
 
   // healthy
-  const sessions = new InstrumentedMap({ name: 'sessions', registry });
+  // Survival sampling on: the dashboards' "oldest sampled entry" and "never read" panels show it.
+  const sessions = new InstrumentedMap({ name: 'sessions', registry, sampleSurvival: true });
   const sessionOrder = [];
   const routes = instrument(
     new Map([

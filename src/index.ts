@@ -3,7 +3,7 @@
  * prom-client. Exporters live in subpaths (`mapwatch/otel`, `mapwatch/prometheus`, `mapwatch/express`)
  * so that importing the core never loads a metrics SDK.
  */
-export { InstrumentedMap } from './maps/instrumented-map.js';
+export { InstrumentedMap, type InstrumentedMapOptions } from './maps/instrumented-map.js';
 export { instrument, instrumentedName } from './maps/instrument.js';
 export type { MapOptions } from './maps/options.js';
 export { LockedMap } from './maps/locked-map.js';
@@ -17,7 +17,14 @@ export {
 } from './maps/loading-map.js';
 export { RWLock, type RWLockOptions, type AcquireOptions, type Release } from './sync/rwlock.js';
 export { LockError, LockTimeoutError, LockAbortedError, LockReleaseError } from './sync/errors.js';
-export { LeakDetector, type LeakDetectorOptions, type LeakScale } from './detect/leak-detector.js';
+export {
+  LeakDetector,
+  DEFAULT_SCALES,
+  type LeakDetectorOptions,
+  type LeakScale,
+  type LeakVerdictDetail,
+} from './detect/leak-detector.js';
+export { SurvivalSampler, type SurvivalOptions, type SurvivalSamplingOption } from './detect/survival.js';
 export { startLeakDetection, type LeakDetectionOptions, type LeakDetectionHandle } from './detect/monitor.js';
 export {
   MapRegistry,

@@ -57,6 +57,11 @@ describe('instrument()', () => {
     expect(registry.collect().names[0]!.map.inserts).toBe(1);
   });
 
+  it('refuses to report one map to two registries', () => {
+    const map = instrument(new Map(), { name: 'one', registry: new MapRegistry() });
+    expect(() => instrument(map, { name: 'one', registry: new MapRegistry() })).toThrow(/another registry/);
+  });
+
   it('refuses non-Maps and frozen Maps with a message that says what to do', () => {
     expect(() => instrument({} as Map<unknown, unknown>, { name: 'x' })).toThrow(/takes a Map/);
     expect(() => instrument(Object.freeze(new Map()), { name: 'x', registry: new MapRegistry() })).toThrow(
@@ -137,5 +142,32 @@ describe('lock wait fan-out', () => {
     expect(seen).toHaveLength(2);
     void lockA;
     void lockB;
+  });
+});
+
+describe('InstrumentedMap rejects what a native Map rejects', () => {
+  it.each([
+    ['a string entry', [['ab'] as unknown as [string, string]]],
+    ['a number entry', [[1] as unknown as [number, number]]],
+  ])('%s in the initial entries', (_what, entries) => {
+    expect(() => new Map(entries.flat() as never)).toThrow(TypeError);
+    expect(
+      () => new InstrumentedMap(entries.flat() as never, { name: 'x', registry: new MapRegistry() }),
+    ).toThrow(/not an entry object/);
+  });
+
+  it('non-iterable initial entries, before registering anything', () => {
+    const registry = new MapRegistry();
+    expect(() => new InstrumentedMap({ name: 'x' } as never, { name: 'y', registry })).toThrow(
+      /must be iterable/,
+    );
+    expect(registry.names()).toEqual([]);
+  });
+
+  it('forEach without a function, even on an empty map', () => {
+    expect(() => new Map().forEach(undefined as never)).toThrow(TypeError);
+    expect(() =>
+      new InstrumentedMap({ name: 'x', registry: new MapRegistry() }).forEach(undefined as never),
+    ).toThrow(TypeError);
   });
 });

@@ -5,13 +5,19 @@
  * and counting is a field increment on a separate stats object (which the registry keeps after the map
  * is collected). The cost of a `get` is one native `Map.get` plus one increment.
  */
+import { SurvivalSampler, survivalSampleSize, type SurvivalOptions } from '../detect/survival.js';
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { requireOptions, type MapOptions } from './options.js';
 
+/** InstrumentedMap's options: the shared map options plus opt-in entry survival sampling. */
+export type InstrumentedMapOptions = MapOptions & SurvivalOptions;
+
 export class InstrumentedMap<K, V> implements Map<K, V> {
   private readonly inner: Map<K, V>;
   private readonly stats: MapStats;
+  /** Entry survival sampling, when enabled; the hot path pays one predictable branch when it is not. */
+  private readonly sampler: SurvivalSampler | undefined;
   /**
    * Whether an `undefined` value was ever stored. Until then a `get` that returns undefined is a miss
    * without the second lookup that would tell a stored undefined from an absent key.
@@ -22,22 +28,40 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
    * @param entriesOrOptions initial entries (counted as inserts), or the options when there are none
    * @param maybeOptions the options when initial entries are given
    */
-  constructor(options: MapOptions);
-  constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: MapOptions);
+  constructor(options: InstrumentedMapOptions);
+  constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: InstrumentedMapOptions);
   constructor(
-    entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
-    maybeOptions?: MapOptions,
+    entriesOrOptions: Iterable<readonly [K, V]> | InstrumentedMapOptions | null | undefined,
+    maybeOptions?: InstrumentedMapOptions,
   ) {
-    const isOptionsFirst = maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
+    const isOptionsFirst =
+      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
     const options = requireOptions(
-      isOptionsFirst ? (entriesOrOptions as MapOptions) : maybeOptions,
+      isOptionsFirst ? (entriesOrOptions as InstrumentedMapOptions) : maybeOptions,
       'new InstrumentedMap()',
     );
     const registry = options.registry ?? defaultRegistry;
+    const initial = isOptionsFirst
+      ? null
+      : (entriesOrOptions as Iterable<readonly [K, V]> | null | undefined);
+    // Checked before the map is tracked, so a bad call leaves nothing registered.
+    if (initial != null && !isIterable(initial)) {
+      throw new TypeError(
+        'mapwatch: new InstrumentedMap(entries, options): entries must be iterable, like new Map(entries)',
+      );
+    }
     this.inner = new Map<K, V>();
-    this.stats = registry.trackMap(this, options.name, 'plain');
-    if (!isOptionsFirst && entriesOrOptions != null) {
-      for (const [k, v] of entriesOrOptions as Iterable<readonly [K, V]>) this.set(k, v);
+    const sampleSize = survivalSampleSize(options.sampleSurvival ?? registry.survivalSampling);
+    this.sampler = sampleSize === undefined ? undefined : new SurvivalSampler(sampleSize, registry.now);
+    this.stats = registry.trackMap(this, options.name, 'plain', this.sampler);
+    if (initial != null) {
+      for (const entry of initial) {
+        // As new Map(): every entry must be an object ('ab' is not the entry ['a', 'b']).
+        if (Object(entry) !== entry) {
+          throw new TypeError(`mapwatch: iterator value ${String(entry)} is not an entry object`);
+        }
+        this.set(entry[0], entry[1]);
+      }
     }
   }
 
@@ -48,15 +72,19 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   get(key: K): V | undefined {
     const value = this.inner.get(key);
     // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
-    if (value !== undefined || (this.mayHoldUndefined && this.inner.has(key))) this.stats.hits++;
-    else this.stats.misses++;
+    if (value !== undefined || (this.mayHoldUndefined && this.inner.has(key))) {
+      this.stats.hits++;
+      if (this.sampler !== undefined) this.sampler.onRead(key);
+    } else this.stats.misses++;
     return value;
   }
 
   has(key: K): boolean {
     const found = this.inner.has(key);
-    if (found) this.stats.hits++;
-    else this.stats.misses++;
+    if (found) {
+      this.stats.hits++;
+      if (this.sampler !== undefined) this.sampler.onRead(key);
+    } else this.stats.misses++;
     return found;
   }
 
@@ -66,23 +94,28 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     if (value === undefined) this.mayHoldUndefined = true;
     inner.set(key, value);
     // The size tells insert from overwrite without a second lookup.
-    if (inner.size !== before) this.stats.inserts++;
-    else this.stats.updates++;
+    if (inner.size !== before) {
+      this.stats.inserts++;
+      if (this.sampler !== undefined) this.sampler.onInsert(key);
+    } else this.stats.updates++;
     return this;
   }
 
   delete(key: K): boolean {
     if (!this.inner.delete(key)) return false;
     this.stats.deletesExplicit++;
+    if (this.sampler !== undefined) this.sampler.onDelete(key);
     return true;
   }
 
   clear(): void {
     this.stats.deletesClear += this.inner.size;
     this.inner.clear();
+    if (this.sampler !== undefined) this.sampler.onClear();
   }
 
   forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    if (typeof callbackfn !== 'function') throw new TypeError(`${String(callbackfn)} is not a function`);
     // The third argument is this wrapper, as a native Map passes itself.
     this.inner.forEach((value, key) => callbackfn.call(thisArg, value, key, this));
   }
@@ -103,6 +136,10 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     return this.inner.entries();
   }
 
+  /**
+   * 'InstrumentedMap', not 'Map': it is not a native Map (no internal slots, so `Map.prototype.get.call`
+   * on it throws), and code that sniffs '[object Map]' must not take it for one.
+   */
   get [Symbol.toStringTag](): string {
     return 'InstrumentedMap';
   }

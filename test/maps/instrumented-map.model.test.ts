@@ -41,6 +41,35 @@ describe('model-based: every operation sequence behaves as a native Map and is c
     }, 3000);
   });
 
+  it.each([
+    ['InstrumentedMap', true],
+    ['instrument()', false],
+  ])('%s with survival sampling on behaves and counts the same', (_what, wrapper) => {
+    modelProperty((initial): ModelSubject => {
+      const registry = new MapRegistry();
+      const options = { name: 'model', registry, sampleSurvival: { size: 4 } };
+      const map = wrapper
+        ? new InstrumentedMap<unknown, unknown>(initial, options)
+        : instrument(new Map<unknown, unknown>(initial), options);
+      const seen = new Map(initial);
+      const init = wrapper
+        ? { ...zeroCounts(), inserts: seen.size, updates: initial.length - seen.size }
+        : undefined;
+      return {
+        map,
+        counts: () => {
+          // The sampler never holds more live entries than the map has.
+          const snap = registry.collect().names[0]!;
+          expect(snap.survival).toBeDefined();
+          expect(snap.survival!.neverReadRatio).toBeGreaterThanOrEqual(0);
+          expect(snap.survival!.neverReadRatio).toBeLessThanOrEqual(1);
+          return countsOf(registry, 'model');
+        },
+        initial: init,
+      };
+    }, 1000);
+  });
+
   it('instrument()ed Map subclass: its overrides still run', () => {
     class Audited extends Map<unknown, unknown> {
       writes = 0;
