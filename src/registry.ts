@@ -160,7 +160,8 @@ export class MapRegistry {
     this.lockWaitListeners.add(listener);
     if (this.lockWaitListeners.size === 1) this.setWaitFanout(true);
     return () => {
-      if (this.lockWaitListeners.delete(listener) && this.lockWaitListeners.size === 0) this.setWaitFanout(false);
+      if (this.lockWaitListeners.delete(listener) && this.lockWaitListeners.size === 0)
+        this.setWaitFanout(false);
     };
   }
 

@@ -87,7 +87,15 @@ describe('the metric table', () => {
   );
 
   it('the collector rule port behaves as documented on known examples', () => {
-    const base = { key: 'x', name: '', labels: [], help: 'X.', family: 'map', grafanaUnit: 'short', aggregate: 'sum' } as const;
+    const base = {
+      key: 'x',
+      name: '',
+      labels: [],
+      help: 'X.',
+      family: 'map',
+      grafanaUnit: 'short',
+      aggregate: 'sum',
+    } as const;
     expect(collectorName({ ...base, otelName: 'http.server.duration', unit: 's', type: 'histogram' })).toBe(
       'http_server_duration_seconds',
     );

@@ -16,11 +16,13 @@ export class UsageError extends Error {
 
 export const CLI_COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   analyze: {
-    summary: 'analyze <query_range.json|file.csv|-> [--json] [--plot out.svg]   replay series through the leak detector',
+    summary:
+      'analyze <query_range.json|file.csv|-> [--json] [--plot out.svg]   replay series through the leak detector',
     load: async () => (await import('./analyze.js')).run,
   },
   rules: {
-    summary: 'rules [--config file] [--out dir]   write the Prometheus alert rules, PrometheusRule and runbook',
+    summary:
+      'rules [--config file] [--out dir]   write the Prometheus alert rules, PrometheusRule and runbook',
     load: async () => (await import('./rules.js')).run,
   },
   dashboards: {
@@ -56,7 +58,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     return 2;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`mapwatch ${name}: ${err.message}\n`);

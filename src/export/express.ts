@@ -72,11 +72,13 @@ export async function serialize(registry: Registry, format: string): Promise<str
   const toOpenMetrics = format === OPENMETRICS;
   // Name each copy after the name the metric was registered under: an OpenMetrics registry renames its
   // counter objects in place (drops `_total`) at every scrape, so `metric.name` cannot be trusted.
-  const registered = internals._metrics ?? Object.fromEntries(registry.getMetricsAsArray().map((m) => [m.name, m]));
+  const registered =
+    internals._metrics ?? Object.fromEntries(registry.getMetricsAsArray().map((m) => [m.name, m]));
   for (const [registeredName, metric] of Object.entries(registered)) {
     const m = metric as { type: string; help: string; get(): Promise<{ name: string }> };
     // OpenMetrics names a counter family without `_total` and appends it to each sample.
-    const name = toOpenMetrics && m.type === 'counter' ? registeredName.replace(/_total$/, '') : registeredName;
+    const name =
+      toOpenMetrics && m.type === 'counter' ? registeredName.replace(/_total$/, '') : registeredName;
     const proxy = {
       name,
       type: m.type,

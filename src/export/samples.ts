@@ -88,14 +88,12 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
   inserts: mapCounter('inserts'),
   updates: mapCounter('updates'),
   deletes: (snap) =>
-    snap.names
-      .filter(isMap)
-      .flatMap((n) =>
-        DELETE_CAUSES.map((c) => ({
-          labels: { [mapName]: n.name, [cause]: c },
-          value: n.map[DELETE_FIELD[c]],
-        })),
-      ),
+    snap.names.filter(isMap).flatMap((n) =>
+      DELETE_CAUSES.map((c) => ({
+        labels: { [mapName]: n.name, [cause]: c },
+        value: n.map[DELETE_FIELD[c]],
+      })),
+    ),
   readMisses: mapCounter('readMisses', hasKind('read_mostly')),
   promotions: mapCounter('promotions', hasKind('read_mostly')),
   copiedEntries: mapCounter('copiedEntries', hasKind('read_mostly')),
