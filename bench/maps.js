@@ -5,9 +5,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
 import { InstrumentedMap, MapRegistry, instrument } from '../dist/index.js';
-import { compareSync, goal, makeLoop, median, QUICK, withRatios } from './harness.js';
-
-const HOT = 1024; // keys in the working set of lookups and updates (a power of two: `i & (HOT - 1)`)
+import { goal } from './harness.js';
+import { measureMapOps, medianGetSetRatio } from './map-ops.js';
 
 /** A Map wrapper that calls an OTel Counter.add per operation, as naive instrumentation would. */
 function otelCountingMap() {
@@ -89,52 +88,7 @@ export async function run() {
     'prom-client inc() per op': promMap,
     'lru-cache': () => new LRUCache({ max: 1_000_000 }),
   };
-  const ops = QUICK ? 2_000 : 200_000;
-  const keys = Array.from({ length: ops }, (_, i) => `key:${i}`);
-  const missKeys = Array.from({ length: HOT }, (_, i) => `absent:${i}`);
-  const filled = (make, n) => {
-    const t = make();
-    for (let i = 0; i < n; i++) t.set(keys[i], i);
-    return t;
-  };
-
-  // Each op: how to prepare a round's state, and the loop body (compiled anew per candidate).
-  const opDefs = {
-    'get-hit': {
-      state: (make) => ({ t: filled(make, HOT), keys }),
-      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) !== undefined) acc++;`,
-      reuse: true,
-    },
-    'get-miss': {
-      state: (make) => ({ t: filled(make, HOT), keys: missKeys }),
-      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) === undefined) acc++;`,
-      reuse: true,
-    },
-    'set-insert': { state: (make) => ({ t: make(), keys }), body: 's.t.set(s.keys[i], i);' },
-    'set-update': {
-      state: (make) => ({ t: filled(make, HOT), keys }),
-      body: `s.t.set(s.keys[i & ${HOT - 1}], i);`,
-      reuse: true,
-    },
-    delete: { state: (make) => ({ t: filled(make, ops), keys }), body: 'if (s.t.delete(s.keys[i])) acc++;' },
-  };
-
-  const rows = [];
-  for (const [op, def] of Object.entries(opDefs)) {
-    const candidates = Object.entries(makers).map(([name, make]) => {
-      let cached;
-      return {
-        name,
-        prepare: () => (def.reuse ? (cached ??= def.state(make)) : def.state(make)),
-        loop: makeLoop(def.body),
-      };
-    });
-    rows.push(...withRatios(op, compareSync(candidates, { ops }), 'native Map'));
-  }
-
-  const ratiosOf = (candidate, opNames) =>
-    rows.filter((r) => r.candidate === candidate && opNames.includes(r.op)).map((r) => r.ratio);
-  const getSet = ['get-hit', 'get-miss', 'set-insert', 'set-update'];
+  const rows = measureMapOps(makers);
   return {
     title: 'Map operations (ns/op, ratio to native Map in the same run)',
     baseline: 'native Map',
@@ -142,12 +96,12 @@ export async function run() {
     goals: [
       goal(
         'InstrumentedMap get and set: median ratio to native Map <= 1.10',
-        median(ratiosOf('InstrumentedMap', getSet)),
+        medianGetSetRatio(rows, 'InstrumentedMap'),
         1.1,
       ),
       goal(
         'instrument()ed Map get and set: median ratio to native Map <= 1.15',
-        median(ratiosOf('instrument()', getSet)),
+        medianGetSetRatio(rows, 'instrument()'),
         1.15,
       ),
     ],

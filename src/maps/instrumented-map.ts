@@ -8,7 +8,7 @@
 import { SurvivalSampler, survivalSampleSize, type SurvivalOptions } from '../detect/survival.js';
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { splitMapArgs, type MapOptions } from './options.js';
 
 /** InstrumentedMap's options: the shared map options plus opt-in entry survival sampling. */
 export type InstrumentedMapOptions = MapOptions & SurvivalOptions;
@@ -34,35 +34,13 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     entriesOrOptions: Iterable<readonly [K, V]> | InstrumentedMapOptions | null | undefined,
     maybeOptions?: InstrumentedMapOptions,
   ) {
-    const isOptionsFirst =
-      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
-    const options = requireOptions(
-      isOptionsFirst ? (entriesOrOptions as InstrumentedMapOptions) : maybeOptions,
-      'new InstrumentedMap()',
-    );
+    const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new InstrumentedMap()');
     const registry = options.registry ?? defaultRegistry;
-    const initial = isOptionsFirst
-      ? null
-      : (entriesOrOptions as Iterable<readonly [K, V]> | null | undefined);
-    // Checked before the map is tracked, so a bad call leaves nothing registered.
-    if (initial != null && !isIterable(initial)) {
-      throw new TypeError(
-        'mapwatch: new InstrumentedMap(entries, options): entries must be iterable, like new Map(entries)',
-      );
-    }
     this.inner = new Map<K, V>();
     const sampleSize = survivalSampleSize(options.sampleSurvival ?? registry.survivalSampling);
     this.sampler = sampleSize === undefined ? undefined : new SurvivalSampler(sampleSize, registry.now);
     this.stats = registry.trackMap(this, options.name, 'plain', this.sampler);
-    if (initial != null) {
-      for (const entry of initial) {
-        // As new Map(): every entry must be an object ('ab' is not the entry ['a', 'b']).
-        if (Object(entry) !== entry) {
-          throw new TypeError(`mapwatch: iterator value ${String(entry)} is not an entry object`);
-        }
-        this.set(entry[0], entry[1]);
-      }
-    }
+    for (const [k, v] of entries) this.set(k, v);
   }
 
   get size(): number {
@@ -143,8 +121,4 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   get [Symbol.toStringTag](): string {
     return 'InstrumentedMap';
   }
-}
-
-function isIterable(value: unknown): value is Iterable<unknown> {
-  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }

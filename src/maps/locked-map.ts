@@ -30,7 +30,7 @@ import {
   countedHas,
   countedSet,
 } from './locked-map-views.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { splitMapArgs, type MapOptions } from './options.js';
 
 export class LockedMap<K, V> {
   private readonly inner = new Map<K, V>();
@@ -43,20 +43,12 @@ export class LockedMap<K, V> {
     entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
     maybeOptions?: MapOptions,
   ) {
-    const optionsFirst =
-      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
-    const options = requireOptions(
-      optionsFirst ? (entriesOrOptions as MapOptions) : maybeOptions,
-      'new LockedMap()',
-    );
+    const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new LockedMap()');
     const registry = options.registry ?? defaultRegistry;
     this.stats = registry.trackMap(this, options.name, 'locked');
     // Same name and registry: the lock's series join the map's.
     this.lock = new RWLock({ name: options.name, registry });
-    if (!optionsFirst && entriesOrOptions != null) {
-      for (const [k, v] of entriesOrOptions as Iterable<readonly [K, V]>)
-        countedSet(this.inner, this.stats, k, v);
-    }
+    for (const [k, v] of entries) countedSet(this.inner, this.stats, k, v);
   }
 
   get size(): number {
@@ -135,8 +127,4 @@ export class LockedMap<K, V> {
   get [Symbol.toStringTag](): string {
     return 'LockedMap';
   }
-}
-
-function isIterable(value: unknown): value is Iterable<unknown> {
-  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }

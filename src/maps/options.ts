@@ -15,3 +15,36 @@ export function requireOptions<T extends object>(options: T | undefined, what: s
   }
   return options;
 }
+
+/**
+ * The two constructor shapes every entry-taking map offers, `(options)` and `(entries, options)`, checked
+ * as `new Map(entries)` checks them. Entries are validated before the map is registered, so a bad call
+ * leaves nothing behind.
+ */
+export function splitMapArgs<K, V, O extends MapOptions>(
+  entriesOrOptions: Iterable<readonly [K, V]> | O | null | undefined,
+  maybeOptions: O | undefined,
+  what: string,
+): { entries: Array<readonly [K, V]>; options: O } {
+  const optionsFirst =
+    maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
+  const options = requireOptions(optionsFirst ? (entriesOrOptions as O) : maybeOptions, what);
+  const source = optionsFirst ? null : entriesOrOptions;
+  if (source == null) return { entries: [], options };
+  if (!isIterable(source)) {
+    throw new TypeError(`mapwatch: ${what}: entries must be iterable, like new Map(entries)`);
+  }
+  const entries: Array<readonly [K, V]> = [];
+  for (const entry of source as Iterable<readonly [K, V]>) {
+    // As new Map(): every entry must be an object ('ab' is not the entry ['a', 'b']).
+    if (Object(entry) !== entry) {
+      throw new TypeError(`mapwatch: ${what}: iterator value ${String(entry)} is not an entry object`);
+    }
+    entries.push(entry);
+  }
+  return { entries, options };
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}

@@ -35,7 +35,7 @@
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { splitMapArgs, type MapOptions } from './options.js';
 
 /** Go's nil entry pointer: deleted, but the box may still be in `dirty`. */
 const DELETED: unique symbol = Symbol('mapwatch.deleted');
@@ -88,16 +88,9 @@ export class ReadMostlyMap<K, V> {
     entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
     maybeOptions?: MapOptions,
   ) {
-    const optionsFirst =
-      maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
-    const options = requireOptions(
-      optionsFirst ? (entriesOrOptions as MapOptions) : maybeOptions,
-      'new ReadMostlyMap()',
-    );
+    const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new ReadMostlyMap()');
     this.stats = (options.registry ?? defaultRegistry).trackMap(this, options.name, 'read_mostly');
-    if (!optionsFirst && entriesOrOptions != null) {
-      for (const [k, v] of entriesOrOptions as Iterable<readonly [K, V]>) this.set(k, v);
-    }
+    for (const [k, v] of entries) this.set(k, v);
   }
 
   get size(): number {
@@ -399,8 +392,4 @@ export class ReadMostlyMap<K, V> {
 
 function sameValueZero(a: unknown, b: unknown): boolean {
   return a === b || (a !== a && b !== b);
-}
-
-function isIterable(value: unknown): value is Iterable<unknown> {
-  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }

@@ -1,0 +1,74 @@
+// The Map operations both map sections measure (bench/maps.js, bench/survival.js): get hit, get miss,
+// insert, update and delete, each candidate with its own compiled loop, ratios to native Map.
+import { compareSync, makeLoop, median, QUICK, withRatios } from './harness.js';
+
+const HOT = 1024; // keys in the working set of lookups and updates (a power of two: `i & (HOT - 1)`)
+
+/** The get/set operations whose median ratio the goals are about. */
+export const GET_SET_OPS = ['get-hit', 'get-miss', 'set-insert', 'set-update'];
+
+/**
+ * Measures every op for every candidate. `makers` maps a candidate name to a factory of a fresh Map-like;
+ * 'native Map' must be among them (the baseline).
+ */
+export function measureMapOps(makers) {
+  const ops = QUICK ? 2_000 : 200_000;
+  // Inserts and deletes go into fresh maps of this size each round: large enough to leave the small-table
+  // regime, small enough that the collector does not run in the middle of one candidate's round and not
+  // another's (with 200k fresh keys a round measured the GC more than the map).
+  const freshOps = QUICK ? 2_000 : 16_384;
+  const keys = Array.from({ length: ops }, (_, i) => `key:${i}`);
+  const missKeys = Array.from({ length: HOT }, (_, i) => `absent:${i}`);
+  const filled = (make, n) => {
+    const t = make();
+    for (let i = 0; i < n; i++) t.set(keys[i], i);
+    return t;
+  };
+
+  // Each op: how to prepare a round's state, and the loop body (compiled anew per candidate). The hot keys
+  // are the first inserted, so with survival sampling on, hits take the sampler's lookup as in a service.
+  const opDefs = {
+    'get-hit': {
+      state: (make) => ({ t: filled(make, HOT), keys }),
+      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) !== undefined) acc++;`,
+      reuse: true,
+    },
+    'get-miss': {
+      state: (make) => ({ t: filled(make, HOT), keys: missKeys }),
+      body: `if (s.t.get(s.keys[i & ${HOT - 1}]) === undefined) acc++;`,
+      reuse: true,
+    },
+    'set-insert': { state: (make) => ({ t: make(), keys }), body: 's.t.set(s.keys[i], i);', ops: freshOps },
+    'set-update': {
+      state: (make) => ({ t: filled(make, HOT), keys }),
+      body: `s.t.set(s.keys[i & ${HOT - 1}], i);`,
+      reuse: true,
+    },
+    delete: {
+      state: (make) => ({ t: filled(make, freshOps), keys }),
+      body: 'if (s.t.delete(s.keys[i])) acc++;',
+      ops: freshOps,
+    },
+  };
+
+  const rows = [];
+  for (const [op, def] of Object.entries(opDefs)) {
+    const candidates = Object.entries(makers).map(([name, make]) => {
+      let cached;
+      return {
+        name,
+        prepare: () => (def.reuse ? (cached ??= def.state(make)) : def.state(make)),
+        loop: makeLoop(def.body),
+      };
+    });
+    rows.push(...withRatios(op, compareSync(candidates, { ops: def.ops ?? ops }), 'native Map'));
+  }
+  return rows;
+}
+
+/** Median ratio of `candidate` over the get/set ops. */
+export function medianGetSetRatio(rows, candidate) {
+  return median(
+    rows.filter((r) => r.candidate === candidate && GET_SET_OPS.includes(r.op)).map((r) => r.ratio),
+  );
+}
