@@ -124,7 +124,7 @@ export function createWorkloads(registry) {
         spawn(() =>
           ledger.write(async (m) => {
             await sleep(25); // the bug: awaiting I/O while holding the write lock
-            m.set(`tx${seq++ % 1000}`, Date.now());
+            m.set(`tx${seq++ % 100}`, Date.now()); // a small bounded ledger: the storm, not growth
           }),
         );
       }

@@ -122,6 +122,10 @@ describe.skipIf(!hasTools)('end to end: demo -> Prometheus -> Alertmanager -> we
     expect(healthyPages.map((a) => `${a.labels.alertname} ${a.labels.map_name}`)).toEqual([]);
     // And the faulty demos' healthy maps did not page either.
     const healthyMaps = new Set(['sessions', 'routes', 'profiles', 'config', 'inventory', 'carts']);
+    // The storm's map is bounded: it must page for the storm, not for growth.
+    expect(
+      stack.alerts.filter((a) => a.labels.map_name === 'ledger' && a.labels.alertname !== STORM),
+    ).toEqual([]);
     expect(
       stack.alerts.filter((a) => healthyMaps.has(a.labels.map_name ?? '')).map((a) => a.labels.alertname),
     ).toEqual([]);
