@@ -11,19 +11,27 @@
  *   convention, as in fetch) and never cancels the load, which others may be waiting for. An
  *   already-aborted signal rejects before anything is looked up or loaded.
  * - An explicit set/delete/clear of a key while its load is in flight wins: the load still answers its
- *   waiters, but its result is not stored, and the flight is forgotten so that a later getOrLoad after a
- *   delete loads afresh (so briefly two loads of a key can run: the forgotten one and the new one).
+ *   waiters, but its result is not stored, and the flight is forgotten so that a later getOrLoad loads
+ *   afresh rather than joining a load whose result will be dropped (so briefly two loads of a key can
+ *   run: the forgotten one and the new one).
  *
  * TTL (`ttlMs`): entries expire `ttlMs` after they were stored (by set or by a load), on the injectable
- * `now` clock (default Date.now). Expired entries are removed lazily, when an operation touches them or
- * by purgeExpired(), and counted as `cause=expire`. Until removed they still occupy memory, so `size` (and
- * the entries gauge) includes them; lookups and iteration never return them.
+ * `now` clock (default Date.now). Every store moves its key to the end of the map (delete, then set), so
+ * with one fixed TTL the map's order is expiry order; each store then removes the expired entries at the
+ * oldest end, stopping at the first live one: amortised O(1) per store, and the map never holds more than
+ * the entries stored within the last `ttlMs` (plus those that expired since the last store). Expired
+ * entries are also removed when an operation touches them, at clear(), and by purgeExpired() (a full
+ * scan, for a clock that went backwards or to free memory while nothing is stored). All count as
+ * `cause=expire`. Until removed they occupy memory, so `size` (and the entries gauge) includes them;
+ * lookups and iteration never return them. Iteration order with a TTL is store order (an overwrite moves
+ * the key to the end); without a TTL it is a Map's insertion order.
  *
  * Counts: hits/misses for get, has and getOrLoad; inserts/updates for set and stored loads; deletes by
  * cause; loads by result with their cumulative duration (performance.now(), one read per load).
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
+import { isAbortSignal } from '../sync/abort.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 export interface LoadingMapOptions extends MapOptions {
@@ -60,6 +68,17 @@ export class LoadingMap<K, V> {
   private readonly stats: MapStats;
   private readonly ttlMs: number | undefined;
   private readonly now: () => number;
+  /**
+   * With a TTL: a cursor over `entries_` in order, kept across stores so that purging the oldest end does
+   * not rescan the holes deleted entries leave at the front of V8's hash table (a fresh iterator would,
+   * making each purge O(n)). `head` is the entry read from it and not yet removed; it is re-validated
+   * against the map before use, since its key may have been deleted or re-stored meanwhile. Cost: until
+   * the cursor next advances (at the latest when `head` expires, one TTL), it may keep V8's previous hash
+   * tables of this map reachable, and `head` itself may be a deleted entry: bounded, short-lived memory,
+   * traded for O(1) purging.
+   */
+  private cursor: Iterator<[K, Entry<V>]> | undefined = undefined;
+  private head: [K, Entry<V>] | undefined = undefined;
 
   constructor(options: LoadingMapOptions) {
     const {
@@ -135,8 +154,7 @@ export class LoadingMap<K, V> {
   }
 
   set(key: K, value: V): this {
-    const flight = this.flights.get(key);
-    if (flight !== undefined) flight.stale = true;
+    this.forgetFlight(key);
     this.store(key, value);
     return this;
   }
@@ -147,6 +165,8 @@ export class LoadingMap<K, V> {
     if (removed) {
       this.entries_.delete(key);
       this.stats.deletesExplicit++;
+      // The cursor is past a deleted head: let go of its value now rather than at the next store.
+      if (this.head !== undefined && this.entries_.get(this.head[0]) !== this.head[1]) this.head = undefined;
     }
     return removed;
   }
@@ -157,6 +177,8 @@ export class LoadingMap<K, V> {
     if (this.ttlMs !== undefined) this.purgeExpired();
     this.stats.deletesClear += this.entries_.size;
     this.entries_.clear();
+    this.cursor = undefined;
+    this.head = undefined;
   }
 
   /** Removes every expired entry now (counted as `cause=expire`); returns how many. */
@@ -217,12 +239,55 @@ export class LoadingMap<K, V> {
   private store(key: K, value: V): void {
     // An expired entry being replaced counts as expired, then as a new insert.
     const present = this.fresh(key) !== undefined;
-    const expiresAt = this.ttlMs === undefined ? Infinity : this.now() + this.ttlMs;
-    this.entries_.set(key, { value, expiresAt });
     if (present) this.stats.updates++;
     else this.stats.inserts++;
+    const ttlMs = this.ttlMs;
+    if (ttlMs === undefined) {
+      this.entries_.set(key, { value, expiresAt: Infinity });
+      return;
+    }
+    const t = this.now();
+    // Delete first so the key moves to the end: map order stays expiry order.
+    if (present) this.entries_.delete(key);
+    this.entries_.set(key, { value, expiresAt: t + ttlMs });
+    this.purgeHead(t);
   }
 
+  /**
+   * Removes expired entries from the oldest end, stopping at the first live one. Each entry is passed by
+   * the cursor once, so this is amortised O(1) per store. If the clock went backwards the order may not
+   * be expiry order; then this stops early (correct, only less thorough) and purgeExpired() does the rest.
+   */
+  private purgeHead(t: number): void {
+    const map = this.entries_;
+    let removed = 0;
+    // Bounded: every round consumes one entry of the cursor or returns.
+    for (;;) {
+      let head = this.head;
+      if (head === undefined) {
+        this.cursor ??= map.entries();
+        const r = this.cursor.next();
+        if (r.done === true) {
+          this.cursor = undefined; // a finished Map iterator never resumes; start a new one next time
+          break;
+        }
+        head = r.value;
+      }
+      // Stale when its key was deleted or re-stored since the cursor passed it (the new entry is ahead).
+      if (map.get(head[0]) === head[1]) {
+        if (head[1].expiresAt > t) {
+          this.head = head;
+          break;
+        }
+        map.delete(head[0]);
+        removed++;
+      }
+      this.head = undefined;
+    }
+    this.stats.deletesExpire += removed;
+  }
+
+  /** Marks the key's flight stale (its result will not be stored) and forgets it, so nobody joins it. */
   private forgetFlight(key: K): void {
     const flight = this.flights.get(key);
     if (flight === undefined) return;
@@ -285,15 +350,4 @@ function untilAborted<V>(promise: Promise<V>, signal: AbortSignal): Promise<V> {
       },
     );
   });
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (value instanceof AbortSignal) return true;
-  const v = value as { aborted?: unknown; addEventListener?: unknown } | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.aborted === 'boolean' &&
-    typeof v.addEventListener === 'function'
-  );
 }

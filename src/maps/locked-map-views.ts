@@ -5,6 +5,7 @@
  *
  * A view is valid only while its section runs: afterwards every method throws, because a view kept past
  * `read()`/`write()` would read or write without the lock, which is exactly the bug the lock prevents.
+ * The same holds for its iterators: each `next()` checks that the section is still open.
  */
 import type { MapStats } from '../stats/map-stats.js';
 
@@ -64,6 +65,16 @@ export class LockedReadView<K, V> implements ReadonlyMap<K, V> {
     this.open = false;
   }
 
+  /** An iterator that checks the section on every `next()`, so it cannot outlive the hold either. */
+  private *guarded<T>(it: Iterator<T>): Generator<T, undefined, unknown> {
+    for (;;) {
+      this.check();
+      const r = it.next();
+      if (r.done === true) return undefined;
+      yield r.value;
+    }
+  }
+
   protected check(): void {
     if (!this.open) {
       throw new TypeError(
@@ -94,17 +105,17 @@ export class LockedReadView<K, V> implements ReadonlyMap<K, V> {
 
   keys(): MapIterator<K> {
     this.check();
-    return this.inner.keys();
+    return this.guarded(this.inner.keys());
   }
 
   values(): MapIterator<V> {
     this.check();
-    return this.inner.values();
+    return this.guarded(this.inner.values());
   }
 
   entries(): MapIterator<[K, V]> {
     this.check();
-    return this.inner.entries();
+    return this.guarded(this.inner.entries());
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {

@@ -2,8 +2,10 @@
  * LockedMap: a Map guarded by an RWLock, for state that async code reads and modifies across `await`.
  *
  * - `read(fn)` runs `fn` with a counting, read-only view under a read hold (many at once);
- *   `write(fn)` with a counting Map view under the write hold (alone). Views stop working when the
- *   section ends. Both release when `fn` returns or throws.
+ *   `write(fn)` with a counting Map view under the write hold (alone). Views, and iterators taken from
+ *   them, stop working when the section ends. Both release when `fn` returns or throws.
+ * - `write(fn)` is not a transaction: the view writes through to the map, so mutations made before `fn`
+ *   throws stay. Compute first and mutate at the end (or use `update`, which stores nothing on a throw).
  * - `update(key, fn)` is the async read-modify-write: under the write hold it passes the current value
  *   (or undefined) to `fn` and stores the result; `undefined` deletes the key. It counts only the write
  *   it makes (insert, update or delete), not a lookup.
@@ -12,6 +14,11 @@
  *   observe) and return a resolved promise; otherwise they queue like any acquisition. Each takes the
  *   same `{ signal, timeoutMs }` options as the lock.
  * - `size` is synchronous and unlocked: a count is always consistent in single-threaded JS.
+ *
+ * Locks are not re-entrant (see RWLock): inside `read`/`write`/`update`, use the view or the `current`
+ * argument, never the map itself. `m.update('x', async (v) => v + (await m.get('y')))` waits for the hold
+ * its own callback keeps, so it never settles; pass `{ timeoutMs }` to the inner call to get a
+ * LockTimeoutError instead, or better, use `write((view) => ...)` to read both keys under one hold.
  *
  * Stats: map counters under `kind=locked`, and the lock's counters under the same name, so one series
  * shows both what is done to the map and how long tasks queued for it.
@@ -72,7 +79,10 @@ export class LockedMap<K, V> {
     }
   }
 
-  /** Runs `fn` with a counting Map view under the write hold. */
+  /**
+   * Runs `fn` with a counting Map view under the write hold. Not transactional: mutations made through
+   * the view before `fn` throws are kept.
+   */
   async write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     const release = await this.lock.acquireWrite(options);
     const view = new LockedWriteView(this.inner, this.stats);
@@ -86,7 +96,7 @@ export class LockedMap<K, V> {
 
   /**
    * Read-modify-write of one key under the write hold: stores what `fn` returns (undefined deletes) and
-   * resolves to it. If `fn` throws, nothing changes.
+   * resolves to it. If `fn` throws, nothing changes. `fn` must not call this map (not re-entrant).
    */
   async update(
     key: K,

@@ -15,8 +15,9 @@
  * - A lookup that misses `read` while `read.amended` falls through to `dirty` and counts a miss
  *   (`stats.readMisses`). When `misses >= dirty.size`, `dirty` becomes the new `read` (not amended),
  *   `dirty` becomes null and `misses` resets to 0 (`stats.promotions`). Operations that fall through:
- *   get/has, delete/loadAndDelete, loadOrStore (when the key is in `dirty`), compareAndSwap and
- *   compareAndDelete. Store/swap of a key only in `dirty` does not count, as in Go.
+ *   get/has, delete/loadAndDelete, compareAndDelete (whether `dirty` has the key or not), loadOrStore and
+ *   compareAndSwap (only when `dirty` has the key). Store/swap of a key only in `dirty` does not count.
+ *   All as in Go.
  * - The first new key stored while `dirty` is null rebuilds `dirty` by copying every live box of `read`
  *   (`stats.copiedEntries += copied`) and marks deleted boxes EXPUNGED instead of copying them; a later
  *   store to an expunged key puts its box back into `dirty`. That copy is O(n): cheap under read-mostly
@@ -24,11 +25,17 @@
  * - range() and iteration first promote an amended `dirty` (as Go's Range does; counted as a promotion),
  *   then walk the snapshot.
  *
- * Iteration (`range`, `forEach`, `entries`, ...) visits the key set of the snapshot taken when it starts;
- * each value is read from its box when visited, so updates made meanwhile are seen and keys deleted
- * meanwhile are skipped; keys added meanwhile are not visited. After `clear()` an iteration in progress
- * stops (every key it could visit is gone). The order is unspecified (as in Go): it is not a native Map's
- * insertion order once keys are deleted and re-added.
+ * Iteration (`range`, `forEach`, `entries`, ...) has Go's Range semantics: it does not necessarily
+ * correspond to any consistent snapshot of the contents. No key is visited twice, and every key present
+ * for the whole iteration is visited; but for a key stored or deleted meanwhile (including by the
+ * callback) it may reflect any value from any point during the iteration, or skip the key. Concretely, it
+ * walks the key set of the snapshot taken when it starts and reads each value from its box when visited:
+ * updates made meanwhile are seen, keys deleted meanwhile are skipped, keys added meanwhile are not
+ * visited, and a key deleted and re-added meanwhile is visited only if it kept its box. `range()` takes
+ * the snapshot when called; `entries()`/`keys()`/`values()`/`[Symbol.iterator]()` are generators and take
+ * it at their first `next()`, not when created. After `clear()` an iteration in progress stops (every key
+ * it could visit is gone). The order is unspecified (as in Go): it is not a native Map's insertion order
+ * once keys are deleted and re-added.
  *
  * JavaScript is single-threaded, so Go's mutex becomes the synchronous body of each method; what carries
  * over is the cost model and the snapshot that survives `await` in range().
@@ -98,28 +105,12 @@ export class ReadMostlyMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    let box = this.readMap.get(key);
-    if (box === undefined && this.amended) box = this.loadFromDirty(key);
-    if (box !== undefined) {
-      const p = box.p;
-      if (p !== DELETED && p !== EXPUNGED) {
-        this.stats.hits++;
-        return p;
-      }
-    }
-    this.stats.misses++;
-    return undefined;
+    const p = this.lookup(key);
+    return p === DELETED ? undefined : p;
   }
 
   has(key: K): boolean {
-    let box = this.readMap.get(key);
-    if (box === undefined && this.amended) box = this.loadFromDirty(key);
-    if (box !== undefined && box.p !== DELETED && box.p !== EXPUNGED) {
-      this.stats.hits++;
-      return true;
-    }
-    this.stats.misses++;
-    return false;
+    return this.lookup(key) !== DELETED;
   }
 
   set(key: K, value: V): this {
@@ -200,8 +191,10 @@ export class ReadMostlyMap<K, V> {
     let box = this.readMap.get(key);
     if (box === undefined) {
       if (!this.amended) return false;
-      box = this.loadFromDirty(key);
+      // Go's CompareAndSwap counts a miss only when dirty has the key (unlike CompareAndDelete).
+      box = this.dirty!.get(key);
       if (box === undefined) return false;
+      this.missLocked();
     }
     const p = box.p;
     if (p === DELETED || p === EXPUNGED || !sameValueZero(p, expected)) return false;
@@ -293,6 +286,25 @@ export class ReadMostlyMap<K, V> {
       amended: this.amended,
       misses: this.misses,
     };
+  }
+
+  /**
+   * Go's Load, shared by get and has: the live value, or DELETED when absent (an absent key and a deleted
+   * or expunged box look the same to the caller). Counts the hit or miss, and the read miss of a fall
+   * through to `dirty`.
+   */
+  private lookup(key: K): V | typeof DELETED {
+    let box = this.readMap.get(key);
+    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    if (box !== undefined) {
+      const p = box.p;
+      if (p !== DELETED && p !== EXPUNGED) {
+        this.stats.hits++;
+        return p;
+      }
+    }
+    this.stats.misses++;
+    return DELETED;
   }
 
   /** A lookup that missed an amended `read`: consult `dirty` and count the miss. */

@@ -7,18 +7,34 @@
  *   number by its string form (NaN is always "NaN").
  * - bigint: FNV-1a over its decimal string.
  * - boolean, undefined, null: fixed seeds.
- * - symbol: FNV-1a over its description (equal symbols have equal descriptions; collisions only cost
- *   balance, never correctness).
- * - object or function: a sequence number assigned on first sight and kept in a WeakMap (identity, not
- *   content; the WeakMap never keeps a key alive). Consecutive objects therefore spread round-robin.
+ * - object, function, or a symbol that is not registered: a sequence number assigned on first sight and
+ *   kept in a WeakMap (identity, not content; the WeakMap never keeps a key alive). Consecutive keys
+ *   therefore spread round-robin. Symbols as WeakMap keys are supported from Node 20 (V8 10.8+); many
+ *   `Symbol('session')` keys share one description, so hashing the description would put them all in
+ *   one shard.
+ * - registered symbol (`Symbol.for(key)`): cannot be a WeakMap key, and is identified by its registry key,
+ *   so it is hashed as FNV-1a over that key. On a runtime without symbol WeakMap keys, every symbol falls
+ *   back to this (its description): correct, only less balanced.
  * Every path ends with the MurmurHash3 32-bit finalizer so that low bits depend on all input bits.
  */
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
+// Keys are objects and unregistered symbols. lib ES2022 types WeakMap keys as objects only; the cast at
+// the call site is sound wherever SYMBOL_WEAK_KEYS is true.
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
+
+/** Whether this runtime accepts (unregistered) symbols as WeakMap keys. */
+const SYMBOL_WEAK_KEYS: boolean = (() => {
+  try {
+    new WeakMap<object, number>().set(Symbol('probe') as unknown as object, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export function fnv1a(text: string): number {
   let h = FNV_OFFSET;
@@ -52,17 +68,23 @@ export function hashKey(key: unknown): number {
       return mix32(key ? 0x9e3779b9 : 0x7f4a7c15);
     case 'undefined':
       return mix32(0x2545f491);
-    case 'symbol':
-      return mix32(fnv1a(key.description ?? ''));
-    default: {
-      if (key === null) return mix32(0x6a09e667);
-      const obj = key as object;
-      let id = objectIds.get(obj);
-      if (id === undefined) {
-        id = nextObjectId++;
-        objectIds.set(obj, id);
-      }
-      return mix32(id);
+    case 'symbol': {
+      const registered = Symbol.keyFor(key);
+      if (registered !== undefined) return mix32(fnv1a(registered));
+      if (!SYMBOL_WEAK_KEYS) return mix32(fnv1a(key.description ?? ''));
+      return mix32(identity(key as unknown as object));
     }
+    default:
+      if (key === null) return mix32(0x6a09e667);
+      return mix32(identity(key as object));
   }
+}
+
+function identity(key: object): number {
+  let id = objectIds.get(key);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(key, id);
+  }
+  return id;
 }

@@ -1,19 +1,27 @@
 /**
  * ShardedMap: N maps, each behind its own RWLock, chosen by a hash of the key (see sharded-map-hash.ts).
  * Per-key operations lock only their shard, so tasks working on different keys rarely queue on each
- * other; `clear()` and `snapshot()` take every shard's lock, requested together in index order (so they
- * keep call order with everything else and cannot deadlock; per-key operations hold one lock only).
+ * other. `clear()` and `snapshot()` take every shard's lock, all requested in one synchronous step in
+ * index order: they keep call order with everything else, and two multi-shard operations queue in the
+ * same order on every shard, so they cannot deadlock with each other.
+ *
+ * Locks are not re-entrant (see RWLock). Inside `update(key, fn)`, `fn` holds the key's shard: it must work
+ * with its `current` argument and never call this map again. Another key of the same shard waits forever
+ * on the hold `fn` itself keeps; a key of another shard usually works but can deadlock with a concurrent
+ * `clear()`/`snapshot()`, which may already hold that shard while it waits for yours. Pass `timeoutMs` to
+ * turn such a wait into a LockTimeoutError instead of a hang.
  *
  * Shards: a power of two (default 16) so the shard is the hash's low bits.
  *
  * Stats: one MapStats for the whole map (`kind=sharded`); one LockStats per shard, all under the map's
- * name, so they aggregate into the map's lock series with no label per shard. `shardImbalance()` (fullest
- * shard over the mean shard) is read by the registry at scrape time as
+ * name, so they aggregate into the map's lock series with no label per shard (a `clear()` counts one
+ * acquisition per shard). `shardImbalance()` (fullest shard over the mean shard, 1 below
+ * MIN_ENTRIES_PER_SHARD entries per shard on average) is read by the registry at scrape time as
  * `mapwatch_map_shard_imbalance_ratio`.
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { RWLock, type AcquireOptions, type Release } from '../sync/rwlock.js';
+import { RWLock, checkAcquireOptions, type AcquireOptions, type Release } from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
 import {
   countedApply,
@@ -33,6 +41,12 @@ export interface ShardedMapOptions extends MapOptions {
 
 export const DEFAULT_SHARDS = 16;
 export const MAX_SHARDS = 1024;
+/**
+ * Below this many entries per shard on average, `shardImbalance()` reports 1: with few keys the fullest
+ * shard is far above the mean by chance alone (16 keys in 16 shards typically give 3), which would read as
+ * a bad hash on a dashboard.
+ */
+export const MIN_ENTRIES_PER_SHARD = 8;
 
 interface Shard<K, V> {
   readonly map: Map<K, V>;
@@ -87,7 +101,11 @@ export class ShardedMap<K, V> {
     return this.shards.map((s) => s.map.size);
   }
 
-  /** Entries of the fullest shard over the mean shard: 1 when perfectly even (and when empty). */
+  /**
+   * Entries of the fullest shard over the mean shard: 1 when perfectly even. Also 1 while the map holds
+   * fewer than MIN_ENTRIES_PER_SHARD entries per shard on average (including when empty), where the ratio
+   * would be sampling noise rather than a signal.
+   */
   shardImbalance(): number {
     let total = 0;
     let max = 0;
@@ -96,7 +114,8 @@ export class ShardedMap<K, V> {
       total += n;
       if (n > max) max = n;
     }
-    return total === 0 ? 1 : (max * this.shards.length) / total;
+    if (total < MIN_ENTRIES_PER_SHARD * this.shards.length) return 1;
+    return (max * this.shards.length) / total;
   }
 
   get(key: K, options?: AcquireOptions): Promise<V | undefined> {
@@ -121,7 +140,8 @@ export class ShardedMap<K, V> {
 
   /**
    * Read-modify-write of one key under its shard's write hold (other shards stay free): stores what `fn`
-   * returns, `undefined` deletes. Counts only the write it makes.
+   * returns, `undefined` deletes. Counts only the write it makes. `fn` must not call this map (see the
+   * class comment: the lock is not re-entrant, and a cross-shard call can deadlock with `clear()`).
    */
   async update(
     key: K,
@@ -140,8 +160,9 @@ export class ShardedMap<K, V> {
   }
 
   /**
-   * Empties every shard at one moment (all shard locks held), counted as `cause=clear`. `options` apply
-   * to each shard's acquisition.
+   * Empties every shard at one moment (all shard locks held), counted as `cause=clear`. `timeoutMs`
+   * applies to each shard's wait; the first shard that fails (timeout or abort) fails the whole call,
+   * abandons the other waits and gives back the shards already held at once.
    */
   async clear(options?: AcquireOptions): Promise<void> {
     const releases = await this.acquireAll('write', options);
@@ -154,7 +175,7 @@ export class ShardedMap<K, V> {
 
   /**
    * Every entry at one moment (all shards read-locked while copying). Ordered by shard, then by insertion
-   * within a shard: there is no global insertion order.
+   * within a shard: there is no global insertion order. Options as for `clear()`.
    */
   async snapshot(options?: AcquireOptions): Promise<[K, V][]> {
     const releases = await this.acquireAll('read', options);
@@ -178,22 +199,63 @@ export class ShardedMap<K, V> {
   /**
    * Takes every shard's lock. All acquisitions are requested in one synchronous step, in index order, so
    * an operation called later, on any shard, queues behind this one (call order is kept), and two
-   * multi-shard operations are ordered the same way on every shard (no deadlock). If any acquisition fails
-   * (timeout or abort) the others are given back once settled and the error is rethrown.
+   * multi-shard operations are ordered the same way on every shard (they cannot deadlock each other).
+   *
+   * Without options every acquisition eventually succeeds. With options, the options are validated and an
+   * already-aborted signal is checked once (one abandoned acquisition on the first shard's stats, no lock
+   * touched). Otherwise each shard waits under an internal signal that follows the caller's: the first
+   * failure (timeout or abort) aborts the other waits, gives back the shards already granted at once, and
+   * is rethrown. Each shard that was actually queued counts one abandoned acquisition, as it counts one
+   * acquisition on success.
    */
-  private async acquireAll(mode: 'read' | 'write', options: AcquireOptions | undefined): Promise<Release[]> {
-    const pending = this.shards.map((shard) =>
-      mode === 'read' ? shard.lock.acquireRead(options) : shard.lock.acquireWrite(options),
-    );
-    const settled = await Promise.allSettled(pending);
-    const releases: Release[] = [];
-    let failure: PromiseRejectedResult | undefined;
-    for (const result of settled) {
-      if (result.status === 'fulfilled') releases.push(result.value);
-      else failure ??= result;
+  private acquireAll(mode: 'read' | 'write', options: AcquireOptions | undefined): Promise<Release[]> {
+    const shards = this.shards;
+    if (options === undefined) {
+      return Promise.all(shards.map((shard) => acquireShard(shard, mode, undefined)));
     }
-    if (failure === undefined) return releases;
-    for (const release of releases) release();
-    throw failure.reason;
+    checkAcquireOptions(options);
+    const outer = options.signal;
+    // Rejects at once with LockAbortedError, recorded once, without touching any lock.
+    if (outer?.aborted) return acquireShard(shards[0]!, mode, options).then(() => []);
+    return new Promise<Release[]>((resolve, reject) => {
+      const internal = new AbortController();
+      const onOuterAbort = () => internal.abort(outer!.reason);
+      outer?.addEventListener('abort', onOuterAbort, { once: true });
+      const inner: AcquireOptions = { signal: internal.signal, timeoutMs: options.timeoutMs };
+      const releases: (Release | undefined)[] = new Array<Release | undefined>(shards.length);
+      let granted = 0;
+      let failed = false;
+      for (const [i, shard] of shards.entries()) {
+        acquireShard(shard, mode, inner).then(
+          (release) => {
+            if (failed) {
+              release(); // granted after the call failed: give it straight back
+              return;
+            }
+            releases[i] = release;
+            if (++granted < shards.length) return;
+            outer?.removeEventListener('abort', onOuterAbort);
+            resolve(releases as Release[]);
+          },
+          (error: unknown) => {
+            if (failed) return; // a wait abandoned because of the first failure
+            failed = true;
+            outer?.removeEventListener('abort', onOuterAbort);
+            for (const release of releases) release?.();
+            releases.fill(undefined);
+            internal.abort(error);
+            reject(error);
+          },
+        );
+      }
+    });
   }
+}
+
+function acquireShard<K, V>(
+  shard: Shard<K, V>,
+  mode: 'read' | 'write',
+  options: AcquireOptions | undefined,
+): Promise<Release> {
+  return mode === 'read' ? shard.lock.acquireRead(options) : shard.lock.acquireWrite(options);
 }

@@ -14,6 +14,13 @@
  *   queue at once and rejects with LockAbortedError (the signal's reason as `cause`) or LockTimeoutError;
  *   the waiters behind it are re-examined, since a departed writer may have been all that blocked them.
  *   An already-aborted signal rejects without touching the lock; `timeoutMs: 0` means "only if free now".
+ * - Not re-entrant. A hold belongs to no task (JavaScript has no cheap notion of "the current async
+ *   task"), so code that holds the lock and asks for it again, directly or through a map built on it,
+ *   queues behind itself and waits forever. Inside `withRead`/`withWrite` (and a map's
+ *   `read`/`write`/`update`), work with what the section was given, never with the lock or the map again.
+ *   A `timeoutMs` turns such a self-deadlock into a LockTimeoutError. Detection by AsyncLocalStorage was
+ *   rejected on purpose: on Node 20 it turns on promise hooks for the whole process, slowing every
+ *   promise of the host.
  *
  * Cost model
  * - Uncontended: a counter or flag, one closure (the release function, needed to detect a double release)
@@ -29,6 +36,7 @@
 import type { LockMode } from '../conventions.js';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
 import type { LockStats } from '../stats/lock-stats.js';
+import { isAbortSignal } from './abort.js';
 import { LockAbortedError, LockReleaseError, LockTimeoutError } from './errors.js';
 
 export interface RWLockOptions {
@@ -332,8 +340,11 @@ export class RWLock {
   }
 }
 
-/** Throws a TypeError/RangeError that names the bad option; returns normally for valid options. */
-function checkAcquireOptions(options: AcquireOptions): void {
+/**
+ * Throws a TypeError/RangeError that names the bad option; returns normally for valid options. Exported for
+ * callers that take several locks with one options object (ShardedMap) and must validate it once, up front.
+ */
+export function checkAcquireOptions(options: AcquireOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('mapwatch: lock acquisition options must be an object like { signal, timeoutMs }');
   }
@@ -358,17 +369,4 @@ function checkAcquireOptions(options: AcquireOptions): void {
       );
     }
   }
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (value instanceof AbortSignal) return true;
-  // Signals from another realm (vm contexts, polyfills) are accepted by shape.
-  const v = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.aborted === 'boolean' &&
-    typeof v.addEventListener === 'function' &&
-    typeof v.removeEventListener === 'function'
-  );
 }

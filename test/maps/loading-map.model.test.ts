@@ -2,8 +2,8 @@
  * LoadingMap against a native Map:
  * - without TTL it is Map-like: the shared harness checks results, sizes, order and counts;
  * - with getOrLoad and a TTL on a fake clock: results and live contents match a model in which an entry
- *   stored at t lives while now < t + ttl, and the counters balance (every stored entry is still there or
- *   was counted as removed by exactly one cause).
+ *   stored at t lives while now < t + ttl (a store moves its key to the end), and the counters balance
+ *   (every stored entry is still there or was counted as removed by exactly one cause).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -71,8 +71,13 @@ async function checkTtl(ops: readonly Op[]): Promise<void> {
         break;
       }
       case 'set':
+        // With a TTL a store moves the key to the end (store order = expiry order).
+        model.delete(op.key);
         model.set(op.key, { value: op.value, at: now });
         expect(map.set(op.key, op.value), label).toBe(map);
+        // The clock never goes back here, so store order is expiry order and the expired entries form a
+        // prefix, all removed by this store: size is exactly the live count.
+        expect(map.size, label).toBe([...model.keys()].filter((k) => live(k)).length);
         break;
       case 'getOrLoad': {
         const e = live(op.key);
@@ -96,6 +101,7 @@ async function checkTtl(ops: readonly Op[]): Promise<void> {
             model.delete(op.key);
           } else {
             expect(result, label).toEqual({ ok: op.value });
+            model.delete(op.key);
             model.set(op.key, { value: op.value, at: now });
           }
         }
@@ -119,6 +125,9 @@ async function checkTtl(ops: readonly Op[]): Promise<void> {
         now += op.ms;
         break;
     }
+    // Stores purge the expired oldest entries: the map never holds more than the live entries plus those
+    // that expired since the last store.
+    expect(map.size, label).toBeLessThanOrEqual(model.size);
   }
   const s = registry.collect().names.find((n) => n.name === 'loading')!.map;
   expect([s.hits, s.misses]).toEqual([expectedHits, expectedMisses]);

@@ -140,6 +140,30 @@ describe('LoadingMap single flight', () => {
     expect(map.get('j')).toBe('fresh');
   });
 
+  it('a set() during a load forgets the flight: later callers load afresh instead of joining it', async () => {
+    let t = 0;
+    const { map, stats } = setup({ ttlMs: 10, now: () => t });
+    const slow = deferred<string>();
+    let loads = 0;
+    const first = map.getOrLoad('k', () => {
+      loads++;
+      return slow.promise;
+    });
+    map.set('k', 'manual');
+    expect(map.loading).toBe(0);
+    t = 20; // the manual value expires while the first load is still running
+    const second = map.getOrLoad('k', () => {
+      loads++;
+      return 'fresh';
+    });
+    slow.resolve('slow');
+    expect(await first).toBe('slow');
+    expect(await second).toBe('fresh');
+    expect(loads).toBe(2);
+    expect(stats().loadJoins).toBe(0);
+    expect(map.get('k')).toBe('fresh'); // the stale load's result was not stored
+  });
+
   it('validates its arguments', () => {
     const registry = new MapRegistry();
     expect(() => new LoadingMap({ name: 'x', registry, ttlMs: 0 })).toThrow(RangeError);
@@ -147,6 +171,14 @@ describe('LoadingMap single flight', () => {
     const map = new LoadingMap<string, number>({ name: 'y', registry });
     expect(() => map.getOrLoad('k', 5 as unknown as () => number)).toThrow(/loader function/);
     expect(() => map.getOrLoad('k', () => 1, { signal: {} as AbortSignal })).toThrow(/AbortSignal/);
+    // A look-alike without removeEventListener would fail when the load settles, leaving the caller
+    // pending forever: refused up front.
+    const target = new EventTarget();
+    const partial = { aborted: false, addEventListener: target.addEventListener.bind(target) };
+    expect(() => map.getOrLoad('k', () => 1, { signal: partial as unknown as AbortSignal })).toThrow(
+      /AbortSignal/,
+    );
+    expect(map.loading).toBe(0);
   });
 });
 
@@ -175,5 +207,43 @@ describe('LoadingMap TTL (injected clock)', () => {
     map.set('b', 7); // overwrite restarts the TTL
     t += 60;
     expect(map.get('b')).toBe(7);
+  });
+
+  it('bounds memory under a stream of unique keys: each store purges the expired oldest entries', async () => {
+    let t = 0;
+    const { map, stats } = setup({ ttlMs: 10, now: () => t });
+    for (let i = 0; i < 1000; i++) {
+      t++;
+      if (i % 2 === 0) map.set(`set:${i}`, i);
+      else await map.getOrLoad(`load:${i}`, () => i);
+      // Entries stored at t-9 .. t are live; everything older was removed by this store.
+      expect(map.size).toBeLessThanOrEqual(10);
+    }
+    const s = stats();
+    expect(s.deletesExpire).toBe(1000 - map.size);
+    expect(s.inserts).toBe(map.size + s.deletesExpire);
+  });
+
+  it('an overwrite moves the key to the end, so the oldest end stays in expiry order', () => {
+    let t = 0;
+    const { map, stats } = setup({ ttlMs: 10, now: () => t });
+    map.set('a', 1);
+    t = 1;
+    map.set('b', 2);
+    t = 5;
+    map.set('a', 3); // a now expires at 15, after b (11)
+    expect([...map.keys()]).toEqual(['b', 'a']);
+    t = 12;
+    map.set('c', 4); // purges b (expired), stops at a (live)
+    expect([...map.keys()]).toEqual(['a', 'c']);
+    expect(map.size).toBe(2);
+    expect(stats().deletesExpire).toBe(1);
+    // A deleted or re-stored key the purge cursor already passed is skipped, never double counted.
+    map.delete('a');
+    t = 30;
+    map.set('d', 5);
+    expect([...map.keys()]).toEqual(['d']);
+    expect(stats().deletesExpire).toBe(2);
+    expect(stats().deletesExplicit).toBe(1);
   });
 });

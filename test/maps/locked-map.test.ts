@@ -101,3 +101,54 @@ describe('LockedMap', () => {
     expect(() => new LockedMap(undefined as never)).toThrow(/needs an options object with a name/);
   });
 });
+
+describe('LockedMap sections: re-entry, escaped iterators, no transactions', () => {
+  it('is not re-entrant: the map called from inside update() waits on its own hold; a timeout makes it an error', async () => {
+    const { map } = setup();
+    await map.set('x', 1);
+    await map.set('y', 2);
+    // Without { timeoutMs } the inner get would never settle (the documented misuse).
+    const result = map.update('x', async (v) => v! + (await map.get('y', { timeoutMs: 1 }))!);
+    await expect(result).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(await map.get('x')).toBe(1); // the update stored nothing
+    expect(map.waiting).toBe(0);
+    // The supported way: read both keys under one hold, through the view.
+    await map.write((view) => view.set('x', view.get('x')! + view.get('y')!));
+    expect(await map.get('x')).toBe(3);
+  });
+
+  it('iterators taken from a view stop working when the section ends, even half consumed', async () => {
+    const { map } = setup();
+    await map.set('a', 1);
+    await map.set('b', 2);
+    const escaped = await map.read((view) => {
+      const half = view.entries();
+      expect(half.next().value).toEqual(['a', 1]);
+      return { half, keys: view.keys(), values: view.values(), all: view[Symbol.iterator]() };
+    });
+    await map.set('c', 3);
+    for (const it of [escaped.half, escaped.keys, escaped.values, escaped.all]) {
+      expect(() => it.next()).toThrow(/after its read\(\)\/write\(\) section ended/);
+    }
+    const fromWrite = await map.write((view) => view.keys());
+    expect(() => [...fromWrite]).toThrow(TypeError);
+    // Inside the section they behave as a Map's iterators.
+    expect(await map.read((view) => [...view])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+  });
+
+  it('write() is not transactional: mutations before a throw stay', async () => {
+    const { map } = setup();
+    await expect(
+      map.write((view) => {
+        view.set('kept', 1);
+        throw new Error('half done');
+      }),
+    ).rejects.toThrow('half done');
+    expect(await map.get('kept')).toBe(1);
+    expect(map.waiting).toBe(0);
+  });
+});

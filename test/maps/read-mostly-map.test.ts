@@ -165,6 +165,30 @@ describe('ReadMostlyMap promotion rule, step by step', () => {
     expect(map.size).toBe(1);
   });
 
+  it('compareAndSwap counts a miss only when dirty has the key; compareAndDelete whether or not (as in Go)', () => {
+    const { map, state } = setup();
+    map.set('a', 1).set('b', 2).set('c', 3);
+    expect(state()).toMatchObject({ dirtyKeys: 3, amended: true, misses: 0, readMisses: 0 });
+    // Absent from read and dirty: Go returns before missLocked.
+    expect(map.compareAndSwap('zzz', 1, 2)).toBe(false);
+    expect(state()).toMatchObject({ misses: 0, readMisses: 0 });
+    // Only in dirty: a miss, whether the compare succeeds or not.
+    expect(map.compareAndSwap('a', 99, 2)).toBe(false);
+    expect(state()).toMatchObject({ misses: 1, readMisses: 1 });
+    expect(map.compareAndSwap('a', 1, 10)).toBe(true);
+    expect(state()).toMatchObject({ misses: 2, readMisses: 2 });
+    // compareAndDelete falls through and counts even for an absent key; this third miss promotes.
+    expect(map.compareAndDelete('zzz', 1)).toBe(false);
+    expect(state()).toMatchObject({
+      readKeys: 3,
+      dirtyKeys: undefined,
+      misses: 0,
+      readMisses: 3,
+      promotions: 1,
+    });
+    expect(map.get('a')).toBe(10);
+  });
+
   it('a write-heavy load of new keys churns: every promotion is followed by a full copy', () => {
     const { map, state } = setup();
     // Pattern: add a key, then read it until it is promoted. Each round copies all live keys.

@@ -10,7 +10,8 @@
  *   (otherwise it, and every reader right behind it, should have been granted);
  * - timeouts: nothing pending past its deadline, and no timeout before it;
  * - the queue length the lock reports equals the pending requests;
- * and at the end, once every holder releases, every request has been granted or rejected.
+ * and at the end, once every holder releases, every request has been granted or rejected, and a named
+ * lock's stats balance: uncontended + contended + timeouts equals the requests, waiters is back to 0.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -60,7 +61,8 @@ async function flush(): Promise<void> {
 }
 
 async function runScenario(actions: Action[], named: boolean): Promise<void> {
-  const lock = named ? new RWLock({ name: 'prop', registry: new MapRegistry() }) : new RWLock();
+  const registry = new MapRegistry();
+  const lock = named ? new RWLock({ name: 'prop', registry }) : new RWLock();
   const reqs: Req[] = [];
   let now = 0;
   const violations: string[] = [];
@@ -179,6 +181,18 @@ async function runScenario(actions: Action[], named: boolean): Promise<void> {
   expect(lock.waiting).toBe(0);
   expect(lock.writeLocked).toBe(false);
   expect(lock.activeReaders).toBe(0);
+  if (named) {
+    // Stats balance: every request is exactly one grant (uncontended or contended) or one abandonment.
+    const stats = registry.collect().names.find((n) => n.name === 'prop')?.lock;
+    const granted = reqs.filter((r) => r.state === 'released').length;
+    const rejected = reqs.filter((r) => r.state === 'rejected').length;
+    const s = stats ?? { read: { uncontended: 0, contended: 0 }, write: { uncontended: 0, contended: 0 } };
+    const grants = s.read.uncontended + s.read.contended + s.write.uncontended + s.write.contended;
+    expect(grants, 'grants counted').toBe(granted);
+    expect(stats?.timeouts ?? 0, 'abandoned acquisitions counted').toBe(rejected);
+    expect(grants + (stats?.timeouts ?? 0), 'every request counted once').toBe(reqs.length);
+    expect(stats?.waiters ?? 0, 'waiters gauge back to 0').toBe(0);
+  }
 }
 
 afterEach(() => {

@@ -1,6 +1,8 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MapRegistry } from '../../src/registry.js';
 import { LockAbortedError, LockError, LockReleaseError, LockTimeoutError } from '../../src/sync/errors.js';
+import { isAbortSignal } from '../../src/sync/abort.js';
 import { RWLock, type Release } from '../../src/sync/rwlock.js';
 
 /** Lets every already-queued promise continuation run (grants resolve in one hop). */
@@ -167,6 +169,47 @@ describe('RWLock basics', () => {
     r2.value!();
   });
 
+  it('removes its abort listener on grant; an abort after the grant does nothing', async () => {
+    const registry = new MapRegistry();
+    const lock = new RWLock({ name: 'granted', registry });
+    const ac = new AbortController();
+    // Uncontended: granted at once, no listener ever added.
+    const fast = await lock.acquireWrite({ signal: ac.signal });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    // Contended: a listener while queued, gone once granted.
+    const queued = track(lock.acquireWrite({ signal: ac.signal }));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    fast();
+    await flush();
+    expect(queued.state).toBe('fulfilled');
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    ac.abort('too late');
+    await flush();
+    // Still held by the granted waiter, nothing rejected, nothing counted as abandoned.
+    expect(lock.writeLocked).toBe(true);
+    expect(lock.waiting).toBe(0);
+    queued.value!();
+    expect(lock.writeLocked).toBe(false);
+    const stats = registry.collect().names.find((n) => n.name === 'granted')!.lock!;
+    expect([stats.write.uncontended, stats.write.contended, stats.timeouts, stats.waiters]).toEqual([
+      1, 1, 0, 0,
+    ]);
+  });
+
+  it('removes the abort listener of a waiter that timed out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const lock = new RWLock();
+    const ac = new AbortController();
+    const w = await lock.acquireWrite();
+    const timed = track(lock.acquireRead({ signal: ac.signal, timeoutMs: 5 }));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    vi.advanceTimersByTime(5);
+    await flush();
+    expect(timed.error).toBeInstanceOf(LockTimeoutError);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    w();
+  });
+
   it('a timeout leaves the queue at once (fake clock) and the timer is gone after a grant', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const lock = new RWLock();
@@ -229,6 +272,36 @@ describe('RWLock basics', () => {
     expect(() => new RWLock({ registry: new MapRegistry() })).toThrow(/no name/);
     expect(() => new RWLock({ name: '' })).toThrow(RangeError);
     expect(lock.activeReaders).toBe(0);
+  });
+
+  it('recognises signals by class or by full shape (including removeEventListener)', () => {
+    const target = new EventTarget();
+    expect(isAbortSignal(new AbortController().signal)).toBe(true);
+    const shaped = {
+      aborted: false,
+      addEventListener: target.addEventListener.bind(target),
+      removeEventListener: target.removeEventListener.bind(target),
+    };
+    expect(isAbortSignal(shaped)).toBe(true);
+    // Without removeEventListener it would fail later, when a wait ends; refused at the boundary instead.
+    const partial = { aborted: false, addEventListener: shaped.addEventListener };
+    expect(isAbortSignal(partial)).toBe(false);
+    expect(() => new RWLock().acquireRead({ signal: partial as unknown as AbortSignal })).toThrow(
+      /AbortSignal/,
+    );
+    for (const bad of [null, undefined, {}, 'signal', { aborted: 'no' }])
+      expect(isAbortSignal(bad)).toBe(false);
+  });
+
+  it('is not re-entrant: a holder asking again queues behind itself; a timeout turns the hang into an error', async () => {
+    const lock = new RWLock();
+    const result = lock.withWrite(async () => {
+      // Same task, same lock: without timeoutMs this would wait forever.
+      await lock.withRead(() => 'never', { timeoutMs: 1 });
+    });
+    await expect(result).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(lock.writeLocked).toBe(false);
+    expect(lock.waiting).toBe(0);
   });
 
   it('accepts Infinity as "no timeout"', async () => {
