@@ -16,7 +16,10 @@
  * span exceeds their period; a bulk load is one step; a warm-up decelerates and starts from near-empty.
  * Short scales catch slow leaks early but are only trusted for slow relative rates and a map that was
  * not near-empty (the rising half of a daily cycle, a cache filling up, look exactly like growth for a
- * few hours); longer scales lift those limits.
+ * few hours); longer scales lift those limits, and so does a day of history: once the floor has climbed
+ * clear above everything the previous 24 h held, no warm-up or daily rise explains it (the fast path).
+ * A longer scale that sees the rise dying out vetoes the shorter ones. Once suspect, a series stays
+ * suspect until the scale that flagged it sees the floor stop rising over its span (hysteresis).
  */
 import { BucketRing } from './ring.js';
 import { median, theilSen } from './robust.js';
@@ -79,6 +82,15 @@ export interface LeakDetectorOptions {
   holdFraction?: number;
   /** Upper bound on those consecutive votes (long windows would otherwise wait half a day). Default 30. */
   maxHold?: number;
+  /**
+   * The fast path of the short scales: a rise they would otherwise leave to a longer scale (too fast,
+   * or from near-empty) counts when the series was observed for this long before the span and the floor
+   * now lies above the highest entry count of that stretch by a margin. 0 turns it off. Default 24 h
+   * (a whole daily cycle: a cycle's rise only returns to a level it reached the day before).
+   */
+  historyMs?: number;
+  /** That margin, as a share of the stretch's range (highest - lowest); at least the rise threshold. Default 0.25. */
+  historyMargin?: number;
 }
 
 export interface LeakVerdictDetail {
@@ -125,6 +137,8 @@ interface ScaleResult {
   readonly spanMs: number;
   /** Why the vote is no, when it is no (for the reason line). */
   readonly blocker: string | undefined;
+  /** The vote is no because the rise dies out (a warm-up, a cycle's shoulder): it vetoes shorter scales. */
+  readonly slowing: boolean;
   readonly inserts: number | undefined;
   readonly deletes: number | undefined;
 }
@@ -145,6 +159,9 @@ class SeriesState {
   readonly streak: Int32Array;
   readonly results: (ScaleResult | undefined)[];
   verdict: LeakVerdictDetail = COLLECTING;
+  /** While suspect: the scale that last flagged (it decides when to clear) and when it first did. */
+  heldScale = -1;
+  suspectSinceMs = NaN;
 
   constructor(cfg: ResolvedOptions) {
     this.fine = new BucketRing(cfg.fineBucketMs, cfg.fineBuckets);
@@ -178,6 +195,8 @@ interface ResolvedOptions {
   minSwingShare: number;
   minCeilingShare: number;
   holdFraction: number;
+  historyMs: number;
+  historyMargin: number;
 }
 
 function positive(name: string, value: number, integer = false): number {
@@ -196,6 +215,14 @@ function resolve(o: LeakDetectorOptions): ResolvedOptions {
   const coarseBuckets = positive('coarseBuckets', o.coarseBuckets ?? 300, true);
   const holdFraction = o.holdFraction ?? 0.5;
   const maxHold = positive('maxHold', o.maxHold ?? 30, true);
+  const historyMs = o.historyMs ?? 24 * HOUR;
+  if (!(historyMs >= 0))
+    throw new RangeError(`mapwatch: LeakDetector option historyMs must be >= 0, got ${historyMs}`);
+  if (historyMs > 0 && (historyMs % coarseBucketMs !== 0 || historyMs / coarseBucketMs + 1 > coarseBuckets)) {
+    throw new RangeError(
+      `mapwatch: LeakDetector option historyMs (${historyMs} ms) must be whole coarse buckets the coarse ring holds`,
+    );
+  }
   if (!(holdFraction >= 0))
     throw new RangeError(`mapwatch: LeakDetector option holdFraction must be >= 0, got ${holdFraction}`);
   const scales = (o.scales ?? DEFAULT_SCALES).map((s, i): ScaleConfig => {
@@ -248,6 +275,8 @@ function resolve(o: LeakDetectorOptions): ResolvedOptions {
     minSwingShare: o.minSwingShare ?? 0.15,
     minCeilingShare: o.minCeilingShare ?? 0.25,
     holdFraction,
+    historyMs,
+    historyMargin: o.historyMargin ?? 0.25,
   };
 }
 
@@ -422,8 +451,9 @@ export class LeakDetector {
         netAtFloors = inserts - deletes - (atEnd.entries - top) + (atStart.entries - base);
       }
     }
-    const result = (vote: boolean, blocker: string | undefined): ScaleResult => ({
+    const result = (vote: boolean, blocker: string | undefined, slowing = false): ScaleResult => ({
       vote,
+      slowing,
       score: vote ? 1 : Math.min(score, 0.99),
       rise,
       base,
@@ -454,17 +484,36 @@ export class LeakDetector {
       early += incs[i]!;
       late += incs[k - 2 - i]!;
     }
-    if (late < this.cfg.minLateToEarly * early) return result(false, 'rise is slowing down (warm-up?)');
+    if (late < this.cfg.minLateToEarly * early) return result(false, 'rise is slowing down (warm-up?)', true);
     if (early < this.cfg.minLateToEarly * late)
       return result(false, 'rise is speeding up from a low (a cycle turning?)');
-    if (base < scale.minBaseRatio * top) {
+    // A fast rise, or one from near-empty, over a short span is what a warm-up, a cache filling or the
+    // rising half of a daily cycle look like, so a short scale leaves it to a longer one. Unless the
+    // series has a day of history and the floor has already climbed clear above everything that day
+    // held: a warm-up or a cycle's rise only returns to where the series has been before.
+    const fromEmpty = base < scale.minBaseRatio * top;
+    const relPerHour = ((rise / spanMs) * HOUR) / Math.max(Math.abs(base), 1);
+    const fast = relPerHour > scale.maxRelRatePerHour;
+    const history = spanMs < this.cfg.historyMs ? this.history(s, start * ring.widthMs) : undefined;
+    const aboveHistory =
+      history !== undefined &&
+      top > history.high + Math.max(threshold, this.cfg.historyMargin * (history.high - history.low));
+    // With a day of history, a scale shorter than a day must also have reached new ground: the crest
+    // of a daily cycle rises slowly and steadily for hours, but only to about where the day before
+    // took it (give or take the day-to-day variation, hence the margin on the floors' range).
+    if (
+      history !== undefined &&
+      !(top > history.highFloor + this.cfg.historyMargin * (history.highFloor - history.low))
+    ) {
+      return result(false, 'the floor is no higher than it was in the past day (a daily cycle?)');
+    }
+    if (fromEmpty && !aboveHistory) {
       return result(
         false,
         'floor grew from near-empty (warm-up or a periodic refill); a longer window decides',
       );
     }
-    const relPerHour = ((rise / spanMs) * HOUR) / Math.max(Math.abs(base), 1);
-    if (relPerHour > scale.maxRelRatePerHour) {
+    if (fast && !aboveHistory) {
       return result(
         false,
         'fast rise over a short span (a daily cycle looks the same); a longer window decides',
@@ -495,7 +544,7 @@ export class LeakDetector {
       if (ctxLow > base + 0.5 * rise) return result(false, 'the floor was higher shortly before (a cycle?)');
       const ctxRisePerMs = (base - ctxLow) / ((start - ctxFrom) * ring.widthMs);
       if (ctxRisePerMs > 2 * (rise / spanMs) && ctxHigh > base) {
-        return result(false, 'the rise is slowing down after a faster one (warm-up or a cycle)');
+        return result(false, 'the rise is slowing down after a faster one (warm-up or a cycle)', true);
       }
     }
     if (s.hasCounters) {
@@ -508,18 +557,47 @@ export class LeakDetector {
     return result(true, undefined);
   }
 
+  /**
+   * The `historyMs` before `spanStartMs` (whole coarse buckets strictly before it): highest and lowest
+   * entry count and highest coarse-bucket floor; undefined unless the series was observed all along.
+   * Reads historyMs / coarseBucketMs buckets of the coarse ring.
+   */
+  private history(
+    s: SeriesState,
+    spanStartMs: number,
+  ): { high: number; low: number; highFloor: number } | undefined {
+    if (this.cfg.historyMs <= 0) return undefined;
+    const c = s.coarse;
+    const to = c.bucketOf(spanStartMs) - 1;
+    const from = to - this.cfg.historyMs / c.widthMs + 1;
+    if (from < c.oldest || c.bucketOf(s.firstMs) > from) return undefined;
+    const high = c.maxOver(from, to);
+    const low = c.minOver(from, to);
+    const highFloor = c.maxMinOver(from, to);
+    if (Number.isNaN(high) || Number.isNaN(low)) return undefined;
+    return { high, low, highFloor };
+  }
+
   private decide(s: SeriesState, nowMs: number): LeakVerdictDetail {
     const { scales } = this.cfg;
     let longest: ScaleResult | undefined;
     let flagging: ScaleResult | undefined;
+    let flaggingAt = -1;
     let best = 0;
     let blocked: ScaleResult | undefined;
+    // A longer scale that sees the rise dying out vetoes the shorter ones: it has seen more of the
+    // shape, and the tail of a slow warm-up (hours long) is a steady, slow rise over a short span.
+    let slowingAt = -1;
+    for (let i = scales.length - 1; i >= 0 && slowingAt < 0; i--) if (s.results[i]?.slowing) slowingAt = i;
     for (let i = 0; i < scales.length; i++) {
       const r = s.results[i];
       if (r === undefined) continue;
       longest = r;
-      const held = s.streak[i]! >= scales[i]!.hold;
-      if (r.vote && held) flagging = r; // keep the longest flagging scale
+      const held = s.streak[i]! >= scales[i]!.hold && i >= slowingAt;
+      if (r.vote && held) {
+        flagging = r; // keep the longest flagging scale
+        flaggingAt = i;
+      }
       best = Math.max(best, r.vote ? (held ? 1 : 0.99) : r.score);
       if (!r.vote && r.blocker !== undefined) blocked = r;
     }
@@ -534,6 +612,8 @@ export class LeakDetector {
       };
     }
     if (flagging !== undefined) {
+      if (s.heldScale < 0) s.suspectSinceMs = nowMs;
+      s.heldScale = flaggingAt;
       return {
         suspect: true,
         score: 1,
@@ -541,6 +621,32 @@ export class LeakDetector {
         reason: this.leakReason(flagging),
         spanMs: flagging.spanMs,
       };
+    }
+    // Hysteresis: once suspect, a series stays suspect until the scale that flagged it shows that the
+    // floor stopped rising over its whole span (or fell). A leak's vote drops now and then for reasons
+    // that are not evidence of a fix (a burst lifts one window's peak, the noise lines up against a
+    // test); an alert that flaps with them would be ignored. Without a verdict at that scale (a gap
+    // in the data) there is no evidence either way, so the verdict stands.
+    if (s.heldScale >= 0) {
+      const h = s.results[s.heldScale];
+      const threshold =
+        h === undefined ? 0 : Math.max(this.cfg.minAbsRise, this.cfg.minRelRise * Math.abs(h.base));
+      if (h === undefined || h.rise >= threshold) {
+        const prev = s.verdict;
+        const since = formatDuration(nowMs - s.suspectSinceMs);
+        return {
+          suspect: true,
+          score: 1,
+          growthPerSecond: h === undefined ? prev.growthPerSecond : h.slopePerMs * 1000,
+          reason:
+            h === undefined
+              ? prev.reason
+              : `still rising: floor rose ${formatCount(h.rise)} entries${h.base > 0 ? ` (+${formatPercent(h.rise / h.base)})` : ''} in ${formatDuration(h.spanMs)} (~${formatCount(h.slopePerMs * HOUR)}/h); suspect for ${since}`,
+          spanMs: h === undefined ? prev.spanMs : h.spanMs,
+        };
+      }
+      s.heldScale = -1;
+      s.suspectSinceMs = NaN;
     }
     const r = blocked ?? longest;
     const pct = r.base !== 0 ? ` (${r.rise >= 0 ? '+' : ''}${formatPercent(r.rise / Math.abs(r.base))})` : '';

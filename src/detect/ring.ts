@@ -82,6 +82,16 @@ export class BucketRing {
     return max === -Infinity ? NaN : max;
   }
 
+  /** Highest bucket floor over buckets [from, to]; NaN when none of them holds data. */
+  maxMinOver(from: number, to: number): number {
+    let max = -Infinity;
+    for (let b = Math.max(from, this.newest - this.capacity + 1); b <= to; b++) {
+      const slot = b % this.capacity;
+      if (this.index[slot] === b && this.mins[slot]! > max) max = this.mins[slot]!;
+    }
+    return max === -Infinity ? NaN : max;
+  }
+
   /** Oldest absolute bucket index the ring can still hold data for. */
   get oldest(): number {
     return Math.max(0, this.newest - this.capacity + 1);

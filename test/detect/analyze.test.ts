@@ -61,7 +61,11 @@ describe('mapwatch analyze', () => {
     expect(sessions.firstFlaggedAt).toBeTypeOf('number');
     expect(sessions.growthRate).toBeGreaterThan(0);
     expect(sessions.reason).toMatch(/floor rose/);
+    // The map leaked steadily to the end of the capture: the verdict must not flip back at the last
+    // point because one test (here the peaks, lifted by bursts early on) happened to fail there.
+    expect(sessions.suspectNow).toBe(true);
     expect(cache.suspect).toBe(false);
+    expect(cache.suspectNow).toBe(false);
     expect(cache.firstFlaggedAt).toBeNull();
     // The flag time lies inside the capture, in the input's own (unscaled) time.
     const doc = JSON.parse(readFileSync(JSON_FIXTURE, 'utf8')) as {

@@ -50,6 +50,16 @@ describe('must flag', () => {
     }
   });
 
+  // The fast path: a map with a day of history that starts leaking 3-20 %/h (or doubling every
+  // 6-12 h) is flagged within hours of the onset, not the day or more the long windows need.
+  it('a fast leak after a day of history: median delay from the onset <= 3 h, worst <= 12 h', () => {
+    const outcomes = runRule(rule, scenarios('late-growth', PER_FAMILY, SEED));
+    const d = outcomes.map((o) => o.delayMs ?? Infinity).sort((a, b) => a - b);
+    const median = (d[(d.length - 1) >> 1]! + d[d.length >> 1]!) / 2;
+    expect(median).toBeLessThanOrEqual(3 * HOUR);
+    expect(d[d.length - 1]!).toBeLessThanOrEqual(12 * HOUR);
+  });
+
   it('a steady leak of 0.5 % of base per hour under more jitter within 6 h', () => {
     const slow = scenarios('steady-growth', 72, SEED).filter(
       (s) => s.relRatePerHour === 0.005 && s.base >= 2000 && s.jitter! > 0.0006,

@@ -68,6 +68,77 @@ describe('LeakDetector', () => {
     expect(v!.reason).toMatch(/deletes kept pace with inserts/);
   });
 
+  it('stays suspect while the floor keeps rising, and clears once it stops', () => {
+    const d = new LeakDetector();
+    let v = feedLeak(d, 'a', 3);
+    expect(v.suspect).toBe(true);
+    // Keep leaking, with a burst every 20 min that lifts the early peaks more than the late ones:
+    // votes may drop, the verdict must not.
+    for (let m = 181; m <= 8 * 60; m++) {
+      const floor = Math.round(10_000 + (50 * m) / 60);
+      const entries = m % 20 === 0 && m < 6 * 60 ? floor + 3_000 : floor;
+      v = d.observe('a', T0 + m * MIN, entries);
+      expect(v.suspect, `minute ${m}`).toBe(true);
+    }
+    expect(v.reason).toMatch(/floor rose/);
+    // The leak is fixed: the floor stays where it was. Within a few hours the verdict clears.
+    let cleared: number | undefined;
+    for (let m = 8 * 60 + 1; m <= 20 * 60; m++) {
+      v = d.observe('a', T0 + m * MIN, 10_400);
+      if (!v.suspect && cleared === undefined) cleared = m;
+      if (cleared !== undefined) expect(v.suspect, `minute ${m}`).toBe(false);
+    }
+    expect(cleared).toBeDefined();
+    expect(cleared! - 8 * 60).toBeLessThanOrEqual(8 * 60);
+  });
+
+  it('clears at once when the map is emptied (a restart)', () => {
+    const d = new LeakDetector();
+    expect(feedLeak(d, 'a', 3).suspect).toBe(true);
+    let v = d.verdict('a')!;
+    for (let m = 181; m <= 200; m++) v = d.observe('a', T0 + m * MIN, 50);
+    expect(v.suspect).toBe(false);
+  });
+
+  it('flags a fast rise within hours once the map has a day of history to compare with', () => {
+    const run = (historyMs?: number): number | undefined => {
+      const d = new LeakDetector(historyMs === undefined ? {} : { historyMs });
+      // A day and a half at 10,000 (+- small noise), then 10 % of the map per hour.
+      for (let m = 0; m <= 48 * 60; m++) {
+        const t = m * MIN;
+        const leak = t > 36 * HOUR ? (1_000 * (t - 36 * HOUR)) / HOUR : 0;
+        const entries = Math.round(10_000 + ((m * 7919) % 13) + leak);
+        const ins = entries + m * 30;
+        if (d.observe('a', T0 + t, entries, ins, ins - entries).suspect) return t - 36 * HOUR;
+      }
+      return undefined;
+    };
+    const fast = run();
+    expect(fast).toBeDefined();
+    expect(fast!).toBeLessThanOrEqual(3 * HOUR);
+    // Without the comparison with the day before, the short windows leave such a rise to the longer
+    // ones (it could be a daily cycle's rising half): the fast path is what flags it early.
+    const without = run(0);
+    expect(without === undefined || without > 6 * HOUR).toBe(true);
+  });
+
+  it('does not flag the crest of a daily cycle that rises a little higher than the day before', () => {
+    const d = new LeakDetector();
+    for (let m = 0; m <= 4 * 24 * 60; m++) {
+      const t = m * MIN;
+      const day = Math.floor(t / (24 * HOUR));
+      const amp = 0.35 * [0.9, 1.0, 1.1, 1.1][day]!;
+      const entries = Math.round(20_000 * (1 + amp * Math.sin((2 * Math.PI * t) / (24 * HOUR))));
+      const v = d.observe('a', T0 + t, entries);
+      expect(v.suspect, `${(t / HOUR).toFixed(1)} h: ${v.reason}`).toBe(false);
+    }
+  });
+
+  it('rejects a history that the coarse ring cannot hold', () => {
+    expect(() => new LeakDetector({ historyMs: 100 * HOUR })).toThrow(/historyMs/);
+    expect(() => new LeakDetector({ historyMs: -1 })).toThrow(/historyMs/);
+  });
+
   it('handles irregular sampling and gaps', () => {
     const d = new LeakDetector();
     let v = d.verdict('a');

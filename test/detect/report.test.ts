@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NEGATIVE_FAMILIES } from './scenarios.js';
 import { buildReport, renderMarkdown } from './report.js';
+import { delays } from './evaluate.js';
 
 const report = buildReport();
 const [ours, memwatch, deriv, derivFor] = report.rules;
@@ -28,6 +29,15 @@ describe('leak detector scorecard', () => {
   it('flags a steady leak of 0.5 % of base per hour within 2 h', () => {
     expect(report.slowLeakWorstDelayMs).toBeDefined();
     expect(report.slowLeakWorstDelayMs!).toBeLessThanOrEqual(2 * 3_600_000);
+  });
+
+  it('flags a fast leak that starts after a day of history within 3 h (median from the onset)', () => {
+    const late = delays(ours!.outcomes.filter((o) => o.scenario.family === 'late-growth'));
+    expect(late.median).toBeDefined();
+    expect(late.median!).toBeLessThanOrEqual(3 * 3_600_000);
+    // ...and never during the leak-free day before the onset.
+    for (const o of ours!.outcomes.filter((x) => x.scenario.family === 'late-growth'))
+      expect(o.delayMs!, o.scenario.id).toBeGreaterThan(0);
   });
 
   it('beats both baselines on F1', () => {

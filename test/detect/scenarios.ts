@@ -69,12 +69,14 @@ export const NEGATIVE_FAMILIES = [
   'bursty-noise',
   'bulk-load',
   'shrinking',
+  'slow-warmup',
 ] as const;
 export const POSITIVE_FAMILIES = [
   'steady-growth',
   'churn-growth',
   'diurnal-growth',
   'instance-growth',
+  'late-growth',
 ] as const;
 export type Family = (typeof NEGATIVE_FAMILIES)[number] | (typeof POSITIVE_FAMILIES)[number];
 
@@ -332,6 +334,66 @@ const makers: Record<Family, Maker> = {
         jitter: base * 0.002,
         churn: 0.02,
         counters: true,
+      }),
+    };
+  },
+  // A warm-up that takes hours (a cache behind a slow backend, a lazily built index): it rises for
+  // 3-8 h, linearly or decelerating, then holds. For the first hours it is a fast rise like any leak.
+  'slow-warmup': (rng, i) => {
+    const cap = SIZES[i % SIZES.length]!;
+    const interval = INTERVALS[i % INTERVALS.length]!;
+    const exp = i % 2 === 0;
+    const fill = rng.uniform(3, 8) * HOUR;
+    const start = cap * rng.uniform(0, 0.3);
+    const shape: Shape = {
+      level: (t) => start + (cap - start) * (exp ? 1 - Math.exp(-t / (fill / 3)) : Math.min(1, t / fill)),
+    };
+    return {
+      leak: false,
+      params: `${Math.round(start)} -> ${cap}, ${exp ? 'exponential' : 'linear'} fill ${(fill / HOUR).toFixed(1)} h, every ${interval / 1000}s`,
+      leakStartMs: 0,
+      base: cap,
+      relRatePerHour: 0,
+      observations: sample(rng, shape, {
+        durationMs: 4 * DAY,
+        intervalMs: interval,
+        jitter: cap * rng.uniform(0.0005, 0.003),
+        churn: 0.02,
+        counters: i % 3 !== 0,
+      }),
+    };
+  },
+  // A map that behaved for a day or more (flat, or under a daily cycle) and then starts leaking fast:
+  // 3 to 20 % of its size per hour, or doubling every 6-12 h (a deploy that forgets to delete). The
+  // delay is measured from the onset.
+  'late-growth': (rng, i) => {
+    const base = SIZES[i % SIZES.length]!;
+    const interval = INTERVALS[i % INTERVALS.length]!;
+    const onset = rng.uniform(26, 40) * HOUR;
+    const kind = i % 4;
+    const rate = [0.03, 0.1, 0.2, 0][kind]!;
+    const doubling = rng.uniform(6, 12) * HOUR;
+    const amp = i % 2 === 1 ? rng.uniform(0.1, 0.3) : 0;
+    const phase = rng.uniform(0, 2 * Math.PI);
+    const w = (2 * Math.PI) / DAY;
+    const leak = (t: number): number => {
+      if (t < onset) return 0;
+      return kind === 3 ? 2 ** ((t - onset) / doubling) - 1 : (rate * (t - onset)) / HOUR;
+    };
+    const shape: Shape = { level: (t) => base * (1 + amp * Math.sin(w * t + phase) + leak(t)) };
+    return {
+      leak: true,
+      params: `base ${base}${amp > 0 ? `, daily +-${pct(amp)}` : ''}, from ${(onset / HOUR).toFixed(0)} h ${kind === 3 ? `doubling every ${(doubling / HOUR).toFixed(1)} h` : `+${pct(rate)} of base/h`}, every ${interval / 1000}s`,
+      jitter: 0.001,
+      leakStartMs: onset,
+      base,
+      relRatePerHour: kind === 3 ? Math.LN2 / (doubling / HOUR) : rate,
+      observations: sample(rng, shape, {
+        durationMs: 3 * DAY,
+        intervalMs: interval,
+        jitter: base * 0.001,
+        churn: 0.05,
+        counters: i % 3 !== 2,
       }),
     };
   },
