@@ -4,7 +4,8 @@
  * Inhibition design: related alerts share a static `signal` label (growth, lock, loading, ...). A critical
  * alert inhibits every warning/info alert with the same `signal` on the same map and target, so a page
  * for `MapwatchMapCeilingPredicted` silences `MapwatchMapGrowingUnbounded` / `MapwatchMapLeakSuspected`
- * for that map, and `MapwatchLockStorm` silences `MapwatchLockWaitsLong` / `MapwatchLockTimeouts`.
+ * for that map, and `MapwatchLockStuck` / `MapwatchLockStorm` silence `MapwatchLockWaitsLong` /
+ * `MapwatchLockTimeouts`.
  * Alert names stay distinct (one name, one meaning, one runbook section).
  */
 import { LABELS } from '../conventions.js';

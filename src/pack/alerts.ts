@@ -70,6 +70,37 @@ function rateSum(c: PackConfig, series: string, window: string, ...extra: string
   return `sum ${G(c)} (rate(${s(c, series, ...extra)}[${window}]))`;
 }
 
+/**
+ * The count now is above its peak of "yesterday" (the peak window, one peak window ago). Daily cycles and
+ * refills after a restart stay below it; a leak does not. No data from yesterday means no alert.
+ */
+function aboveYesterdaysPeak(c: PackConfig, series: string, peakWindow: string): string {
+  return (
+    `sum ${G(c)} (${s(c, series)})
+` + `  > sum ${G(c)} (max_over_time(${s(c, series)}[${peakWindow}] offset ${peakWindow}))`
+  );
+}
+
+/** Escapes a label value for a PromQL string literal. */
+const labelValue = (v: string) => JSON.stringify(v);
+
+/** predict_linear of the entries compared with the ceiling, one clause per map with its own ceiling. */
+function ceilingCrossed(c: PackConfig): string {
+  const pred = (...extra: string[]) =>
+    `sum ${G(c)} (predict_linear(${s(c, METRICS.entries.name, ...extra)}[${c.growth.predictWindow}], ` +
+    `${num(parseDuration(c.growth.predictHorizon))}))`;
+  const overrides = Object.entries(c.growth.ceilings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (overrides.length === 0) return `${pred()} > ${num(c.growth.ceiling)}`;
+  const others = overrides.map(([name]) => `${LABELS.mapName}!=${labelValue(name)}`);
+  return (
+    `(\n  ${pred(...others)} > ${num(c.growth.ceiling)}\n` +
+    overrides
+      .map(([name, ceiling]) => `  or ${pred(`${LABELS.mapName}=${labelValue(name)}`)} > ${num(ceiling)}\n`)
+      .join('') +
+    ')'
+  );
+}
+
 export const ALERT_DEFS: readonly AlertDef[] = [
   {
     key: 'growth',
@@ -77,13 +108,16 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     group: 'mapwatch-growth',
     signal: 'growth',
     scope: 'map',
-    summary: 'A map keeps growing: its floor rises and inserts outpace deletes.',
+    summary:
+      "A map keeps growing: its floor rises, inserts outpace deletes and it is above yesterday's peak.",
     description: (c) =>
       `The lowest entry count of ${WHERE} rose by {{ $value | humanize }} entries against the previous ` +
-      `${c.growth.window}, and inserts outpaced deletes over the last ${c.growth.window}. Nothing is bounding it.`,
+      `${c.growth.window}, inserts outpaced deletes over the last ${c.growth.window}, and it holds more ` +
+      `entries than at its peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago. Nothing is bounding it.`,
     expr: (c) =>
       `(\n  ${floorRise(c, METRICS.entries.name, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
-      `and ${ON(c)}\n(\n  ${netInserts(c, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}`,
+      `and ${ON(c)}\n(\n  ${netInserts(c, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
+      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.entries.name, c.growth.peakWindow)}\n)`,
   },
   {
     key: 'growthCeiling',
@@ -92,13 +126,21 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     signal: 'growth',
     scope: 'map',
     summary: 'A growing map is predicted to cross its entry ceiling soon.',
-    description: (c) =>
-      `At its current growth ${WHERE} is predicted to hold {{ $value | humanize }} entries within ` +
-      `${c.growth.predictHorizon}, above the ceiling of ${num(c.growth.ceiling)}, and its floor is rising.`,
+    description: (c) => {
+      const overridden = Object.keys(c.growth.ceilings).length > 0;
+      return (
+        `Extrapolating its last ${c.growth.predictWindow}, ${WHERE} is predicted to hold {{ $value | humanize }} ` +
+        `entries within ${c.growth.predictHorizon}, above ` +
+        (overridden
+          ? `its ceiling (${num(c.growth.ceiling)} unless set per map)`
+          : `the ceiling of ${num(c.growth.ceiling)}`) +
+        `; its floor is rising and it is above its peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago.`
+      );
+    },
     expr: (c) =>
-      `sum ${G(c)} (predict_linear(${s(c, METRICS.entries.name)}[${c.growth.predictWindow}], ` +
-      `${num(parseDuration(c.growth.predictHorizon))})) > ${num(c.growth.ceiling)}\n` +
-      `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.entries.name, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}`,
+      `${ceilingCrossed(c)}\n` +
+      `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.entries.name, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
+      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.entries.name, c.growth.peakWindow)}\n)`,
   },
   {
     key: 'leakSuspect',
@@ -121,15 +163,34 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     summary: 'The number of live maps with one name keeps growing.',
     description: (c) =>
       `The lowest count of live maps named {{ $labels.map_name }} (job {{ $labels.job }}, instance ` +
-      `{{ $labels.instance }}) rose by {{ $value | humanize }} against the previous ${c.instances.window} and is ` +
-      'still rising: the objects that own these maps are not being released.',
+      `{{ $labels.instance }}) rose by {{ $value | humanize }} against the previous ${c.instances.window}, is ` +
+      `still rising and above its peak of the ${c.instances.peakWindow} that ended ${c.instances.peakWindow} ago: the objects that own these ` +
+      'maps are not being released.',
     expr: (c) => {
       const half = formatDuration(parseDuration(c.instances.window) / 2);
       return (
         `(\n  ${floorRise(c, METRICS.instances.name, c.instances.window)}\n) >= ${num(c.instances.minFloorRise)}\n` +
-        `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.instances.name, half)}\n) > 0`
+        `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.instances.name, half)}\n) > 0\n` +
+        `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.instances.name, c.instances.peakWindow)}\n)`
       );
     },
+  },
+  {
+    key: 'lockStuck',
+    name: 'MapwatchLockStuck',
+    group: 'mapwatch-locks',
+    signal: 'lock',
+    scope: 'map',
+    summary: 'Tasks wait for a map lock that is granted to nobody: the lock is stuck.',
+    description: (c) =>
+      `At least {{ $value }} tasks waited for the lock of ${WHERE} in every sample of the last ` +
+      `${c.lock.stuckWindow}, and the lock was not granted once in that time. A holder never released it.`,
+    expr: (c) =>
+      // Waiting time is credited only on grant or abandon, so a stuck lock shows in no wait metric: only the
+      // waiter gauge stays up while the grant counter stands still (or never existed).
+      `min ${G(c)} (min_over_time(${s(c, METRICS.lockWaiters.name)}[${c.lock.stuckWindow}])) > 0\n` +
+      `unless ${ON(c)}\n` +
+      `sum ${G(c)} (increase(${s(c, METRICS.lockAcquisitions.name)}[${c.lock.stuckWindow}])) > 0`,
   },
   {
     key: 'lockStorm',
@@ -175,7 +236,8 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     scope: 'map',
     summary: 'Lock acquisitions on a map are timing out or being aborted.',
     description: (c) =>
-      `{{ $value | humanize }} acquisitions of the lock of ${WHERE} were abandoned (timeout or abort) ` +
+      // increase() extrapolates; a count of acquisitions reads better rounded.
+      `{{ printf "%.0f" $value }} acquisitions of the lock of ${WHERE} were abandoned (timeout or abort) ` +
       `in the last ${c.lock.timeoutWindow}. Each is a request that failed waiting.`,
     expr: (c) =>
       `sum ${G(c)} (increase(${s(c, METRICS.lockTimeouts.name)}[${c.lock.timeoutWindow}])) >= ${num(c.lock.minTimeouts)}`,
@@ -202,14 +264,18 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     group: 'mapwatch-shape',
     signal: 'cache',
     scope: 'map',
-    summary: 'A map used as a cache misses almost every lookup.',
+    summary: 'A cache (a map that evicts or expires, or a loading map) misses almost every lookup.',
     description: (c) =>
       `{{ $value | humanizePercentage }} of lookups in ${WHERE} missed over ${c.cache.window}, at more than ` +
       `${c.cache.minLookupsPerSecond} lookups per second. The cache costs memory and saves little.`,
     expr: (c) =>
       `${rateSum(c, METRICS.lookups.name, c.cache.window, `${LABELS.result}="miss"`)}\n` +
       `  / ${rateSum(c, METRICS.lookups.name, c.cache.window)}\n  > ${c.cache.missRatio}\n` +
-      `and ${ON(c)}\n${rateSum(c, METRICS.lookups.name, c.cache.window)} > ${num(c.cache.minLookupsPerSecond)}`,
+      `and ${ON(c)}\n${rateSum(c, METRICS.lookups.name, c.cache.window)} > ${num(c.cache.minLookupsPerSecond)}\n` +
+      // Only caches: maps that evict or expire entries, or loading maps. A membership set (a blocklist
+      // checked with has()) misses by design.
+      `and ${ON(c)}\n(\n  sum ${G(c)} (increase(${s(c, METRICS.deletes.name, `${LABELS.cause}=~"evict|expire"`)}[${c.cache.window}])) > 0\n` +
+      `  or count ${G(c)} (${s(c, METRICS.entries.name, `${LABELS.mapKind}="loading"`)})\n)`,
   },
   {
     key: 'loadStampede',
@@ -247,11 +313,12 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     signal: 'registry',
     scope: 'target',
     summary: 'The mapwatch registry is full and folds new map names into one series.',
-    description: (c) =>
-      `{{ $value | humanize }} maps of job {{ $labels.job }}, instance {{ $labels.instance }} were folded into ` +
-      `map_name="_other" in the last ${c.registry.overflowWindow}: map names are unbounded or the cap is too low.`,
-    expr: (c) =>
-      `sum ${by(targetLabels(c.groupBy))} (increase(${s(c, METRICS.registryOverflow.name)}[${c.registry.overflowWindow}])) > 0`,
+    description: () =>
+      `{{ $value | humanize }} maps of job {{ $labels.job }}, instance {{ $labels.instance }} have been folded ` +
+      'into map_name="_other" since the process started: map names are unbounded or the cap is too low.',
+    // A state, not a rate: overflow often happens at start-up, before the first scrape, and the counter
+    // stays flat afterwards. The alert holds until the process restarts with fewer names.
+    expr: (c) => `max ${by(targetLabels(c.groupBy))} (${s(c, METRICS.registryOverflow.name)}) > 0`,
   },
   {
     key: 'metricsAbsent',
@@ -268,7 +335,7 @@ export const ALERT_DEFS: readonly AlertDef[] = [
       const t = targetLabels(c.groupBy);
       const rm = s(c, METRICS.registryMaps.name);
       return (
-        `(\n  count ${by(t)} (max_over_time(${rm}[${c.absence.lookback}]))\n  unless count ${by(t)} (${rm})\n)\n` +
+        `(\n  count ${by(t)} (present_over_time(${rm}[${c.absence.lookback}]))\n  unless count ${by(t)} (${rm})\n)\n` +
         `and ${on(['job', 'instance'])} (${selector('up', c.selector)} == 1)`
       );
     },

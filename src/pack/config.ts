@@ -14,6 +14,7 @@ export const ALERT_KEYS = [
   'growthCeiling',
   'leakSuspect',
   'instancesGrowing',
+  'lockStuck',
   'lockStorm',
   'lockWaitsLong',
   'lockTimeouts',
@@ -48,16 +49,30 @@ export interface PackConfig {
     window: string;
     /** Minimum rise of the floor (and of inserts minus deletes) over one window, in entries. */
     minFloorRise: number;
-    /** Window fed to predict_linear. */
+    /**
+     * "Yesterday": the entry count must exceed its peak over this window, taken one window ago
+     * (`max_over_time(...[1d] offset 1d)`), so daily cycles and refills after a restart stay silent.
+     */
+    peakWindow: string;
+    /** Window fed to predict_linear; long, so a daily ramp is not extrapolated. */
     predictWindow: string;
     /** How far ahead predict_linear looks. */
     predictHorizon: string;
     /** Entry count a map must never reach (critical tier). */
     ceiling: number;
+    /** Per-map ceilings by map name, overriding `ceiling`. */
+    ceilings: Record<string, number>;
   };
   leak: { /** The detector's verdict must be 1 in every sample of this window. */ holdWindow: string };
-  instances: { window: string; minFloorRise: number };
+  instances: {
+    window: string;
+    minFloorRise: number;
+    /** The instance count must exceed its peak over this window, one window ago (see growth.peakWindow). */
+    peakWindow: string;
+  };
   lock: {
+    /** A lock with waiters in every sample of this window and no grant in it is stuck. */
+    stuckWindow: string;
     window: string;
     /** Seconds spent waiting per second of wall time (0.5 = on average half a task always waiting). */
     stormWaitSecondsPerSecond: number;
@@ -79,7 +94,6 @@ export interface PackConfig {
     failureRatio: number;
     minLoadsPerSecond: number;
   };
-  registry: { overflowWindow: string };
   absence: {
     /** A target that exported mapwatch metrics within this window and stopped is reported. */ lookback: string;
   };
@@ -98,10 +112,19 @@ export const defaultConfig: PackConfig = {
   groupBy: [],
   evaluationInterval: '1m',
   runbookBaseUrl: 'https://github.com/mapwatch/mapwatch/blob/main/alerts/runbook.md',
-  growth: { window: '1h', minFloorRise: 100, predictWindow: '1h', predictHorizon: '4h', ceiling: 1_000_000 },
+  growth: {
+    window: '6h',
+    minFloorRise: 100,
+    peakWindow: '1d',
+    predictWindow: '6h',
+    predictHorizon: '4h',
+    ceiling: 1_000_000,
+    ceilings: {},
+  },
   leak: { holdWindow: '15m' },
-  instances: { window: '1h', minFloorRise: 10 },
+  instances: { window: '6h', minFloorRise: 10, peakWindow: '1d' },
   lock: {
+    stuckWindow: '5m',
     window: '5m',
     stormWaitSecondsPerSecond: 0.5,
     stormWaiters: 10,
@@ -114,13 +137,13 @@ export const defaultConfig: PackConfig = {
   promotion: { window: '15m', copiedPerLookup: 1, minPromotionsPerSecond: 0.1 },
   cache: { window: '30m', missRatio: 0.9, minLookupsPerSecond: 1 },
   loads: { window: '10m', joinsPerLoad: 10, minJoinsPerSecond: 1, failureRatio: 0.1, minLoadsPerSecond: 0.1 },
-  registry: { overflowWindow: '30m' },
-  absence: { lookback: '1h' },
+  absence: { lookback: '1d' },
   alerts: {
-    growth: { for: '1h', keepFiringFor: '15m', severity: 'warning' },
+    growth: { for: '2h', keepFiringFor: '15m', severity: 'warning' },
     growthCeiling: { for: '30m', keepFiringFor: '15m', severity: 'critical' },
     leakSuspect: { for: '15m', keepFiringFor: '15m', severity: 'warning' },
-    instancesGrowing: { for: '1h', keepFiringFor: '15m', severity: 'warning' },
+    instancesGrowing: { for: '2h', keepFiringFor: '15m', severity: 'warning' },
+    lockStuck: { for: '5m', keepFiringFor: null, severity: 'critical' },
     lockStorm: { for: '5m', keepFiringFor: '5m', severity: 'critical' },
     lockWaitsLong: { for: '15m', keepFiringFor: '10m', severity: 'warning' },
     lockTimeouts: { for: '5m', keepFiringFor: null, severity: 'warning' },
@@ -145,6 +168,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Deep-merges `partial` over `base`, refusing keys the base does not have and values of another type. */
 function merge(base: unknown, partial: unknown, path: string): unknown {
   if (partial === undefined) return structuredClone(base);
+  if (path === 'growth.ceilings') {
+    // The one free-form record: map name -> ceiling.
+    if (!isPlainObject(partial)) throw new ConfigError(`${path} must be an object of map name -> number`);
+    for (const [k, v] of Object.entries(partial)) {
+      if (typeof v !== 'number')
+        throw new ConfigError(`${path}.${k} must be a number, got ${JSON.stringify(v)}`);
+    }
+    return { ...partial };
+  }
   if (isPlainObject(base)) {
     if (!isPlainObject(partial)) throw new ConfigError(`${path || 'config'} must be an object`);
     const out: Record<string, unknown> = {};
@@ -204,16 +236,18 @@ function validate(c: PackConfig): void {
   checkDuration('evaluationInterval', c.evaluationInterval, false);
   const windows: Array<[string, string]> = [
     ['growth.window', c.growth.window],
+    ['growth.peakWindow', c.growth.peakWindow],
     ['growth.predictWindow', c.growth.predictWindow],
     ['growth.predictHorizon', c.growth.predictHorizon],
     ['leak.holdWindow', c.leak.holdWindow],
     ['instances.window', c.instances.window],
+    ['instances.peakWindow', c.instances.peakWindow],
+    ['lock.stuckWindow', c.lock.stuckWindow],
     ['lock.window', c.lock.window],
     ['lock.timeoutWindow', c.lock.timeoutWindow],
     ['promotion.window', c.promotion.window],
     ['cache.window', c.cache.window],
     ['loads.window', c.loads.window],
-    ['registry.overflowWindow', c.registry.overflowWindow],
     ['absence.lookback', c.absence.lookback],
   ];
   for (const [p, v] of windows) checkDuration(p, v, true);
@@ -231,6 +265,7 @@ function validate(c: PackConfig): void {
   const positives: Array<[string, number]> = [
     ['growth.minFloorRise', c.growth.minFloorRise],
     ['growth.ceiling', c.growth.ceiling],
+    ...Object.entries(c.growth.ceilings).map(([k, v]): [string, number] => [`growth.ceilings.${k}`, v]),
     ['instances.minFloorRise', c.instances.minFloorRise],
     ['lock.stormWaitSecondsPerSecond', c.lock.stormWaitSecondsPerSecond],
     ['lock.stormWaiters', c.lock.stormWaiters],
@@ -273,20 +308,27 @@ export function resolveConfig(partial: unknown = {}, base: PackConfig = defaultC
  */
 export const fastConfig: PackConfig = resolveConfig({
   evaluationInterval: '5s',
-  growth: { window: '30s', minFloorRise: 20, predictWindow: '30s', predictHorizon: '5m', ceiling: 100_000 },
+  growth: {
+    window: '30s',
+    minFloorRise: 20,
+    peakWindow: '30s',
+    predictWindow: '30s',
+    predictHorizon: '5m',
+    ceiling: 100_000,
+  },
   leak: { holdWindow: '15s' },
-  instances: { window: '30s', minFloorRise: 5 },
-  lock: { window: '15s', timeoutWindow: '30s', minTimeouts: 1 },
+  instances: { window: '30s', minFloorRise: 5, peakWindow: '30s' },
+  lock: { stuckWindow: '15s', window: '15s', timeoutWindow: '30s', minTimeouts: 1 },
   promotion: { window: '30s' },
   cache: { window: '30s' },
   loads: { window: '30s' },
-  registry: { overflowWindow: '30s' },
   absence: { lookback: '2m' },
   alerts: {
     growth: { for: '15s', keepFiringFor: '30s' },
     growthCeiling: { for: '15s', keepFiringFor: '30s' },
     leakSuspect: { for: '10s', keepFiringFor: '30s' },
     instancesGrowing: { for: '15s', keepFiringFor: '30s' },
+    lockStuck: { for: '10s' },
     lockStorm: { for: '10s', keepFiringFor: '15s' },
     lockWaitsLong: { for: '15s', keepFiringFor: '15s' },
     lockTimeouts: { for: '5s' },

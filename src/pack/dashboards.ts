@@ -14,20 +14,39 @@ const INSTANCE = 'instance=~"$instance"';
 const MAP = `${LABELS.mapName}=~"$map"`;
 const RI = '$__rate_interval';
 
+/** Matchers of every panel selector: the configured selector, job, instance and each groupBy variable. */
+function scope(c: PackConfig): string[] {
+  return [c.selector, ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
+}
+
 /** Variables shared by both dashboards: the config selector narrows which jobs can be picked. */
 function commonVariables(c: PackConfig): Json[] {
   const entries = METRICS.entries.name;
+  // groupBy labels (cluster, namespace, ...) come first: they narrow the jobs and instances offered.
+  const groups = c.groupBy.map((l, n) =>
+    queryVariable(
+      l,
+      l,
+      `label_values(${selector(entries, c.selector, ...c.groupBy.slice(0, n).map((g) => `${g}=~"$${g}"`))}, ${l})`,
+    ),
+  );
+  const groupMatchers = c.groupBy.map((l) => `${l}=~"$${l}"`);
   return [
     datasourceVariable(),
-    queryVariable('job', 'Job', `label_values(${selector(entries, c.selector)}, job)`),
-    queryVariable('instance', 'Instance', `label_values(${selector(entries, c.selector, JOB)}, instance)`),
+    ...groups,
+    queryVariable('job', 'Job', `label_values(${selector(entries, c.selector, ...groupMatchers)}, job)`),
+    queryVariable(
+      'instance',
+      'Instance',
+      `label_values(${selector(entries, c.selector, ...groupMatchers, JOB)}, instance)`,
+    ),
   ];
 }
 
-function alertsAnnotation(extra: string[]) {
+function alertsAnnotation(c: PackConfig, extra: string[]) {
   return {
     name: 'Mapwatch alerts',
-    expr: selector('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', JOB, INSTANCE, ...extra),
+    expr: selector('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...scope(c), ...extra),
     titleFormat: '{{alertname}}',
     textFormat: '{{severity}}: {{map_name}} on {{instance}}',
   };
@@ -35,13 +54,22 @@ function alertsAnnotation(extra: string[]) {
 
 // ---------------------------------------------------------------------------------------------- overview
 
-function overviewPanels(): PanelSpec[] {
+function overviewPanels(c: PackConfig): PanelSpec[] {
   const sel = (m: MetricSpec | string, ...extra: string[]) =>
-    selector(typeof m === 'string' ? m : m.name, JOB, INSTANCE, ...extra);
+    selector(typeof m === 'string' ? m : m.name, ...scope(c), ...extra);
+  // Series of one map link to the drill-down, with the time range and the variables of this dashboard.
+  const links = [
+    {
+      title: 'Open ${__field.labels.map_name} in mapwatch / map',
+      url:
+        `/d/${c.dashboards.uidPrefix}-map/mapwatch-map?var-map=\${__field.labels.map_name}` +
+        '&var-job=${__field.labels.job}&${datasource:queryparam}&${__url_time_range}',
+    },
+  ];
   const byMap = 'by (job, map_name)';
   const rate = (m: MetricSpec, ...extra: string[]) => `sum ${byMap} (rate(${sel(m, ...extra)}[${RI}]))`;
   const legend = '{{job}} / {{map_name}}';
-  return [
+  const panels: PanelSpec[] = [
     {
       title: 'Maps suspected of leaking',
       description: 'Map names (per instance) whose in-process leak detector verdict is 1 now.',
@@ -82,16 +110,18 @@ function overviewPanels(): PanelSpec[] {
       ],
     },
     {
-      title: 'Registry overflow',
-      description: 'Maps per second folded into map_name="_other" because the registry name cap was reached.',
-      unit: METRICS.registryOverflow.grafanaUnit,
+      title: 'Maps folded into _other',
+      description:
+        'Maps registered past the registry name cap and folded into map_name="_other", since each process started (summed over targets). Above 0, some maps are not observable on their own.',
+      unit: 'short',
       type: 'stat',
       width: 6,
       height: 5,
       targets: [
         {
-          expr: `sum(rate(${sel(METRICS.registryOverflow)}[${RI}]))`,
-          legendFormat: 'overflow',
+          // A state, not a rate: overflow usually happens at start-up, before the first scrape.
+          expr: `sum(max by (job, instance) (${sel(METRICS.registryOverflow)})) or vector(0)`,
+          legendFormat: 'folded maps',
           instant: true,
         },
       ],
@@ -161,13 +191,14 @@ function overviewPanels(): PanelSpec[] {
       ],
     },
   ];
+  return panels.map((p) => (p.type === 'stat' ? p : { ...p, links }));
 }
 
 // ---------------------------------------------------------------------------------------------- per map
 
-function mapPanels(): PanelSpec[] {
+function mapPanels(c: PackConfig): PanelSpec[] {
   const sel = (m: MetricSpec | string, ...extra: string[]) =>
-    selector(typeof m === 'string' ? m : m.name, JOB, INSTANCE, MAP, ...extra);
+    selector(typeof m === 'string' ? m : m.name, ...scope(c), MAP, ...extra);
   const by = (...more: string[]) => `by (${['instance', LABELS.mapName, ...more].join(', ')})`;
   const rate = (m: MetricSpec | string, more: string[] = [], ...extra: string[]) =>
     `sum ${by(...more)} (rate(${sel(m, ...extra)}[${RI}]))`;
@@ -337,8 +368,8 @@ export function buildDashboards(c: PackConfig): Record<string, Json> {
       description:
         'Every instrumented map of the selected jobs: the biggest, the fastest growing, leak suspects, lock storms, miss ratios and promotion churn.',
       variables: commonVariables(c),
-      annotations: [alertsAnnotation([])],
-      panels: overviewPanels(),
+      annotations: [alertsAnnotation(c, [])],
+      panels: overviewPanels(c),
     }),
     'mapwatch-map.json': dashboard(c, {
       uidSuffix: 'map',
@@ -347,14 +378,16 @@ export function buildDashboards(c: PackConfig): Record<string, Json> {
         'One map name in depth: entries and instances, writes and net growth, lookups, locks, promotions, loads and the leak detector.',
       variables: [
         ...commonVariables(c),
+        // One map at a time: the drill-down's panels are about one map name.
         queryVariable(
           'map',
           'Map',
-          `label_values(${selector(entries, c.selector, JOB, INSTANCE)}, ${LABELS.mapName})`,
+          `label_values(${selector(entries, ...scope(c))}, ${LABELS.mapName})`,
+          true,
         ),
       ],
-      annotations: [alertsAnnotation([MAP])],
-      panels: mapPanels(),
+      annotations: [alertsAnnotation(c, [MAP])],
+      panels: mapPanels(c),
     }),
   };
 }

@@ -30,6 +30,8 @@ export interface PanelSpec {
   height?: number;
   /** Draw series as 0/1 steps (verdicts). */
   steps?: boolean;
+  /** Data links on the panel's series (e.g. to the per-map dashboard). */
+  links?: Array<{ title: string; url: string }>;
 }
 
 export type Json = Record<string, unknown>;
@@ -96,7 +98,10 @@ export function layout(specs: readonly PanelSpec[]): Json[] {
     return {
       datasource: DATASOURCE,
       description: p.description,
-      fieldConfig: { defaults: { custom, unit: p.unit }, overrides: [] },
+      fieldConfig: {
+        defaults: p.links ? { custom, links: p.links, unit: p.unit } : { custom, unit: p.unit },
+        overrides: [],
+      },
       gridPos,
       id: i + 1,
       options,
@@ -125,17 +130,20 @@ export function datasourceVariable(): Json {
   };
 }
 
-/** A multi-select query variable with an `All` option matching any value. */
-export function queryVariable(name: string, label: string, query: string): Json {
+/**
+ * A query variable: multi-select with an `All` option matching any value, or (`single`) one value, the
+ * first one found, for a drill-down that makes sense only for one thing at a time.
+ */
+export function queryVariable(name: string, label: string, query: string, single = false): Json {
   return {
-    allValue: '.+',
-    current: { selected: true, text: ['All'], value: ['$__all'] },
+    allValue: single ? null : '.+',
+    current: single ? {} : { selected: true, text: ['All'], value: ['$__all'] },
     datasource: DATASOURCE,
     definition: query,
     hide: 0,
-    includeAll: true,
+    includeAll: !single,
     label,
-    multi: true,
+    multi: !single,
     name,
     options: [],
     query: { qryType: 1, query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },

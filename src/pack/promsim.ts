@@ -45,13 +45,28 @@ export class Sim {
   }
 
   minOver(s: Sample[], i: number, w: number, off = 0): number | undefined {
-    const r = this.range(s, i, w, off);
-    return r.length ? Math.min(...r.map((x) => x[1])) : undefined;
+    return this.fold(s, i, w, off, Math.min);
   }
 
   maxOver(s: Sample[], i: number, w: number, off = 0): number | undefined {
-    const r = this.range(s, i, w, off);
-    return r.length ? Math.max(...r.map((x) => x[1])) : undefined;
+    return this.fold(s, i, w, off, Math.max);
+  }
+
+  /** Folds the samples of the closed range [i - off - w, i - off] without allocating. */
+  private fold(
+    s: Sample[],
+    i: number,
+    w: number,
+    off: number,
+    f: (a: number, b: number) => number,
+  ): number | undefined {
+    const end = Math.min(i - off, s.length - 1);
+    let acc: number | undefined;
+    for (let j = Math.max(0, i - off - w); j <= end; j++) {
+      const v = s[j];
+      if (typeof v === 'number') acc = acc === undefined ? v : f(acc, v);
+    }
+    return acc;
   }
 
   avgOver(s: Sample[], i: number, w: number): number | undefined {
@@ -168,6 +183,13 @@ export function humanize(v: number): string {
   return `${g4(x)}${prefix}`;
 }
 
+/** Go's `printf "%.0f"`: exact halves round to even. */
+export function printfRound(v: number): string {
+  const t = Math.trunc(v);
+  const r = Math.abs(v - t) === 0.5 ? (t % 2 === 0 ? t : t + Math.sign(v)) : Math.round(v);
+  return String(Object.is(r, -0) ? 0 : r);
+}
+
 export function humanizePercentage(v: number): string {
   return `${g4(v * 100)}%`;
 }
@@ -179,6 +201,7 @@ export function renderTemplate(text: string, labels: Record<string, string>, val
     if (label) return labels[label[1] as string] ?? '<no value>';
     if (inner === '$value | humanize') return humanize(value);
     if (inner === '$value | humanizePercentage') return humanizePercentage(value);
+    if (inner === 'printf "%.0f" $value') return printfRound(value);
     if (inner === '$value') {
       if (Math.abs(value) >= 1e21 || (value !== 0 && Math.abs(value) < 1e-4) || Math.abs(value) >= 1e6) {
         throw new Error(`cannot render ${value} like Go's %v`);

@@ -12,6 +12,8 @@ interface Section {
   impact: string;
   diagnosis: string[];
   mitigation: string[];
+  /** Extra paragraphs after Mitigation. */
+  notes?: string[];
 }
 
 const m = METRICS;
@@ -22,7 +24,11 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       meaning:
         `The floor of \`${m.entries.name}\` (the lowest entry count in a ${c.growth.window} window) rose by at least ` +
         `${c.growth.minFloorRise} against the window before, and \`${m.inserts.name}\` minus \`${m.deletes.name}\` ` +
-        'grew by as much. Warm-up, TTL sawtooth and periodic clears keep a flat floor; a leak does not.',
+        `grew by as much, and the map now holds more entries than at its peak of the ${c.growth.peakWindow} that ` +
+        `ended ${c.growth.peakWindow} ago ("yesterday's peak"), all for ${c.alerts.growth.for}. TTL sawtooth and ` +
+        'periodic clears keep a flat floor. Warm-up does not: a cache with a long TTL refills for up to its TTL ' +
+        'after a restart (a 24 h TTL raises the floor for a whole day), and a daily traffic cycle raises it every ' +
+        "morning. Both stay below yesterday's peak; a leak does not.",
       impact: 'Memory grows until the process is OOM-killed or spends its time in garbage collection.',
       diagnosis: [
         'Open the *mapwatch / map* dashboard for the map: compare the insert and delete rates and the deletes by cause.',
@@ -36,11 +42,23 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
         'If the map is reset periodically, replace it (`map = new Map()`, O(1)) instead of deleting key by key (O(n)).',
         'Restart the affected instances only to buy time; the floor will rise again.',
       ],
+      notes: [
+        `The alert needs history: without samples from ${c.growth.peakWindow} ago (a new target, or instance labels ` +
+          'that change on every deploy) it stays silent. MapwatchMapLeakSuspected, computed inside the process, covers young processes.',
+      ],
     },
     growthCeiling: {
       meaning:
-        `\`predict_linear\` over ${c.growth.predictWindow} of \`${m.entries.name}\` crosses ${c.growth.ceiling} entries ` +
-        `within ${c.growth.predictHorizon}, and the floor is rising (the warning-tier growth condition).`,
+        `\`predict_linear\` over ${c.growth.predictWindow} of \`${m.entries.name}\` crosses the ceiling ` +
+        `(${c.growth.ceiling} entries` +
+        (Object.keys(c.growth.ceilings).length
+          ? `; per map: ${Object.entries(c.growth.ceilings)
+              .map(([k, v]) => `\`${k}\` ${v}`)
+              .join(', ')}`
+          : '') +
+        `) within ${c.growth.predictHorizon}, the floor over ${c.growth.window} is rising, and the map holds more ` +
+        `entries than at its peak of the previous ${c.growth.peakWindow}. The long prediction window and the peak ` +
+        'condition keep a daily ramp that peaks under the ceiling from paging.',
       impact: 'The process is expected to run out of memory or to slow down sharply within the horizon.',
       diagnosis: [
         'Same as MapwatchMapGrowingUnbounded; check how much headroom the process has (heap limit versus heap used).',
@@ -48,7 +66,7 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       ],
       mitigation: [
         'Roll a restart across the affected instances to reset the map while the fix is prepared.',
-        'Ship a bound (LRU size cap or TTL) for the map; raise the ceiling in the config only if the size is legitimate.',
+        'Ship a bound (LRU size cap or TTL) for the map; if the size is legitimate, raise its ceiling in the config (`growth.ceilings: { "<map>": <entries> }`).',
       ],
     },
     leakSuspect: {
@@ -70,7 +88,9 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
     instancesGrowing: {
       meaning:
         `The floor of \`${m.instances.name}\` (live map objects with one name) rose by at least ` +
-        `${c.instances.minFloorRise} over ${c.instances.window} and is still rising in the most recent half window.`,
+        `${c.instances.minFloorRise} over ${c.instances.window}, is still rising in the most recent half window, and ` +
+        `is above its peak of the previous ${c.instances.peakWindow} (so a daily cycle of connections or a pool ` +
+        'filling after a deploy stays silent).',
       impact:
         'The objects that own these maps (connections, sessions, tenants, per-request contexts) are leaking, and every one keeps its map alive.',
       diagnosis: [
@@ -80,6 +100,27 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       mitigation: [
         'Remove event listeners and clear intervals when the owner closes; hold owners in a WeakMap instead of a Map.',
         'Reuse one map keyed by owner id (with a bound) instead of one map per owner.',
+      ],
+    },
+    lockStuck: {
+      meaning:
+        `\`${m.lockWaiters.name}\` was above 0 in every sample of the last ${c.lock.stuckWindow} and ` +
+        `\`${m.lockAcquisitions.name}\` did not increase: tasks are queued and nobody is granted the lock. ` +
+        `Wait time (\`${m.lockWaitSeconds.name}\`, the wait histogram) is only credited when a wait ends by a ` +
+        'grant or an abandon, so a stuck lock shows in no wait metric and MapwatchLockStorm, MapwatchLockWaitsLong ' +
+        'stay silent; only timeouts, if callers set them, show up.',
+      impact:
+        'Every request that needs this map hangs (or times out) until the process restarts. Queued tasks and their ' +
+        'memory pile up.',
+      diagnosis: [
+        'Deadlock by re-entrancy: mapwatch locks are not re-entrant. Code that holds the lock (inside `write`, `update` or `read` of a `LockedMap`, or a shard of a `ShardedMap`) and calls another locking method of the same map (`get`, `set`, `update`, `snapshot`, a cross-shard call) waits for itself forever.',
+        'A holder awaiting something that never settles: a promise without a timeout (a request to a hung backend, an event that never fires) awaited inside the critical section.',
+        'Take a diagnostic report or a heap snapshot and look for the pending section; the *Lock waiters* panel of the map dashboard shows when the queue started to grow.',
+      ],
+      mitigation: [
+        'Restart the affected instances to release the lock; the queue is lost.',
+        'Never call the map’s own locking methods inside its critical section: use the view passed to the callback. Give every await inside a section its own timeout or AbortSignal.',
+        'Set timeouts (`timeoutMs` / `signal`) on acquisitions so callers fail fast instead of queueing forever.',
       ],
     },
     lockStorm: {
@@ -120,7 +161,7 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       impact:
         'Each timeout is an operation that failed (or took a fallback path) because the lock was not granted in time.',
       diagnosis: [
-        'Correlate with MapwatchLockStorm and the waiters panel; timeouts without waiters point to one very long holder.',
+        'Correlate with MapwatchLockStuck, MapwatchLockStorm and the waiters panel. Waiters that stay up while grants stop (MapwatchLockStuck) point to one holder that never releases; waiters that come and go with grants flowing point to a congested lock whose callers have short timeouts.',
         'Search for sections that can hang (awaiting a request without a timeout while holding the lock).',
       ],
       mitigation: [
@@ -147,14 +188,15 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
     cacheIneffective: {
       meaning:
         `More than ${c.cache.missRatio * 100}% of lookups missed over ${c.cache.window}, with more than ` +
-        `${c.cache.minLookupsPerSecond} lookups per second.`,
+        `${c.cache.minLookupsPerSecond} lookups per second, on a map that evicted or expired entries in that window ` +
+        'or is a loading map (`map_kind="loading"`).',
       impact:
         'The map holds memory without saving work: almost every request goes to the backing source anyway.',
       diagnosis: [
         'Compare entries with the key space: a cache far smaller than the working set evicts before reuse.',
         'Deletes by cause `evict` or `expire` right after inserts mean the size cap or the TTL is too small.',
         'Keys that include volatile parts (timestamps, request ids) never hit.',
-        'Some maps are membership checks where misses are normal: set the severity or threshold for them in the config.',
+        'Only maps that evict or expire entries, or loading maps, are considered: a membership set (checked with `has()`) misses by design and never alerts.',
       ],
       mitigation: [
         'Size the cache for the working set, lengthen the TTL, or normalise the keys.',
@@ -191,8 +233,9 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
     },
     registryOverflow: {
       meaning:
-        `\`${m.registryOverflow.name}\` increased in the last ${c.registry.overflowWindow}: maps were registered past ` +
-        'the registry name cap and folded into `map_name="_other"`.',
+        `\`${m.registryOverflow.name}\` is above 0: since the process started, maps were registered past the ` +
+        'registry name cap and folded into `map_name="_other"`. The alert is on the state, not the rate, because ' +
+        'overflow typically happens at start-up, before the first scrape; it holds until the process restarts.',
       impact:
         'New maps are no longer observable individually; growth of a leaking map hides inside `_other`.',
       diagnosis: [
@@ -204,14 +247,16 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       ],
     },
     metricsAbsent: {
-      meaning: `The target is up, exported \`${m.registryMaps.name}\` within the last ${c.absence.lookback}, and exports it no more.`,
+      meaning:
+        `The target is up, exported \`${m.registryMaps.name}\` within the last ${c.absence.lookback}, and exports it no more. ` +
+        'Needs Prometheus to scrape the service directly: behind an OpenTelemetry Collector, `up` belongs to the collector, not the service.',
       impact: 'Every other mapwatch alert is blind for this target.',
       diagnosis: [
         'Scrape the target by hand and look for `mapwatch_` series.',
         'Check recent deploys: the exporter registration (`registerPromMetrics` / `registerOtelMetrics`) may have been removed or may throw at start-up.',
       ],
       mitigation: [
-        'Restore the exporter registration. If mapwatch was removed on purpose, the alert clears after the lookback window.',
+        `Restore the exporter registration. If mapwatch was removed on purpose, silence the alert: it clears by itself only after the ${c.absence.lookback} lookback.`,
       ],
     },
   };
@@ -255,6 +300,7 @@ export function buildRunbook(c: PackConfig): string {
       '',
       ...s.mitigation.map((d) => `- ${d}`),
       '',
+      ...(s.notes ?? []).flatMap((n) => [n, '']),
     );
   }
   return out.join('\n');

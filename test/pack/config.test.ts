@@ -31,7 +31,7 @@ describe('resolveConfig', () => {
   it.each([
     [
       { lock: { stormWaiter: 3 } },
-      /unknown key 'lock.stormWaiter'; known keys here: window, stormWaitSecondsPerSecond/,
+      /unknown key 'lock.stormWaiter'; known keys here: stuckWindow, window, stormWaitSecondsPerSecond/,
     ],
     [{ alerts: { NoSuchAlert: {} } }, /unknown key 'alerts.NoSuchAlert'/],
     [{ lock: { stormWaiters: '3' } }, /lock.stormWaiters must be a number/],
@@ -43,6 +43,9 @@ describe('resolveConfig', () => {
     [{ groupBy: ['job'] }, /'job' is always kept/],
     [{ groupBy: [1] }, /groupBy must be an array of strings/],
     [{ cache: { missRatio: 1.5 } }, /cache.missRatio must be between 0 and 1/],
+    [{ growth: { ceilings: { sessions: '5' } } }, /growth.ceilings.sessions must be a number/],
+    [{ growth: { ceilings: { sessions: -5 } } }, /growth.ceilings.sessions must be a positive number/],
+    [{ growth: { ceilings: [] } }, /growth.ceilings must be an object/],
     [{ runbookBaseUrl: 'https://x/runbook.md#top' }, /without a #fragment/],
     [[], /config must be an object/],
   ])('rejects %j', (partial, message) => {
@@ -50,13 +53,29 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(partial)).toThrow(message);
   });
 
+  it('accepts per-map ceilings', () => {
+    expect(resolveConfig({ growth: { ceilings: { sessions: 5e6 } } }).growth.ceilings).toEqual({
+      sessions: 5e6,
+    });
+    expect(defaultConfig.growth.ceilings).toEqual({});
+  });
+
+  it('defaults resist daily cycles: growth windows of 6h or more, for of 2h or more', () => {
+    const { growth, instances, alerts } = defaultConfig;
+    for (const w of [growth.window, growth.predictWindow, instances.window])
+      expect(parseDuration(w)).toBeGreaterThanOrEqual(6 * 3600);
+    for (const w of [growth.peakWindow, instances.peakWindow]) expect(parseDuration(w)).toBe(86400);
+    for (const a of [alerts.growth, alerts.instancesGrowing])
+      expect(parseDuration(a.for)).toBeGreaterThanOrEqual(7200);
+  });
+
   it('fastConfig shrinks windows and for so growth, leak and lock storm can fire within ~90 s', () => {
     const { growth, leak, lock, alerts, evaluationInterval } = fastConfig;
     const step = parseDuration(evaluationInterval);
-    // Worst case: the floor window must fill with leaked data, then the floor must rise, then `for`.
-    expect(2 * parseDuration(growth.window) + parseDuration(alerts.growth.for) + step).toBeLessThanOrEqual(
-      90,
-    );
+    // Worst case: the floor window must fill with leaked data, then the floor must rise, then `for`; and
+    // "yesterday" (the peak window one peak window ago) must have data.
+    const fill = Math.max(2 * parseDuration(growth.window), 2 * parseDuration(growth.peakWindow));
+    expect(fill + parseDuration(alerts.growth.for) + step).toBeLessThanOrEqual(90);
     expect(parseDuration(leak.holdWindow) + parseDuration(alerts.leakSuspect.for) + step).toBeLessThanOrEqual(
       60,
     );
