@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import type { MapRegistry } from '../../src/registry.js';
 
 /** Counts a sequence implies; the names match MapStats fields. */
 export interface ExpectedCounts {
@@ -183,4 +184,58 @@ export function modelProperty(
     }),
     { numRuns },
   );
+}
+
+/** The counts mapwatch reports for `name` in `registry`, in the model's shape. */
+export function countsOf(registry: MapRegistry, name: string): ExpectedCounts {
+  const snap = registry.collect().names.find((n) => n.name === name);
+  if (!snap) throw new Error(`no series for ${name}`);
+  const { hits, misses, inserts, updates, deletesExplicit, deletesClear } = snap.map;
+  return { hits, misses, inserts, updates, deletesExplicit, deletesClear };
+}
+
+/** Counts implied by initial entries that go through set(): inserts for new keys, updates for repeats. */
+export function initialInsertCounts(initial: readonly (readonly [unknown, unknown])[]): ExpectedCounts {
+  const distinct = new Map(initial).size;
+  return { ...zeroCounts(), inserts: distinct, updates: initial.length - distinct };
+}
+
+/**
+ * `update(key, fn)` of the locked map types: `fn` bumps a number (or starts at 0) or, with `remove`,
+ * returns undefined, which deletes the key.
+ */
+export type UpdateOp = { op: 'update'; key: unknown; remove: boolean };
+
+export const bumpValue = (current: unknown): number => (typeof current === 'number' ? current + 1 : 0);
+
+/** Map ops with an `update` op mixed in, for the types that have one. */
+export const mapOpsWithUpdateArb: fc.Arbitrary<Array<MapOp | UpdateOp>> = fc.array(
+  fc.oneof(
+    { weight: 6, arbitrary: mapOpArb },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('update' as const),
+        key: fc.constantFrom(...KEY_POOL),
+        remove: fc.boolean(),
+      }),
+    },
+  ),
+  { maxLength: 60 },
+);
+
+/** Applies an update op to the native model with its counts; returns the value the callback returned. */
+export function applyUpdateToModel(
+  model: Map<unknown, unknown>,
+  op: UpdateOp,
+  counts: ExpectedCounts,
+): unknown {
+  const next = op.remove ? undefined : bumpValue(model.get(op.key));
+  if (next === undefined) {
+    if (model.delete(op.key)) counts.deletesExplicit++;
+  } else {
+    counts[model.has(op.key) ? 'updates' : 'inserts']++;
+    model.set(op.key, next);
+  }
+  return next;
 }

@@ -5,20 +5,12 @@ import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import {
   checkSequence,
+  countsOf,
   mapOpsArb,
   modelProperty,
   zeroCounts,
-  type ExpectedCounts,
   type ModelSubject,
 } from '../helpers/map-model.js';
-
-/** The counts a registry reports for `name`, in the model's shape. */
-function countsOf(registry: MapRegistry, name: string): ExpectedCounts {
-  const snap = registry.collect().names.find((n) => n.name === name);
-  if (!snap) throw new Error(`no series for ${name}`);
-  const { hits, misses, inserts, updates, deletesExplicit, deletesClear } = snap.map;
-  return { hits, misses, inserts, updates, deletesExplicit, deletesClear };
-}
 
 describe('model-based: every operation sequence behaves as a native Map and is counted exactly', () => {
   it('InstrumentedMap', () => {

@@ -10,66 +10,27 @@ import { describe, expect, it } from 'vitest';
 import { LockedMap } from '../../src/maps/locked-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import {
-  KEY_POOL,
   applyOp,
   checkSequence,
   countOn,
   initialEntriesArb,
-  mapOpArb,
   mapOpsArb,
-  zeroCounts,
   type ExpectedCounts,
   type MapOp,
+  applyUpdateToModel,
+  bumpValue,
+  countsOf,
+  initialInsertCounts,
+  mapOpsWithUpdateArb,
+  type UpdateOp,
 } from '../helpers/map-model.js';
 
-function countsOf(registry: MapRegistry, name = 'locked'): ExpectedCounts {
-  const s = registry.collect().names.find((n) => n.name === name)!.map;
-  return {
-    hits: s.hits,
-    misses: s.misses,
-    inserts: s.inserts,
-    updates: s.updates,
-    deletesExplicit: s.deletesExplicit,
-    deletesClear: s.deletesClear,
-  };
-}
-
-function initialCounts(initial: readonly (readonly [unknown, unknown])[]): ExpectedCounts {
-  const distinct = new Map(initial).size;
-  return { ...zeroCounts(), inserts: distinct, updates: initial.length - distinct };
-}
-
-type UpdateOp = { op: 'update'; key: unknown; remove: boolean };
 type Op = MapOp | UpdateOp;
-const opsArb = fc.array(
-  fc.oneof(
-    { weight: 6, arbitrary: mapOpArb },
-    {
-      weight: 1,
-      arbitrary: fc.record({
-        op: fc.constant('update' as const),
-        key: fc.constantFrom(...KEY_POOL),
-        remove: fc.boolean(),
-      }),
-    },
-  ),
-  { maxLength: 60 },
-);
-
-const bump = (cur: unknown) => (typeof cur === 'number' ? cur + 1 : 0);
+const opsArb = mapOpsWithUpdateArb;
 
 /** The model's result of an op, with its counts. */
 function modelApply(model: Map<unknown, unknown>, op: Op, c: ExpectedCounts): unknown {
-  if (op.op === 'update') {
-    const next = op.remove ? undefined : bump(model.get(op.key));
-    if (next === undefined) {
-      if (model.delete(op.key)) c.deletesExplicit++;
-    } else {
-      c[model.has(op.key) ? 'updates' : 'inserts']++;
-      model.set(op.key, next);
-    }
-    return next;
-  }
+  if (op.op === 'update') return applyUpdateToModel(model, op, c);
   countOn(model, op, c);
   if (op.op === 'set') {
     model.set(op.key, op.value);
@@ -105,7 +66,7 @@ function subjectApply(map: LockedMap<unknown, unknown>, op: Op): Promise<unknown
     case 'update':
       return map.update(op.key, async (cur) => {
         await Promise.resolve();
-        return op.remove ? undefined : bump(cur);
+        return op.remove ? undefined : bumpValue(cur);
       });
   }
 }
@@ -118,7 +79,7 @@ async function checkAsync(
   const registry = new MapRegistry();
   const map = new LockedMap<unknown, unknown>(initial, { name: 'locked', registry });
   const model = new Map<unknown, unknown>(initial);
-  const expected = initialCounts(initial);
+  const expected = initialInsertCounts(initial);
   const want = ops.map((op) => modelApply(model, op, expected));
   let got: unknown[];
   if (allAtOnce) {
@@ -134,7 +95,7 @@ async function checkAsync(
   }
   expect(map.size).toBe(model.size);
   expect(await map.read((v) => [...v])).toEqual([...model]);
-  expect(countsOf(registry)).toEqual(expected);
+  expect(countsOf(registry, 'locked')).toEqual(expected);
   expect(map.waiting).toBe(0);
 }
 
@@ -147,7 +108,11 @@ describe('LockedMap, model-based', () => {
       const map = new LockedMap<unknown, unknown>(initial, { name, registry });
       await map.write((view) => {
         checkSequence(
-          () => ({ map: view, counts: () => countsOf(registry, name), initial: initialCounts(initial) }),
+          () => ({
+            map: view,
+            counts: () => countsOf(registry, name),
+            initial: initialInsertCounts(initial),
+          }),
           initial,
           ops,
         );

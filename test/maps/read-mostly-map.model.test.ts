@@ -17,6 +17,7 @@ import {
   zeroCounts,
   type ExpectedCounts,
   type MapOp,
+  countsOf,
 } from '../helpers/map-model.js';
 
 type ExtraOp =
@@ -104,18 +105,6 @@ function canon(entries: readonly unknown[]): unknown[] {
   return [...entries].sort((a, b) => rank((a as unknown[])[0]) - rank((b as unknown[])[0]));
 }
 
-function countsOf(registry: MapRegistry): ExpectedCounts {
-  const s = registry.collect().names.find((n) => n.name === 'rm')!.map;
-  return {
-    hits: s.hits,
-    misses: s.misses,
-    inserts: s.inserts,
-    updates: s.updates,
-    deletesExplicit: s.deletesExplicit,
-    deletesClear: s.deletesClear,
-  };
-}
-
 function checkSequence(initial: readonly (readonly [unknown, unknown])[], ops: readonly Op[]): void {
   const registry = new MapRegistry();
   const map = new ReadMostlyMap<unknown, unknown>(initial, { name: 'rm', registry });
@@ -150,7 +139,7 @@ function checkSequence(initial: readonly (readonly [unknown, unknown])[], ops: r
   }
   expect(canon([...map])).toEqual(canon([...model]));
   expect(new Set(map.keys())).toEqual(new Set(model.keys()));
-  expect(countsOf(registry)).toEqual(expected);
+  expect(countsOf(registry, 'rm')).toEqual(expected);
 }
 
 describe('ReadMostlyMap, model-based against a native Map', () => {

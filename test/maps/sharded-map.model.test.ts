@@ -12,46 +12,27 @@ import {
   applyOp,
   countOn,
   initialEntriesArb,
-  mapOpArb,
   zeroCounts,
   type ExpectedCounts,
   type MapOp,
+  applyUpdateToModel,
+  bumpValue,
+  mapOpsWithUpdateArb,
+  type UpdateOp,
 } from '../helpers/map-model.js';
 
-type Op = MapOp | { op: 'update'; key: unknown; remove: boolean };
-const opsArb = fc.array(
-  fc.oneof(
-    { weight: 6, arbitrary: mapOpArb },
-    {
-      weight: 1,
-      arbitrary: fc.record({
-        op: fc.constant('update' as const),
-        key: fc.constantFrom(...KEY_POOL),
-        remove: fc.boolean(),
-      }),
-    },
-  ),
-  { maxLength: 60 },
-);
+type Op = MapOp | UpdateOp;
+const opsArb = mapOpsWithUpdateArb;
 
 const svz = (a: unknown, b: unknown) => a === b || (a !== a && b !== b);
 const rank = (k: unknown) => KEY_POOL.findIndex((p) => svz(p, k));
 const canon = (entries: readonly (readonly [unknown, unknown])[]) =>
   [...entries].sort((a, b) => rank(a[0]) - rank(b[0]));
-const bump = (cur: unknown) => (typeof cur === 'number' ? cur + 1 : 0);
 
 function modelApply(model: Map<unknown, unknown>, op: Op, c: ExpectedCounts): unknown {
   switch (op.op) {
-    case 'update': {
-      const next = op.remove ? undefined : bump(model.get(op.key));
-      if (next === undefined) {
-        if (model.delete(op.key)) c.deletesExplicit++;
-      } else {
-        c[model.has(op.key) ? 'updates' : 'inserts']++;
-        model.set(op.key, next);
-      }
-      return next;
-    }
+    case 'update':
+      return applyUpdateToModel(model, op, c);
     case 'entries':
     case 'forEach':
       return canon([...model]);
@@ -85,7 +66,7 @@ async function subjectApply(map: ShardedMap<unknown, unknown>, op: Op): Promise<
     case 'update':
       return map.update(op.key, async (cur) => {
         await Promise.resolve();
-        return op.remove ? undefined : bump(cur);
+        return op.remove ? undefined : bumpValue(cur);
       });
   }
 }
