@@ -8,47 +8,35 @@
 // writes test/fixtures/prometheus-query-range.json (mapwatch_map_entries, step 1s) and
 // test/fixtures/sessions-entries.csv (the sessions series as timestamp,value).
 //
-// Usage: npm run build && node scripts/capture-fixture.mjs
+// Usage: npm run capture:fixture (CAPTURE_SECONDS and CAPTURE_OUT=<dir> for a trial run)
 // Every loop is bounded in count and time; both processes are stopped at the end, also on failure.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, startProcess, waitReady } from './stack.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.CAPTURE_SECONDS ?? 180);
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
+// Where the fixtures go; another folder for a trial run that must not replace the committed ones.
+const OUT = process.env.CAPTURE_OUT ?? join(root, 'test/fixtures');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForBuild() {
-  const target = join(root, 'dist/export/prometheus.js');
-  // The exporter may still be in the works: poll for up to 40 minutes, then give up.
-  for (let i = 0; i < 240 && !existsSync(target); i++) {
-    if (i === 0) console.error(`waiting for ${target} (run npm run build)...`);
-    await sleep(10_000);
+function requireBuild() {
+  if (!existsSync(join(root, 'dist/export/prometheus.js'))) {
+    throw new Error('dist/ not found: run npm run build first (or npm run capture:fixture)');
   }
-  if (!existsSync(target)) throw new Error(`${target} not found; run npm run build first`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function main() {
-  await waitForBuild();
+  requireBuild();
   const { MapRegistry, InstrumentedMap } = await import(join(root, 'dist/index.js'));
   const { startLeakDetection } = await import(join(root, 'dist/detect/monitor.js'));
   const { registerPromMetrics } = await import(join(root, 'dist/export/prometheus.js'));
+  const { METRICS } = await import(join(root, 'dist/conventions.js'));
   const client = (await import('prom-client')).default;
 
   const registry = new MapRegistry();
@@ -101,7 +89,8 @@ async function main() {
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: mapwatch-capture\n    static_configs:\n      - targets: ['127.0.0.1:${appPort}']\n`,
   );
-  const prom = spawn(
+  const prom = startProcess(
+    'prometheus',
     PROMETHEUS,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -109,28 +98,19 @@ async function main() {
       `--web.listen-address=127.0.0.1:${promPort}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    dir,
   );
-  let promExited = false;
-  prom.on('exit', () => (promExited = true));
+  const promExited = () => prom.child.exitCode !== null || prom.child.signalCode !== null;
   const base = `http://127.0.0.1:${promPort}`;
   try {
-    let ready = false;
-    for (let i = 0; i < 120 && !ready && !promExited; i++) {
-      ready = await fetch(`${base}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!ready) await sleep(500);
-    }
-    if (!ready) throw new Error('prometheus did not become ready within 60 s');
+    await waitReady(`${base}/-/ready`, 60_000, 'Prometheus');
     const start = Date.now() / 1000;
     console.error(`prometheus on ${base}, scraping 127.0.0.1:${appPort} for ${SECONDS} s...`);
-    for (let s = 0; s < SECONDS && !promExited; s += 10) await sleep(Math.min(10, SECONDS - s) * 1000);
-    if (promExited) throw new Error('prometheus exited early');
+    for (let s = 0; s < SECONDS && !promExited(); s += 10) await sleep(Math.min(10, SECONDS - s) * 1000);
+    if (promExited()) throw new Error(`prometheus exited early:\n${prom.log().slice(-2000)}`);
     const end = Date.now() / 1000;
     const params = new URLSearchParams({
-      query: 'mapwatch_map_entries',
+      query: METRICS.entries.name,
       start: String(start),
       end: String(end),
       step: '1s',
@@ -140,23 +120,16 @@ async function main() {
     const doc = JSON.parse(text);
     if (doc.status !== 'success' || doc.data.result.length === 0)
       throw new Error(`query failed or empty: ${text.slice(0, 300)}`);
-    await writeFile(
-      join(root, 'test/fixtures/prometheus-query-range.json'),
-      text.endsWith('\n') ? text : `${text}\n`,
-    );
+    await writeFile(join(OUT, 'prometheus-query-range.json'), text.endsWith('\n') ? text : `${text}\n`);
     const s = doc.data.result.find((r) => r.metric.map_name === 'sessions');
     const csv = ['timestamp,value', ...s.values.map(([t, v]) => `${t},${v}`)].join('\n');
-    await writeFile(join(root, 'test/fixtures/sessions-entries.csv'), `${csv}\n`);
+    await writeFile(join(OUT, 'sessions-entries.csv'), `${csv}\n`);
     console.error(`wrote ${doc.data.result.length} series, ${s.values.length} points each`);
   } finally {
     clearInterval(workload);
     detection.stop();
     server.close();
-    if (!promExited) {
-      prom.kill('SIGTERM');
-      for (let i = 0; i < 50 && !promExited; i++) await sleep(100);
-      if (!promExited) prom.kill('SIGKILL');
-    }
+    await prom.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -39,3 +39,6 @@ export function promQuery(
   resultType: string;
   result: Array<{ metric: Record<string, string>; value: [number, string] }>;
 }>;
+export function freePort(): Promise<number>;
+export function waitReady(url: string, timeoutMs: number, what: string): Promise<void>;
+export function startProcess(name: string, cmd: string, args: string[], logDir: string): StackProcess;

@@ -24,7 +24,7 @@ export function findBinary(name) {
   }
 }
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once('error', reject);
@@ -38,7 +38,7 @@ async function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `url` until it answers 2xx, at most `timeoutMs`. */
-async function waitReady(url, timeoutMs, what) {
+export async function waitReady(url, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -93,7 +93,7 @@ async function startWebhook(port, onAlert) {
   };
 }
 
-function startProcess(name, cmd, args, logDir) {
+export function startProcess(name, cmd, args, logDir) {
   const logPath = join(logDir, `${name}.log`);
   const fd = openSync(logPath, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], cwd: ROOT });

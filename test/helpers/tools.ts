@@ -3,7 +3,7 @@
  * Under CI=true a missing tool is a failure, never a silent skip; on a developer machine the test is
  * skipped with a message that says which package to install.
  */
-import { execFileSync } from 'node:child_process';
+import { findBinary } from '../../scripts/stack.mjs';
 
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -14,15 +14,8 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   chromium: 'chromium',
 };
 
-/** Absolute path of `tool` on PATH, or undefined. */
-export function findTool(tool: string): string | undefined {
-  try {
-    const out = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-    return out || undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Absolute path of `tool` on PATH, or undefined (the same lookup `npm run stack` uses). */
+export const findTool = findBinary;
 
 /**
  * Path of a required tool. Throws under CI when it is missing; elsewhere returns undefined so the caller
