@@ -17,7 +17,15 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** Which family a metric belongs to; a name only emits the families its maps use. */
 export type MetricFamily =
-  'map' | 'read_mostly' | 'lock' | 'loading' | 'sharded' | 'detector' | 'survival' | 'registry';
+  | 'map'
+  | 'read_mostly'
+  | 'lock'
+  | 'loading'
+  | 'sharded'
+  | 'detector'
+  | 'survival'
+  | 'bound'
+  | 'registry';
 
 export interface MetricSpec {
   /** Stable identifier used in code (`METRICS.entries`). */
@@ -52,6 +60,7 @@ export const LABELS = {
   cause: 'cause',
   mode: 'mode',
   contended: 'contended',
+  state: 'state',
 } as const;
 
 export const MAP_KINDS = ['plain', 'locked', 'sharded', 'read_mostly', 'loading'] as const;
@@ -63,6 +72,12 @@ export type DeleteCause = (typeof DELETE_CAUSES)[number];
 export const LOCK_MODES = ['read', 'write'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
 export const LOAD_RESULTS = ['success', 'failure'] as const;
+/**
+ * The leak detector's states, weakest evidence first: `collecting` (not enough evidence yet, never an
+ * ok), `ok`, `growing` (rising with no bound seen, unconfirmed) and `leak` (confirmed).
+ */
+export const LEAK_STATES = ['collecting', 'ok', 'growing', 'leak'] as const;
+export type LeakState = (typeof LEAK_STATES)[number];
 
 /** The label value that collects maps registered past the registry's name cap. */
 export const OVERFLOW_MAP_NAME = '_other';
@@ -72,7 +87,7 @@ export const LOCK_WAIT_BUCKETS: readonly number[] = [
   0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-const { mapName, mapKind, result, cause, mode, contended } = LABELS;
+const { mapName, mapKind, result, cause, mode, contended, state } = LABELS;
 
 /** A table row; `aggregate` defaults to `sum`, right for every count. */
 function spec(s: Omit<MetricSpec, 'aggregate'> & { aggregate?: MetricSpec['aggregate'] }): MetricSpec {
@@ -298,7 +313,19 @@ export const METRICS = {
     type: 'gauge',
     unit: '{verdict}',
     labels: [mapName],
-    help: 'In-process leak detector verdict: 1 when the map looks like it grows without bound.',
+    help: 'In-process leak detector verdict: 1 only in the leak state (growth confirmed by the evidence).',
+    family: 'detector',
+    grafanaUnit: 'bool',
+    aggregate: 'max',
+  }),
+  leakState: spec({
+    key: 'leakState',
+    name: 'mapwatch_map_leak_state',
+    otelName: 'mapwatch.map.leak_state',
+    type: 'gauge',
+    unit: '{verdict}',
+    labels: [mapName, state],
+    help: 'In-process leak detector state: 1 for the current state (collecting, ok, growing or leak), 0 for the others.',
     family: 'detector',
     grafanaUnit: 'bool',
     aggregate: 'max',
@@ -337,6 +364,29 @@ export const METRICS = {
     family: 'survival',
     grafanaUnit: 'percentunit',
     aggregate: 'average',
+  }),
+  declaredMaxEntries: spec({
+    key: 'declaredMaxEntries',
+    name: 'mapwatch_map_declared_max_entries',
+    otelName: 'mapwatch.map.declared_max_entries',
+    type: 'gauge',
+    unit: '{entry}',
+    labels: [mapName],
+    help: 'Declared bound: the most entries the live maps with this name may hold (maxEntries), summed over them.',
+    family: 'bound',
+    grafanaUnit: 'short',
+  }),
+  declaredTtl: spec({
+    key: 'declaredTtl',
+    name: 'mapwatch_map_declared_ttl_seconds',
+    otelName: 'mapwatch.map.declared_ttl.seconds',
+    type: 'gauge',
+    unit: 's',
+    labels: [mapName],
+    help: 'Declared bound: the longest time an entry may stay in a map with this name (its TTL).',
+    family: 'bound',
+    grafanaUnit: 's',
+    aggregate: 'max',
   }),
   registryMaps: spec({
     key: 'registryMaps',

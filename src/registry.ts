@@ -9,7 +9,7 @@
  * - The number of distinct names is capped; maps past the cap fold into `_other` and are counted, so the
  *   series count stays bounded whatever the service does.
  */
-import { OVERFLOW_MAP_NAME, type LockMode, type MapKind } from './conventions.js';
+import { OVERFLOW_MAP_NAME, type LeakState, type LockMode, type MapKind } from './conventions.js';
 import { validateMapName } from './names.js';
 import { LockStats } from './stats/lock-stats.js';
 import { MapStats } from './stats/map-stats.js';
@@ -35,6 +35,8 @@ export interface SurvivalSource {
 export type SurvivalSamplingOption = boolean | { size?: number };
 
 export interface LeakVerdict {
+  /** The detector's state; `suspect` is true in the `leak` state only. */
+  readonly state: LeakState;
   readonly suspect: boolean;
   /** Robust growth of the entry floor, entries per second. */
   readonly growthPerSecond: number;
@@ -96,6 +98,13 @@ export interface NameSnapshot {
   /** Worst imbalance over live sharded instances. */
   readonly shardImbalance: number | undefined;
   readonly leak: LeakVerdict | undefined;
+  /**
+   * Declared bound over the live instances: the sum of their `maxEntries`, or undefined when any live
+   * instance declares none (then the name as a whole is unbounded).
+   */
+  readonly declaredMaxEntries: number | undefined;
+  /** Declared TTL in seconds: the longest over the live instances, undefined when any declares none. */
+  readonly declaredTtlSeconds: number | undefined;
   /** Present when at least one live instance samples entry survival. */
   readonly survival: { oldestAgeSeconds: number; neverReadRatio: number } | undefined;
 }
@@ -260,6 +269,8 @@ export class MapRegistry {
       lock,
       shardImbalance,
       leak: entry.leak,
+      declaredMaxEntries: undefined, // TODO(bounds)
+      declaredTtlSeconds: undefined,
       survival: anySampling
         ? {
             oldestAgeSeconds: oldestAtMs === undefined ? 0 : Math.max(0, (nowMs - oldestAtMs) / 1000),

@@ -58,11 +58,12 @@ describe.skipIf(!chromiumPath)('/debug/maps in headless Chromium', () => {
       .toBe('500');
     for (let i = 500; i < 1500; i++) leaky.set(`k${i}`, i);
     registry.setLeakVerdict('leaky-cache', {
+      state: 'leak',
       suspect: true,
       growthPerSecond: 250,
       reason: 'floor rose 1,500 entries in 6 s',
     });
-    registry.setLeakVerdict('users', { suspect: false, growthPerSecond: 0 });
+    registry.setLeakVerdict('users', { state: 'ok', suspect: false, growthPerSecond: 0 });
     await expect
       .poll(() => rowFor('leaky-cache').locator('td').nth(2).textContent(), { timeout: 10_000 })
       .toBe('1,500');

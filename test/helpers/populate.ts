@@ -65,7 +65,7 @@ export function populatedRegistry(): Populated {
   lock.waiters = 2;
   keep.push(locked, lockObj);
 
-  registry.setLeakVerdict('users', { suspect: true, growthPerSecond: 0.5, reason: 'test' });
+  registry.setLeakVerdict('users', { state: 'leak', suspect: true, growthPerSecond: 0.5, reason: 'test' });
   pinned.set(registry, keep);
 
   return {
