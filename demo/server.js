@@ -49,22 +49,17 @@ try {
 const registry = new MapRegistry();
 const workloads = createWorkloads(registry);
 const ticker = setInterval(() => workloads.tick(active), TICK_MS);
-// The detector's default scales look for leaks over hours. The demo compresses time so that a fault
-// shows within a minute: one-second buckets, and scales of 30 s and 2 min.
+// The detector's defaults look at windows of hours. The demo compresses time so that a fault shows
+// within a minute: 1 s buckets, a 30 s window, confirmed after 5 s (the long path needs whole hours
+// and stays out of the way).
 const detection = startLeakDetection({
   registry,
   intervalMs: Number(values['detect-interval-ms']),
-  fineBucketMs: 1000,
-  fineBuckets: 120,
-  coarseBucketMs: 10_000,
-  coarseBuckets: 60,
-  scales: [
-    { windowMs: 5_000, windows: 6 },
-    { windowMs: 20_000, windows: 6 },
-  ],
-  // The day of history behind the detector's fast path does not fit a compressed ring; the demo's
-  // faults start at once, so it goes without.
-  historyMs: 0,
+  bucketMs: 1000,
+  windowMs: 30_000,
+  minWindowMs: 20_000,
+  warmupMs: 5000,
+  holdMs: 5000,
 });
 
 const app = express();

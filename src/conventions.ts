@@ -337,7 +337,7 @@ export const METRICS = {
     type: 'gauge',
     unit: '{entry}/s',
     labels: [mapName],
-    help: "Leak detector's robust growth rate of the entry floor, in entries per second.",
+    help: "Leak detector's growth rate of the entry floor over its evidence window, in entries per second.",
     family: 'detector',
     grafanaUnit: 'short',
   }),

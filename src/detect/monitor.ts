@@ -1,15 +1,18 @@
 /**
  * Leak detection inside the service: runs a LeakDetector over `registry.collect()` on an unref'd timer
  * and records each name's verdict with `registry.setLeakVerdict`, which the exporters publish as
- * `mapwatch_map_leak_suspect` and `mapwatch_map_growth_per_second`.
+ * `mapwatch_map_leak_state`, `mapwatch_map_leak_suspect` and `mapwatch_map_growth_per_second`.
  *
- * Per name it feeds two series: the entries summed over kinds (with the insert and all-cause delete
- * counters), and the instance count, because a growing number of live maps is itself a leak of whatever
- * owns them. Memory per name is the detector's fixed rings; nothing grows with time.
+ * Per name it feeds two series (`createNameObserver`, which `mapwatch analyze` uses too, so both reach
+ * the same verdicts on the same data): the map series (entries summed over kinds, the insert and
+ * all-cause delete counters, the oldest sampled entry's age, the declared bound) and the instance count,
+ * because a growing number of live maps is itself a leak of whatever owns them. Memory per name is the
+ * detector's fixed rings; nothing grows with time.
  */
+import { LEAK_STATES, type LeakState } from '../conventions.js';
 import { defaultRegistry, type MapRegistry, type NameSnapshot } from '../registry.js';
-import { LeakDetector, type LeakDetectorOptions, type LeakVerdictDetail } from './leak-detector.js';
-
+import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
+import type { LeakVerdictDetail, NameObservation } from './observation.js';
 export interface LeakDetectionOptions extends LeakDetectorOptions {
   /** Registry to watch; default `defaultRegistry`. */
   registry?: MapRegistry;
@@ -46,9 +49,10 @@ export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDete
     onError,
     ...detectorOptions
   } = options;
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+  // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond.
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > 2 ** 31 - 1) {
     throw new RangeError(
-      `mapwatch: startLeakDetection intervalMs must be a positive number, got ${intervalMs}`,
+      `mapwatch: startLeakDetection intervalMs must be a positive number of ms up to 2147483647 (about 24.8 days), got ${intervalMs}`,
     );
   }
   // Two series per name, plus room for the overflow bucket.
@@ -61,14 +65,9 @@ export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDete
     }
   };
 
+  const observeName = createNameObserver(detector);
   const sampleName = (snap: NameSnapshot, t: number): void => {
-    let entries = 0;
-    for (const n of snap.entriesByKind.values()) entries += n;
-    const m = snap.map;
-    const deletes = m.deletesExplicit + m.deletesClear + m.deletesEvict + m.deletesExpire;
-    const e = detector.observe(entriesKey(snap.name), t, entries, m.inserts, deletes);
-    const i = detector.observe(instancesKey(snap.name), t, snap.instances);
-    registry.setLeakVerdict(snap.name, combine(e, i));
+    registry.setLeakVerdict(snap.name, observeName(snap.name, t, nameObservation(snap)));
   };
 
   const tick = (): void => {
@@ -95,23 +94,56 @@ export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDete
   return { stop: () => clearInterval(timer), tick, detector };
 }
 
-/** One verdict per name: suspect when either series is; the rate is always the entries' rate. */
+/** What the monitor feeds the detector for one name: the registry's snapshot, as analyze reads it. */
+export function nameObservation(snap: NameSnapshot): NameObservation {
+  let entries = 0;
+  for (const n of snap.entriesByKind.values()) entries += n;
+  const m = snap.map;
+  return {
+    entries,
+    inserts: m.inserts,
+    deletes: m.deletesExplicit + m.deletesClear + m.deletesEvict + m.deletesExpire,
+    oldestAgeSeconds: snap.survival?.oldestAgeSeconds,
+    maxEntries: snap.declaredMaxEntries,
+    ttlSeconds: snap.declaredTtlSeconds,
+    instances: snap.instances,
+  };
+}
+
+/**
+ * Feeds a name's map series and (when given) its instance series to `detector` and combines the two
+ * verdicts. The in-process monitor and `mapwatch analyze` both go through here.
+ */
+export function createNameObserver(
+  detector: LeakDetector,
+): (name: string, timestampMs: number, observation: NameObservation) => LeakVerdictDetail {
+  return (name, t, { instances, ...map }) => {
+    const e = detector.observe(entriesKey(name), t, map);
+    const i = instances === undefined ? undefined : detector.observe(instancesKey(name), t, instances);
+    return combine(e, i);
+  };
+}
+
+const rank = (s: LeakState): number => LEAK_STATES.indexOf(s);
+
+/**
+ * One verdict per name: the stronger state of the two series (an instance leak is a leak), except that
+ * the name is `collecting` while its map series is; the rate is always the entries' rate.
+ */
 export function combine(
   entries: LeakVerdictDetail,
-  instances: LeakVerdictDetail,
-): { suspect: boolean; growthPerSecond: number; reason: string } {
-  if (instances.suspect && !entries.suspect) {
-    return {
-      suspect: true,
-      growthPerSecond: entries.growthPerSecond,
-      reason: `instances: ${instances.reason.replace(/ entries/g, ' instances')}`,
-    };
+  instances: LeakVerdictDetail | undefined,
+): LeakVerdictDetail {
+  const inst = instances !== undefined && rank(instances.state) > rank('ok') ? instances : undefined;
+  if (inst === undefined || rank(inst.state) <= rank(entries.state)) {
+    const { state, suspect, growthPerSecond, reason } = entries;
+    return { state, suspect, growthPerSecond, reason };
   }
+  const instReason = `instances: ${inst.reason.replace(/ entries/g, ' instances')}`;
   return {
-    suspect: entries.suspect || instances.suspect,
+    state: inst.state,
+    suspect: inst.state === 'leak',
     growthPerSecond: entries.growthPerSecond,
-    reason: instances.suspect
-      ? `${entries.reason}; instances too: ${instances.reason.replace(/ entries/g, ' instances')}`
-      : entries.reason,
+    reason: entries.state === 'collecting' ? instReason : `${instReason}; entries: ${entries.reason}`,
   };
 }

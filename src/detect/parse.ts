@@ -1,12 +1,22 @@
 /**
  * Reading recorded series for `mapwatch analyze`: a Prometheus `query_range` response (a matrix), or a
- * `timestamp,value` CSV.
+ * `timestamp,value` CSV, into raw series; then grouping those series into one row per map identity.
+ *
+ * Every input takes bounded time: the caller caps the text's size, timestamps outside 1970..2200 are
+ * refused, and nothing loops over time itself (only over the samples given).
  *
  * CSV rules: one `timestamp,value` pair per line; an optional header line (a first line whose timestamp
  * is not a number); blank lines and lines starting with `#` are skipped. Timestamps are Unix time in
  * seconds, or in milliseconds when their magnitude is at least 1e11 (1e11 s is the year 5138, 1e11 ms is
- * 1973, so the two cannot be confused for real data). Fractions are allowed. Rows are sorted by time.
+ * 1973, so the two cannot be confused for real data). Fractions are allowed. A CSV is one series of
+ * entries.
+ *
+ * Samples, both formats: points are sorted by time; of several points with one timestamp the last one
+ * in the input wins. A value that is NaN or infinite (`NaN`, `+Inf`, `-Inf`, as Prometheus writes them),
+ * negative (counts, ages and ratios never are) or above 2^53 is skipped and counted in `SkipCounts`; any
+ * other value that is not a number is refused.
  */
+import { METRICS, LABELS } from '../conventions.js';
 
 export interface Point {
   /** ms since epoch */
@@ -16,38 +26,84 @@ export interface Point {
 
 export interface Series {
   readonly labels: Readonly<Record<string, string>>;
+  /** Sorted by time, one point per timestamp. */
   readonly points: readonly Point[];
 }
 
-/** Bad input: the message says what is wrong and what is expected. */
+/** Samples dropped while reading, by why. */
+export interface SkipCounts {
+  /** NaN, +Inf or -Inf. */
+  nonFinite: number;
+  /** Below zero. */
+  negative: number;
+  /** Above 2^53: no map holds that many entries, and such numbers are no longer exact. */
+  tooLarge: number;
+  /** Earlier points replaced by a later one with the same timestamp (the last one wins). */
+  duplicates: number;
+}
+
+export interface ParsedInput {
+  readonly series: Series[];
+  readonly skipped: SkipCounts;
+}
+
+/** Bad input: the message (one line) says what is wrong and what is expected. */
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+/** Earliest and latest accepted timestamps, ms since epoch: 1970-01-01 and 2200-01-01 (UTC). */
+export const MIN_TIME_MS = 0;
+export const MAX_TIME_MS = Date.UTC(2200, 0, 1);
+/** Largest accepted value: 2^53. */
+export const MAX_VALUE = 2 ** 53;
 
 const EXPECTED_JSON =
   'expected a Prometheus /api/v1/query_range response: {"status":"success","data":{"resultType":"matrix","result":[{"metric":{...},"values":[[<unix seconds>,"<value>"],...]}]}}';
 const EXPECTED_CSV =
   'expected "timestamp,value" per line (Unix seconds, or milliseconds when >= 1e11), an optional header';
 
-/** Parses either format, chosen by the first non-blank character (`{` means JSON). */
-export function parseSeriesText(text: string, source: string): Series[] {
-  const trimmed = text.trimStart();
+export function emptySkipCounts(): SkipCounts {
+  return { nonFinite: 0, negative: 0, tooLarge: 0, duplicates: 0 };
+}
+
+/** Parses either format: JSON when the first non-blank character is `{` or `[`, CSV otherwise. */
+export function parseSeriesText(text: string, source: string): ParsedInput {
+  const body = stripBom(text);
+  const trimmed = body.trimStart();
   if (trimmed.length === 0) throw new InputError(`${source} is empty; ${EXPECTED_JSON}, or ${EXPECTED_CSV}`);
   return trimmed.startsWith('{') || trimmed.startsWith('[')
-    ? parseQueryRange(text, source)
-    : parseCsv(text, source);
+    ? parseQueryRange(body, source)
+    : parseCsv(body, source);
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-export function parseQueryRange(text: string, source: string): Series[] {
+/** A short, bounded rendering of a bad token for a message. */
+function show(x: unknown): string {
+  let s: string;
+  try {
+    s = typeof x === 'string' ? JSON.stringify(x) : (JSON.stringify(x) ?? String(x));
+  } catch {
+    s = String(x);
+  }
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+export function parseQueryRange(text: string, source: string): ParsedInput {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(stripBom(text));
   } catch (err) {
-    throw new InputError(`${source} is not valid JSON (${(err as Error).message}); ${EXPECTED_JSON}`);
+    // V8 quotes a piece of the input, which may hold line breaks: keep the message on one line.
+    const why = (err as Error).message.replace(/\s+/g, ' ').slice(0, 200);
+    throw new InputError(`${source} is not valid JSON (${why}); ${EXPECTED_JSON}`);
   }
   if (!isRecord(doc)) throw new InputError(`${source}: the JSON is not an object; ${EXPECTED_JSON}`);
   if (doc.status === 'error') {
@@ -59,12 +115,22 @@ export function parseQueryRange(text: string, source: string): Series[] {
   if (!isRecord(data)) throw new InputError(`${source}: no "data" object; ${EXPECTED_JSON}`);
   if (data.resultType !== 'matrix') {
     throw new InputError(
-      `${source}: resultType is ${JSON.stringify(data.resultType)}, not "matrix" (use /api/v1/query_range, not /api/v1/query); ${EXPECTED_JSON}`,
+      `${source}: resultType is ${show(data.resultType)}, not "matrix" (use /api/v1/query_range, not /api/v1/query); ${EXPECTED_JSON}`,
     );
   }
   if (!Array.isArray(data.result))
     throw new InputError(`${source}: data.result is not an array; ${EXPECTED_JSON}`);
-  return data.result.map((item: unknown, i: number): Series => {
+  return parseMatrix(data.result, source);
+}
+
+/**
+ * The `data.result` array of a matrix response. Items with the same label set (a series split over
+ * several responses) are merged into one series.
+ */
+export function parseMatrix(result: readonly unknown[], source: string): ParsedInput {
+  const skipped = emptySkipCounts();
+  const merged = new Map<string, { labels: Record<string, string>; points: Point[] }>();
+  result.forEach((item: unknown, i: number) => {
     if (!isRecord(item) || !isRecord(item.metric) || !Array.isArray(item.values)) {
       throw new InputError(
         `${source}: data.result[${i}] needs "metric" (object) and "values" (array); ${EXPECTED_JSON}`,
@@ -72,29 +138,44 @@ export function parseQueryRange(text: string, source: string): Series[] {
     }
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.metric)) labels[k] = String(v);
-    const points: Point[] = [];
+    const key = labelKey(labels);
+    let target = merged.get(key);
+    if (!target) {
+      target = { labels, points: [] };
+      merged.set(key, target);
+    }
+    const points = target.points;
     item.values.forEach((pair: unknown, j: number) => {
+      const where = `${source}: data.result[${i}].values[${j}]`;
       if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new InputError(`${where} is not a [timestamp, "value"] pair; ${EXPECTED_JSON}`);
+      }
+      const seconds = toNumber(pair[0]);
+      if (seconds === undefined || !Number.isFinite(seconds)) {
+        throw new InputError(`${where} has a bad timestamp ${show(pair[0])}; expected Unix seconds`);
+      }
+      const t = seconds * 1000;
+      checkTime(t, `${where} has timestamp ${show(pair[0])}`, 'seconds');
+      const v = readValue(pair[1], skipped);
+      if (v === 'bad') {
         throw new InputError(
-          `${source}: data.result[${i}].values[${j}] is not a [timestamp, "value"] pair; ${EXPECTED_JSON}`,
+          `${where} has a bad value ${show(pair[1])}; expected a number as a string ("12", "NaN", "+Inf")`,
         );
       }
-      const t = Number(pair[0]);
-      const v = Number(pair[1]);
-      if (!Number.isFinite(t))
-        throw new InputError(
-          `${source}: data.result[${i}].values[${j}] has a bad timestamp ${JSON.stringify(pair[0])}`,
-        );
-      // Prometheus writes NaN and +Inf as strings; a detector has nothing to learn from them.
-      if (Number.isFinite(v)) points.push({ t: t * 1000, v });
+      if (v !== undefined) points.push({ t, v });
     });
-    return { labels, points };
   });
+  const series = [...merged.values()].map((s) => ({
+    labels: s.labels,
+    points: normalize(s.points, skipped),
+  }));
+  return { series, skipped };
 }
 
-export function parseCsv(text: string, source: string): Series[] {
+export function parseCsv(text: string, source: string): ParsedInput {
+  const skipped = emptySkipCounts();
   const points: Point[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = stripBom(text).split(/\r?\n/);
   let sawContent = false;
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim();
@@ -103,28 +184,80 @@ export function parseCsv(text: string, source: string): Series[] {
     const isFirst = !sawContent;
     sawContent = true;
     if (fields.length !== 2) {
-      throw new InputError(
-        `${source}:${n + 1}: ${fields.length} fields in ${JSON.stringify(line)}; ${EXPECTED_CSV}`,
-      );
+      throw new InputError(`${source}:${n + 1}: ${fields.length} fields in ${show(line)}; ${EXPECTED_CSV}`);
     }
     const [ts, vs] = fields as [string, string];
-    const t = ts === '' ? NaN : Number(ts);
-    if (!Number.isFinite(t)) {
+    const raw = toNumber(ts);
+    if (raw === undefined || !Number.isFinite(raw)) {
       if (isFirst) continue; // the header
-      throw new InputError(
-        `${source}:${n + 1}: timestamp ${JSON.stringify(ts)} is not a number; ${EXPECTED_CSV}`,
-      );
+      throw new InputError(`${source}:${n + 1}: timestamp ${show(ts)} is not a number; ${EXPECTED_CSV}`);
     }
-    const v = vs === '' ? NaN : Number(vs);
-    if (!Number.isFinite(v))
-      throw new InputError(
-        `${source}:${n + 1}: value ${JSON.stringify(vs)} is not a number; ${EXPECTED_CSV}`,
-      );
-    points.push({ t: Math.abs(t) >= 1e11 ? t : t * 1000, v });
+    const ms = Math.abs(raw) >= 1e11;
+    const t = ms ? raw : raw * 1000;
+    checkTime(t, `${source}:${n + 1}: timestamp ${show(ts)}`, ms ? 'milliseconds' : 'seconds');
+    const v = readValue(vs, skipped);
+    if (v === 'bad')
+      throw new InputError(`${source}:${n + 1}: value ${show(vs)} is not a number; ${EXPECTED_CSV}`);
+    if (v !== undefined) points.push({ t, v });
   }
-  if (points.length === 0) throw new InputError(`${source}: no data rows; ${EXPECTED_CSV}`);
-  points.sort((a, b) => a.t - b.t);
-  return [{ labels: { source }, points }];
+  if (points.length === 0 && skipped.nonFinite + skipped.negative + skipped.tooLarge === 0)
+    throw new InputError(`${source}: no data rows; ${EXPECTED_CSV}`);
+  return { series: [{ labels: { source }, points: normalize(points, skipped) }], skipped };
+}
+
+/** A JSON number, or a string holding one; undefined for anything else. */
+function toNumber(x: unknown): number | undefined {
+  if (typeof x === 'number') return x;
+  if (typeof x !== 'string' || x.trim() === '') return undefined;
+  const n = Number(x);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+const NON_FINITE = /^[+-]?(?:inf|infinity|nan)$/i;
+
+/** The value to keep, undefined when skipped (and counted), 'bad' when not a number at all. */
+function readValue(x: unknown, skipped: SkipCounts): number | undefined | 'bad' {
+  if (typeof x === 'string' && NON_FINITE.test(x.trim())) {
+    skipped.nonFinite++;
+    return undefined;
+  }
+  const v = toNumber(x);
+  if (v === undefined) return 'bad';
+  if (!Number.isFinite(v)) skipped.nonFinite++;
+  else if (v < 0) skipped.negative++;
+  else if (v > MAX_VALUE) skipped.tooLarge++;
+  else return v;
+  return undefined;
+}
+
+function checkTime(t: number, what: string, unit: 'seconds' | 'milliseconds'): void {
+  if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
+    throw new InputError(
+      `${what} is outside 1970..2200 (read as Unix ${unit}); expected Unix seconds, or milliseconds when >= 1e11`,
+    );
+  }
+}
+
+/** Sorts by time (stably) and keeps the last point of each timestamp. */
+function normalize(points: Point[], skipped: SkipCounts): Point[] {
+  const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.t - b.p.t || a.i - b.i);
+  const out: Point[] = [];
+  for (const { p } of sorted) {
+    if (out.length > 0 && out[out.length - 1]!.t === p.t) {
+      out[out.length - 1] = p;
+      skipped.duplicates++;
+    } else out.push(p);
+  }
+  return out;
+}
+
+function sortedEntries(labels: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A canonical key for a label set (sorted by name). */
+export function labelKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(sortedEntries(labels));
 }
 
 /** `{map_name="users", job="api"}`, `__name__` first as the metric name. */
@@ -134,4 +267,133 @@ export function formatLabels(labels: Readonly<Record<string, string>>): string {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(', ');
   return `${name ?? ''}{${inner}}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One row per map identity.
+
+/**
+ * The families `analyze` reads, by the Observation field (or row field) each one feeds. Only entries is
+ * required; the never-read ratio is read and grouped but the detector's Observation has no field for it.
+ */
+export const FAMILIES = {
+  entries: METRICS.entries,
+  inserts: METRICS.inserts,
+  deletes: METRICS.deletes,
+  oldestAgeSeconds: METRICS.oldestSampledAge,
+  neverReadRatio: METRICS.sampledNeverRead,
+  instances: METRICS.instances,
+  maxEntries: METRICS.declaredMaxEntries,
+  ttlSeconds: METRICS.declaredTtl,
+} as const;
+export type FamilyKey = keyof typeof FAMILIES;
+export const FAMILY_KEYS = Object.keys(FAMILIES) as FamilyKey[];
+
+/** Labels that do not tell maps apart: entries are summed over kinds, deletes over causes. */
+export const NON_IDENTITY_LABELS: readonly string[] = ['__name__', LABELS.mapKind, LABELS.cause];
+
+/** One map identity: its entries and whatever other families the input held for it. */
+export interface MapRow {
+  /** The identity: the series' labels without `__name__`, `map_kind` and `cause`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Sorted by time; entries summed over `map_kind` at each timestamp. */
+  readonly entries: readonly Point[];
+  /** The other families, sorted by time; deletes summed over `cause`. Counters stay cumulative. */
+  readonly families: Readonly<Partial<Record<Exclude<FamilyKey, 'entries'>, readonly Point[]>>>;
+}
+
+export interface GroupedInput {
+  /** Sorted by their formatted identity, so the order never depends on the input's order. */
+  readonly rows: MapRow[];
+  /** Series of metrics `analyze` does not read, by metric name. */
+  readonly ignored: ReadonlyMap<string, number>;
+  /** Identities that had other families but no entries series (not analyzed). */
+  readonly withoutEntries: number;
+}
+
+const FAMILY_BY_NAME = new Map<string, FamilyKey>(FAMILY_KEYS.map((k) => [FAMILIES[k].name, k]));
+
+/**
+ * Groups raw series into rows. A series without `__name__` (a CSV, or the result of `sum(...)`) is
+ * entries. Entries are summed over `map_kind` at each timestamp (the kinds with a sample there, as
+ * PromQL's `sum` does); deletes are summed over `cause`, each cause counting with its latest value at or
+ * before the timestamp (a counter does not drop because one cause missed a sample). The other
+ * families have neither label, so they hold one series per identity.
+ */
+export function groupRows(series: readonly Series[]): GroupedInput {
+  const ignored = new Map<string, number>();
+  const byIdentity = new Map<
+    string,
+    { labels: Record<string, string>; parts: Map<FamilyKey, { key: string; points: readonly Point[] }[]> }
+  >();
+  for (const s of series) {
+    const name = s.labels.__name__;
+    const family = name === undefined ? 'entries' : FAMILY_BY_NAME.get(name);
+    if (family === undefined) {
+      ignored.set(name!, (ignored.get(name!) ?? 0) + 1);
+      continue;
+    }
+    // Labels in name order, so that neither the row nor its key depends on the input's label order.
+    const identity: Record<string, string> = {};
+    for (const [k, v] of sortedEntries(s.labels)) if (!NON_IDENTITY_LABELS.includes(k)) identity[k] = v;
+    const key = JSON.stringify(Object.entries(identity));
+    let group = byIdentity.get(key);
+    if (!group) {
+      group = { labels: identity, parts: new Map() };
+      byIdentity.set(key, group);
+    }
+    const list = group.parts.get(family) ?? [];
+    list.push({ key: labelKey(s.labels), points: s.points });
+    group.parts.set(family, list);
+  }
+  const rows: MapRow[] = [];
+  let withoutEntries = 0;
+  for (const { labels, parts } of byIdentity.values()) {
+    const entries = parts.get('entries');
+    if (!entries) {
+      withoutEntries++;
+      continue;
+    }
+    // Summed in label order: floating-point sums then never depend on the order of the input's series.
+    const ordered = (list: { key: string; points: readonly Point[] }[]) =>
+      [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.points);
+    const families: Partial<Record<Exclude<FamilyKey, 'entries'>, readonly Point[]>> = {};
+    for (const [family, list] of parts) {
+      if (family !== 'entries')
+        families[family] = sumSeries(ordered(list), family === 'deletes' ? 'carry' : 'exact');
+    }
+    rows.push({ labels, entries: sumSeries(ordered(entries), 'exact'), families });
+  }
+  const keyed = rows.map((r) => ({ r, k: formatLabels(r.labels) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return { rows: keyed.map((x) => x.r), ignored, withoutEntries };
+}
+
+/**
+ * Sums sorted series over the union of their timestamps. `exact`: the series with a point at that
+ * timestamp. `carry`: every series that has started, with its latest value at or before it.
+ * O(n log n) in the number of points, whatever the number of series.
+ */
+export function sumSeries(list: readonly (readonly Point[])[], mode: 'exact' | 'carry'): Point[] {
+  if (list.length === 1) return [...list[0]!];
+  if (mode === 'exact') {
+    const sums = new Map<number, number>();
+    for (const pts of list) for (const p of pts) sums.set(p.t, (sums.get(p.t) ?? 0) + p.v);
+    return [...sums].map(([t, v]) => ({ t, v })).sort((a, b) => a.t - b.t);
+  }
+  const events = list.flatMap((pts, i) => pts.map((p) => ({ t: p.t, v: p.v, i })));
+  events.sort((a, b) => a.t - b.t);
+  const latest = list.map(() => 0);
+  let total = 0;
+  const out: Point[] = [];
+  for (let e = 0; e < events.length;) {
+    const t = events[e]!.t;
+    for (; e < events.length && events[e]!.t === t; e++) {
+      const { v, i } = events[e]!;
+      total += v - latest[i]!;
+      latest[i] = v;
+    }
+    out.push({ t, v: total });
+  }
+  return out;
 }

@@ -1,10 +1,17 @@
 /**
- * A hand-written SVG of replayed series: one panel per series, its values as a line, and a red marker
- * where the detector first flagged it. No dependency; the output opens in any browser.
+ * A hand-written SVG of replayed series: one panel per series, its entries as a line, an orange marker
+ * where the detector first saw it growing and a red one where it first flagged a leak. No dependency;
+ * the output opens in any browser.
  */
 import type { ReplayResult } from './replay.js';
-import { formatLabels, type Series } from './parse.js';
+import { formatLabels, type Point } from './parse.js';
 import { formatCount } from './format.js';
+
+/** What a panel draws: a label set and its points, sorted by time. */
+export interface PlotSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly points: readonly Point[];
+}
 
 const WIDTH = 900;
 const PANEL = 220;
@@ -16,7 +23,13 @@ function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function plotSvg(series: readonly Series[], results: readonly ReplayResult[]): string {
+/** ISO time, or the raw number of ms when it lies outside what a Date can show. */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
+
+export function plotSvg(series: readonly PlotSeries[], results: readonly ReplayResult[]): string {
   const height = Math.max(1, series.length) * PANEL;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
@@ -27,14 +40,15 @@ export function plotSvg(series: readonly Series[], results: readonly ReplayResul
   return parts.join('\n') + '\n';
 }
 
-function panel(s: Series, r: ReplayResult | undefined, top: number): string {
+function panel(s: PlotSeries, r: ReplayResult | undefined, top: number): string {
   const pts = s.points;
   const x0 = PAD.left;
   const x1 = WIDTH - PAD.right;
   const y0 = top + PAD.top;
   const y1 = top + PANEL - PAD.bottom;
   const out: string[] = [];
-  const verdict = r === undefined ? '' : r.suspect ? ' (leak suspect)' : ' (no leak)';
+  const verdict =
+    r === undefined ? '' : ` (${r.state}${r.suspect && r.state !== 'leak' ? ', was flagged' : ''})`;
   out.push(
     `<text x="${x0}" y="${top + 18}" font-weight="bold">${esc(formatLabels(s.labels) + verdict)}</text>`,
   );
@@ -71,14 +85,28 @@ function panel(s: Series, r: ReplayResult | undefined, top: number): string {
   out.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="1.2" points="${line.join(' ')}"/>`);
   out.push(`<text x="${x0 - 6}" y="${y0 + 4}" text-anchor="end">${esc(formatCount(vMax))}</text>`);
   out.push(`<text x="${x0 - 6}" y="${y1}" text-anchor="end">${esc(formatCount(vMin))}</text>`);
-  out.push(`<text x="${x0}" y="${y1 + 16}">${esc(new Date(tMin).toISOString())}</text>`);
-  out.push(`<text x="${x1}" y="${y1 + 16}" text-anchor="end">${esc(new Date(tMax).toISOString())}</text>`);
-  if (r?.firstFlaggedAt != null) {
-    const x = sx(r.firstFlaggedAt).toFixed(1);
+  out.push(`<text x="${x0}" y="${y1 + 16}">${esc(isoTime(tMin))}</text>`);
+  out.push(`<text x="${x1}" y="${y1 + 16}" text-anchor="end">${esc(isoTime(tMax))}</text>`);
+  // Labels of the two markers sit on either side of their line, so close markers stay readable.
+  const marker = (
+    at: number | null | undefined,
+    cls: string,
+    color: string,
+    label: string,
+    left: boolean,
+  ): void => {
+    if (at == null) return;
+    const x = sx(at);
     out.push(
-      `<line class="first-flagged" x1="${x}" x2="${x}" y1="${y0}" y2="${y1}" stroke="#d62728" stroke-width="2" stroke-dasharray="4 3"/>`,
+      `<line class="${cls}" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${y0}" y2="${y1}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/>`,
     );
-    out.push(`<text x="${x}" y="${y0 - 4}" fill="#d62728" text-anchor="middle">first flagged</text>`);
-  }
+    out.push(
+      `<text x="${(left ? x - 3 : x + 3).toFixed(1)}" y="${y0 - 4}" fill="${color}" text-anchor="${left ? 'end' : 'start'}">${label}</text>`,
+    );
+  };
+  // Growing first, so that a leak flagged at the same instant draws on top.
+  if (r?.firstGrowingAt !== r?.firstFlaggedAt)
+    marker(r?.firstGrowingAt, 'first-growing', '#ff7f0e', 'growing', true);
+  marker(r?.firstFlaggedAt, 'first-flagged', '#d62728', 'first flagged', false);
   return out.join('\n');
 }

@@ -1,53 +1,124 @@
 /**
- * Replays a recorded series through the LeakDetector point by point, as the service would have seen
- * it, and reports when it was first flagged and the verdict at the end.
+ * Replays one recorded map (a row of `groupRows`) through the same detector path as the in-process
+ * monitor (`createNameObserver`: the name's map series and its instance series, verdicts combined),
+ * point by point, as the service would have seen it, and reports the final state and when the row
+ * first reached `growing` and `leak`.
+ *
+ * The families are aligned on the entries' timestamps: at each one, every other family contributes its
+ * latest value at or before it, or nothing when it has none yet. Counters are fed as recorded
+ * (cumulative); the detector corrects their resets.
  */
 import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
-import type { Series } from './parse.js';
+import { createNameObserver } from './monitor.js';
+import type { LeakState, LeakVerdictDetail, NameObservation } from './observation.js';
+import type { FamilyKey, MapRow, Point } from './parse.js';
+
+/** Largest `timeScale`: keeps stretched timestamps far inside exact float range. */
+export const MAX_TIME_SCALE = 1e6;
 
 export interface ReplayOptions {
   detector?: LeakDetectorOptions;
   /**
-   * Stretches time by this factor before the detector sees it (1 = real time). A capture of a few
-   * minutes at `--time-scale 60` is seen as hours; verdict times and rates are reported in the input's
-   * own time.
+   * Stretches time by this factor before the detector sees it (1 = real time): a capture of a few
+   * minutes at `--time-scale 60` is seen as hours. Ages and TTLs are stretched alike. Verdict times and
+   * rates are reported in the input's own time.
    */
   timeScale?: number;
 }
 
 export interface ReplayResult {
   readonly series: Readonly<Record<string, string>>;
-  /** Flagged at any point of the replay. */
+  /** State at the last point (`collecting` when there was none). */
+  readonly state: LeakState;
+  /** `leak` was reached at some point of the replay. */
   readonly suspect: boolean;
-  /** ms since epoch of the first flagged point, or null. */
+  /** ms since epoch when `leak` was first reached, or null. */
   readonly firstFlaggedAt: number | null;
-  /** Verdict at the last point. */
-  readonly suspectNow: boolean;
-  /** Robust growth at the last point, entries per second of the input's time. */
+  /** ms since epoch when `growing` or `leak` was first reached, or null. */
+  readonly firstGrowingAt: number | null;
+  /** Growth at the last point, entries per second of the input's time. */
   readonly growthRate: number;
   readonly reason: string;
+  /** Entries points replayed. */
   readonly points: number;
 }
 
-export function replay(series: Series, options: ReplayOptions = {}): ReplayResult {
+/** The row's observations, one per entries point, in the input's own time. */
+export function* alignRow(row: MapRow): Generator<{ t: number; obs: NameObservation }> {
+  const others = Object.entries(row.families) as [Exclude<FamilyKey, 'entries'>, readonly Point[]][];
+  const cursor = others.map(() => 0);
+  for (const p of row.entries) {
+    const obs: Record<string, number> = { entries: p.v };
+    others.forEach(([family, pts], i) => {
+      let c = cursor[i]!;
+      while (c < pts.length && pts[c]!.t <= p.t) c++;
+      cursor[i] = c;
+      if (c > 0) obs[family] = pts[c - 1]!.v;
+    });
+    yield { t: p.t, obs: toObservation(obs) };
+  }
+}
+
+/** Only the fields of the contract (the never-read ratio has none yet). */
+function toObservation(o: Record<string, number>): NameObservation {
+  return {
+    entries: o.entries!,
+    inserts: o.inserts,
+    deletes: o.deletes,
+    oldestAgeSeconds: o.oldestAgeSeconds,
+    maxEntries: o.maxEntries,
+    ttlSeconds: o.ttlSeconds,
+    instances: o.instances,
+  };
+}
+
+/**
+ * What the detector is fed for a row at `timeScale`: the input time `t`, the stretched time `tMs` and
+ * the observation with its ages and TTL stretched alike.
+ */
+export function* detectorFeed(
+  row: MapRow,
+  timeScale: number,
+): Generator<{ t: number; tMs: number; obs: NameObservation }> {
+  const t0 = row.entries[0]?.t ?? 0;
+  const stretch = (x: number | undefined): number | undefined =>
+    x === undefined ? undefined : x * timeScale;
+  for (const { t, obs } of alignRow(row)) {
+    yield timeScale === 1
+      ? { t, tMs: t, obs }
+      : {
+          t,
+          tMs: t0 + (t - t0) * timeScale,
+          obs: {
+            ...obs,
+            oldestAgeSeconds: stretch(obs.oldestAgeSeconds),
+            ttlSeconds: stretch(obs.ttlSeconds),
+          },
+        };
+  }
+}
+
+export function replay(row: MapRow, options: ReplayOptions = {}): ReplayResult {
   const scale = options.timeScale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale))
-    throw new RangeError(`timeScale must be a positive number, got ${scale}`);
-  const detector = new LeakDetector({ maxSeries: 1, ...options.detector });
-  const t0 = series.points[0]?.t ?? 0;
+  if (!(scale > 0) || !(scale <= MAX_TIME_SCALE))
+    throw new RangeError(`timeScale must be a number in (0, ${MAX_TIME_SCALE}], got ${scale}`);
+  const observe = createNameObserver(new LeakDetector(options.detector));
   let firstFlaggedAt: number | null = null;
-  let last = detector.verdict('s');
-  for (const p of series.points) {
-    last = detector.observe('s', t0 + (p.t - t0) * scale, p.v);
-    if (last.suspect && firstFlaggedAt === null) firstFlaggedAt = p.t;
+  let firstGrowingAt: number | null = null;
+  let last: LeakVerdictDetail | undefined;
+  for (const { t, tMs, obs } of detectorFeed(row, scale)) {
+    last = observe('analyze', tMs, obs);
+    if (last.state === 'leak' && firstFlaggedAt === null) firstFlaggedAt = t;
+    if ((last.state === 'leak' || last.state === 'growing') && firstGrowingAt === null) firstGrowingAt = t;
   }
   return {
-    series: series.labels,
+    series: row.labels,
+    state: last?.state ?? 'collecting',
     suspect: firstFlaggedAt !== null,
     firstFlaggedAt,
-    suspectNow: last?.suspect ?? false,
+    firstGrowingAt,
     growthRate: (last?.growthPerSecond ?? 0) * scale,
     reason: last?.reason ?? 'no data points',
-    points: series.points.length,
+    points: row.entries.length,
   };
 }

@@ -1,71 +1,76 @@
 /**
- * A fixed-size ring of time buckets. Each bucket keeps the lowest entry count seen in it (the "floor"
- * of that slice of time) and the cumulative, reset-corrected insert and delete counters at its last
- * observation. Buckets are addressed by their absolute index `floor(t / widthMs)`, so gaps in sampling
- * simply leave buckets empty and irregular intervals need no special handling.
+ * A fixed-size ring of time buckets for one series. Each bucket keeps the lowest and highest entry
+ * count seen in it; a ring made `withEvidence` also keeps, at the bucket's last observation, the entry
+ * count, the cumulative (reset-corrected) insert and delete counters and the oldest sampled entry's age.
  *
- * Memory is fixed at construction: three Float64Arrays and one index array of `capacity` slots.
+ * Buckets are addressed by their index relative to the series' first bucket, so gaps in sampling leave
+ * buckets empty, irregular intervals need no special handling, and indices stay small whatever the
+ * timestamps are. Entry counts and ages are stored as 32-bit floats: exact for counts up to 16.7 million
+ * and to a fraction of a second for ages of days; counters, which only matter as differences of large
+ * numbers, stay 64-bit. Memory is fixed at construction.
  */
 export class BucketRing {
-  /** Absolute bucket index held by each slot; -1 when the slot was never written. */
-  private readonly index: Float64Array;
-  private readonly mins: Float64Array;
-  private readonly maxs: Float64Array;
-  private readonly ins: Float64Array;
-  private readonly dels: Float64Array;
-  /** Entries at the bucket's last observation (the instant its counters were read). */
-  private readonly lasts: Float64Array;
-  /** Absolute index of the newest bucket written, or -1. */
+  /** Relative bucket index held by each slot; -1 when the slot was never written. */
+  private readonly index: Int32Array;
+  private readonly mins: Float32Array;
+  private readonly maxs: Float32Array;
+  private readonly lasts: Float32Array | undefined;
+  private readonly ages: Float32Array | undefined;
+  private readonly ins: Float64Array | undefined;
+  private readonly dels: Float64Array | undefined;
+  /** Relative index of the newest bucket written, or -1. */
   newest = -1;
 
   constructor(
     readonly widthMs: number,
     readonly capacity: number,
+    withEvidence: boolean,
   ) {
-    this.index = new Float64Array(capacity).fill(-1);
-    this.mins = new Float64Array(capacity);
-    this.maxs = new Float64Array(capacity);
-    this.ins = new Float64Array(capacity);
-    this.dels = new Float64Array(capacity);
-    this.lasts = new Float64Array(capacity);
+    this.index = new Int32Array(capacity).fill(-1);
+    this.mins = new Float32Array(capacity);
+    this.maxs = new Float32Array(capacity);
+    if (withEvidence) {
+      this.lasts = new Float32Array(capacity);
+      this.ages = new Float32Array(capacity);
+      this.ins = new Float64Array(capacity);
+      this.dels = new Float64Array(capacity);
+    }
   }
 
-  bucketOf(timestampMs: number): number {
-    return Math.floor(timestampMs / this.widthMs);
-  }
-
-  /** Records one observation. Returns true when it opened a new bucket (the previous one is complete). */
-  add(timestampMs: number, entries: number, inserts: number, deletes: number): boolean {
-    const b = this.bucketOf(timestampMs);
+  /**
+   * Records one observation in relative bucket `b` (>= newest, the caller keeps time monotonic).
+   * Returns true when it opened a new bucket (every earlier bucket is then complete).
+   */
+  add(b: number, entries: number, inserts: number, deletes: number, ageSeconds: number): boolean {
     const slot = b % this.capacity;
-    if (this.index[slot] === b) {
+    const fresh = this.index[slot] !== b;
+    if (fresh) {
+      this.index[slot] = b;
+      this.mins[slot] = entries;
+      this.maxs[slot] = entries;
+    } else {
       if (entries < this.mins[slot]!) this.mins[slot] = entries;
       if (entries > this.maxs[slot]!) this.maxs[slot] = entries;
-      this.ins[slot] = inserts;
-      this.dels[slot] = deletes;
-      this.lasts[slot] = entries;
-      return false;
     }
-    this.index[slot] = b;
-    this.mins[slot] = entries;
-    this.maxs[slot] = entries;
-    this.ins[slot] = inserts;
-    this.dels[slot] = deletes;
-    this.lasts[slot] = entries;
+    if (this.lasts) {
+      this.lasts[slot] = entries;
+      this.ages![slot] = ageSeconds;
+      this.ins![slot] = inserts;
+      this.dels![slot] = deletes;
+    }
     const opened = b > this.newest;
     if (opened) this.newest = b;
     return opened;
   }
 
-  /** True when bucket `b` holds data (it was written and not yet overwritten by a later lap). */
   has(b: number): boolean {
-    return b >= 0 && this.index[b % this.capacity] === b;
+    return b >= 0 && b > this.newest - this.capacity && this.index[b % this.capacity] === b;
   }
 
-  /** Lowest entries over buckets [from, to] (absolute, inclusive); NaN when none of them holds data. */
+  /** Lowest entries over buckets [from, to] (inclusive); NaN when none of them holds data. */
   minOver(from: number, to: number): number {
     let min = Infinity;
-    for (let b = Math.max(from, this.newest - this.capacity + 1); b <= to; b++) {
+    for (let b = Math.max(from, this.newest - this.capacity + 1, 0); b <= to; b++) {
       const slot = b % this.capacity;
       if (this.index[slot] === b && this.mins[slot]! < min) min = this.mins[slot]!;
     }
@@ -75,47 +80,46 @@ export class BucketRing {
   /** Highest entries over buckets [from, to]; NaN when none of them holds data. */
   maxOver(from: number, to: number): number {
     let max = -Infinity;
-    for (let b = Math.max(from, this.newest - this.capacity + 1); b <= to; b++) {
+    for (let b = Math.max(from, this.newest - this.capacity + 1, 0); b <= to; b++) {
       const slot = b % this.capacity;
       if (this.index[slot] === b && this.maxs[slot]! > max) max = this.maxs[slot]!;
     }
     return max === -Infinity ? NaN : max;
   }
 
-  /** Highest bucket floor over buckets [from, to]; NaN when none of them holds data. */
-  maxMinOver(from: number, to: number): number {
-    let max = -Infinity;
-    for (let b = Math.max(from, this.newest - this.capacity + 1); b <= to; b++) {
-      const slot = b % this.capacity;
-      if (this.index[slot] === b && this.mins[slot]! > max) max = this.mins[slot]!;
-    }
-    return max === -Infinity ? NaN : max;
-  }
-
-  /** Oldest absolute bucket index the ring can still hold data for. */
+  /** Oldest relative bucket the ring can still hold data for. */
   get oldest(): number {
     return Math.max(0, this.newest - this.capacity + 1);
   }
 
-  /** Floor of bucket b (NaN if empty). */
-  minAt(b: number): number {
-    return this.has(b) ? this.mins[b % this.capacity]! : NaN;
-  }
-
   /**
-   * Cumulative counters at the last observation at or before bucket `b` and not before `floorB`
-   * (the newest bucket with data in that range); undefined when there is none.
+   * The evidence at the last observation of the newest bucket with data in [floorB, b]; undefined when
+   * there is none (or the ring keeps no evidence).
    */
-  countersAtOrBefore(
-    b: number,
-    floorB: number,
-  ): { inserts: number; deletes: number; entries: number } | undefined {
-    const lowest = Math.max(floorB, this.newest - this.capacity + 1);
-    for (let i = b; i >= lowest; i--) {
+  evidenceAtOrBefore(b: number, floorB: number): BucketEvidence | undefined {
+    if (!this.lasts) return undefined;
+    const lowest = Math.max(floorB, this.oldest);
+    for (let i = Math.min(b, this.newest); i >= lowest; i--) {
       const slot = i % this.capacity;
-      if (this.index[slot] === i)
-        return { inserts: this.ins[slot]!, deletes: this.dels[slot]!, entries: this.lasts[slot]! };
+      if (this.index[slot] === i) {
+        return {
+          bucket: i,
+          entries: this.lasts[slot]!,
+          inserts: this.ins![slot]!,
+          deletes: this.dels![slot]!,
+          ageSeconds: this.ages![slot]!,
+        };
+      }
     }
     return undefined;
   }
+}
+
+export interface BucketEvidence {
+  readonly bucket: number;
+  readonly entries: number;
+  readonly inserts: number;
+  readonly deletes: number;
+  /** NaN when no age was observed. */
+  readonly ageSeconds: number;
 }

@@ -1,199 +1,207 @@
+/**
+ * The detector's contract: states and reasons, declared bounds, entries alone, hostile input, and the
+ * same verdicts through `mapwatch analyze`'s path as through the in-process monitor.
+ */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LeakDetector } from '../../src/detect/leak-detector.js';
-import { formatCount, formatDuration } from '../../src/detect/format.js';
+import { createNameObserver, nameObservation, startLeakDetection } from '../../src/detect/monitor.js';
+import { groupRows, parseSeriesText } from '../../src/detect/parse.js';
+import { alignRow } from '../../src/detect/replay.js';
+import { MapRegistry, type NameSnapshot, type RegistrySnapshot } from '../../src/registry.js';
+import { MapStats } from '../../src/stats/map-stats.js';
+import { NEGATIVE_FAMILIES, scenarios } from './scenarios.js';
+import { manifest } from './scorecard.js';
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
-const T0 = Date.UTC(2024, 0, 1);
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
 
-/** Feeds a steady leak of `perHour` entries over `base`, one sample a minute, with counters. */
-function feedLeak(d: LeakDetector, key: string, hours: number, base = 10_000, perHour = 50, start = T0) {
-  let v = d.verdict(key);
-  for (let m = 0; m <= hours * 60; m++) {
-    const entries = Math.round(base + (perHour * m) / 60);
-    const ins = entries + m * 50;
-    v = d.observe(key, start + m * MIN, entries, ins, ins - entries);
+/** A steady leak with every piece of evidence: +600/h, nothing deleted, ages as old as the map. */
+function feedSteadyLeak(d: LeakDetector, minutes: number, extra: object = {}) {
+  let v = d.verdict('s');
+  for (let m = 0; m <= minutes; m++) {
+    const entries = 10 * m;
+    v = d.observe('s', T0 + m * MIN, {
+      entries,
+      inserts: entries,
+      deletes: 0,
+      oldestAgeSeconds: m * 60,
+      ...extra,
+    });
   }
   return v!;
 }
 
-describe('LeakDetector', () => {
-  it('flags a steady leak with a rate and a reason a person can act on', () => {
-    const d = new LeakDetector();
-    const v = feedLeak(d, 'a', 3);
-    expect(v.suspect).toBe(true);
-    expect(v.score).toBe(1);
-    expect(v.growthPerSecond * 3600).toBeGreaterThan(40);
-    expect(v.growthPerSecond * 3600).toBeLessThan(60);
-    expect(v.reason).toMatch(
-      /^floor rose [\d,]+ entries \(\+[\d.]+ %\) in [\d.]+ h, steadily \(~[\d,.]+\/h\) while deletes kept pace with [\d.]+ % of inserts/,
-    );
-  });
-
-  it('says it is still collecting history at first', () => {
-    const d = new LeakDetector();
-    const v = feedLeak(d, 'a', 0.5);
+describe('LeakDetector states', () => {
+  it('is collecting (never ok) before warm-up and the shortest window, and says how long it needs', () => {
+    const v = feedSteadyLeak(new LeakDetector(), 30);
+    expect(v.state).toBe('collecting');
     expect(v.suspect).toBe(false);
-    expect(v.reason).toMatch(/collecting history: 30 min observed/);
+    expect(v.reason).toMatch(/^collecting: 30 min observed, a verdict needs 1.25 h/);
   });
 
-  it('does not flag a flat map and says so', () => {
+  it('confirms a leak present from the first minute within 2 h, naming the evidence', () => {
     const d = new LeakDetector();
-    const v = feedLeak(d, 'a', 8, 10_000, 0);
-    expect(v.suspect).toBe(false);
-    expect(v.reason).toMatch(/no growth|no sustained growth/);
-  });
-
-  it('treats a counter reset as a restart, not as deletes outpacing inserts', () => {
-    const d = new LeakDetector();
-    let v = d.verdict('a');
+    let firstLeak: number | undefined;
     for (let m = 0; m <= 180; m++) {
-      const entries = 10_000 + Math.round((50 * m) / 60);
-      // The counters restart from small values at minute 60 (a process restart keeping its gauge).
-      const ins = m < 60 ? 1_000_000 + entries + 20 * m : entries + 20 * (m - 60);
-      v = d.observe('a', T0 + m * MIN, entries, ins, ins - entries);
+      const v = d.observe('s', T0 + m * MIN, {
+        entries: 10 * m,
+        inserts: 10 * m,
+        deletes: 0,
+        oldestAgeSeconds: m * 60,
+      });
+      if (v.state === 'leak' && firstLeak === undefined) firstLeak = m;
     }
-    expect(v!.suspect).toBe(true);
-  });
-
-  it('blocks the verdict when counters say deletes kept pace with inserts', () => {
-    const d = new LeakDetector();
-    let v = d.verdict('a');
-    for (let m = 0; m <= 180; m++) {
-      const entries = 10_000 + Math.round((50 * m) / 60);
-      // Counters that disagree with the gauge: nothing net was inserted.
-      v = d.observe('a', T0 + m * MIN, entries, 1000 + 50 * m, 1000 + 50 * m);
-    }
-    expect(v!.suspect).toBe(false);
-    expect(v!.reason).toMatch(/deletes kept pace with inserts/);
-  });
-
-  it('stays suspect while the floor keeps rising, and clears once it stops', () => {
-    const d = new LeakDetector();
-    let v = feedLeak(d, 'a', 3);
+    expect(firstLeak).toBeDefined();
+    expect(firstLeak!).toBeLessThanOrEqual(120);
+    const v = d.verdict('s')!;
     expect(v.suspect).toBe(true);
-    // Keep leaking, with a burst every 20 min that lifts the early peaks more than the late ones:
-    // votes may drop, the verdict must not.
-    for (let m = 181; m <= 8 * 60; m++) {
-      const floor = Math.round(10_000 + (50 * m) / 60);
-      const entries = m % 20 === 0 && m < 6 * 60 ? floor + 3_000 : floor;
-      v = d.observe('a', T0 + m * MIN, entries);
-      expect(v.suspect, `minute ${m}`).toBe(true);
-    }
-    expect(v.reason).toMatch(/floor rose/);
-    // The leak is fixed: the floor stays where it was. Within a few hours the verdict clears.
-    let cleared: number | undefined;
-    for (let m = 8 * 60 + 1; m <= 20 * 60; m++) {
-      v = d.observe('a', T0 + m * MIN, 10_400);
-      if (!v.suspect && cleared === undefined) cleared = m;
-      if (cleared !== undefined) expect(v.suspect, `minute ${m}`).toBe(false);
-    }
-    expect(cleared).toBeDefined();
-    expect(cleared! - 8 * 60).toBeLessThanOrEqual(8 * 60);
+    expect(v.reason).toMatch(/oldest sampled entry [0-9.]+ h old, as old as the map; 0 deletes/);
+    expect(v.growthPerSecond * 3600).toBeCloseTo(600, -1);
   });
 
-  it('clears at once when the map is emptied (a restart)', () => {
-    const d = new LeakDetector();
-    expect(feedLeak(d, 'a', 3).suspect).toBe(true);
-    let v = d.verdict('a')!;
-    for (let m = 181; m <= 200; m++) v = d.observe('a', T0 + m * MIN, 50);
-    expect(v.suspect).toBe(false);
-  });
-
-  it('flags a fast rise within hours once the map has a day of history to compare with', () => {
-    const run = (historyMs?: number): number | undefined => {
-      const d = new LeakDetector(historyMs === undefined ? {} : { historyMs });
-      // A day and a half at 10,000 (+- small noise), then 10 % of the map per hour.
-      for (let m = 0; m <= 48 * 60; m++) {
-        const t = m * MIN;
-        const leak = t > 36 * HOUR ? (1_000 * (t - 36 * HOUR)) / HOUR : 0;
-        const entries = Math.round(10_000 + ((m * 7919) % 13) + leak);
-        const ins = entries + m * 30;
-        if (d.observe('a', T0 + t, entries, ins, ins - entries).suspect) return t - 36 * HOUR;
-      }
-      return undefined;
-    };
-    const fast = run();
-    expect(fast).toBeDefined();
-    expect(fast!).toBeLessThanOrEqual(3 * HOUR);
-    // Without the comparison with the day before, the short windows leave such a rise to the longer
-    // ones (it could be a daily cycle's rising half): the fast path is what flags it early.
-    const without = run(0);
-    expect(without === undefined || without > 6 * HOUR).toBe(true);
-  });
-
-  it('does not flag the crest of a daily cycle that rises a little higher than the day before', () => {
-    const d = new LeakDetector();
-    for (let m = 0; m <= 4 * 24 * 60; m++) {
-      const t = m * MIN;
-      const day = Math.floor(t / (24 * HOUR));
-      const amp = 0.35 * [0.9, 1.0, 1.1, 1.1][day]!;
-      const entries = Math.round(20_000 * (1 + amp * Math.sin((2 * Math.PI * t) / (24 * HOUR))));
-      const v = d.observe('a', T0 + t, entries);
-      expect(v.suspect, `${(t / HOUR).toFixed(1)} h: ${v.reason}`).toBe(false);
-    }
-  });
-
-  it('rejects a history that the coarse ring cannot hold', () => {
-    expect(() => new LeakDetector({ historyMs: 100 * HOUR })).toThrow(/historyMs/);
-    expect(() => new LeakDetector({ historyMs: -1 })).toThrow(/historyMs/);
-  });
-
-  it('handles irregular sampling and gaps', () => {
-    const d = new LeakDetector();
-    let v = d.verdict('a');
-    let t = 0;
-    for (let i = 0; i < 400 && t < 3 * HOUR; i++) {
-      t += (i % 7 === 0 ? 4 : 0.5 + (i % 3)) * MIN; // 0.5 to 4 minutes apart
-      v = d.observe('a', T0 + t, 10_000 + Math.round((50 * t) / HOUR));
-    }
-    expect(v!.suspect).toBe(true);
-  });
-
-  it('ignores out-of-order and non-finite observations', () => {
-    const d = new LeakDetector();
-    const v = feedLeak(d, 'a', 3);
-    expect(d.observe('a', T0, 0).suspect).toBe(v.suspect);
-    expect(d.observe('a', T0 + 4 * HOUR, NaN)).toBe(v);
-  });
-
-  it('keeps series independent and caps their number, evicting the least recently observed', () => {
-    const d = new LeakDetector({ maxSeries: 3 });
-    for (const k of ['a', 'b', 'c']) d.observe(k, T0, 1);
-    d.observe('a', T0 + MIN, 1);
-    d.observe('d', T0 + MIN, 1);
-    expect(d.size).toBe(3);
-    expect(d.evicted).toBe(1);
-    expect(d.verdict('b')).toBeUndefined();
-    expect(d.verdict('a')).toBeDefined();
-  });
-
-  it('rejects scales that fit no ring', () => {
-    expect(() => new LeakDetector({ scales: [{ windowMs: 7 * 24 * HOUR, windows: 4 }] })).toThrow(
-      /fits neither ring/,
+  it('a declared maxEntries not exceeded is ok; above it the evidence decides', () => {
+    expect(feedSteadyLeak(new LeakDetector(), 180, { maxEntries: 5000 }).state).toBe('ok');
+    expect(feedSteadyLeak(new LeakDetector(), 180, { maxEntries: 5000 }).reason).toMatch(
+      /within its declared bound: 1,800 of 5,000/,
     );
-    expect(() => new LeakDetector({ scales: [{ windowMs: HOUR, windows: 2 }] })).toThrow(/at least 3/);
+    expect(feedSteadyLeak(new LeakDetector(), 180, { maxEntries: 1000 }).state).toBe('leak');
   });
 
-  it('keeps its state size constant however long it runs', () => {
+  it('a declared TTL the oldest entry respects is ok; entries that outlive it are not protected', () => {
+    expect(feedSteadyLeak(new LeakDetector(), 180, { ttlSeconds: 24 * 3600 }).state).toBe('ok');
+    expect(feedSteadyLeak(new LeakDetector(), 180, { ttlSeconds: 600 }).state).toBe('leak');
+  });
+
+  it('entries that leave within the window bound the map, whatever the floor does', () => {
     const d = new LeakDetector();
-    feedLeak(d, 'a', 1);
-    const before = process.memoryUsage().heapUsed;
-    feedLeak(d, 'a', 24 * 5, 10_000, 50, T0 + 2 * HOUR);
-    expect(d.size).toBe(1);
-    // No per-observation allocation is retained: five days of minutes add far less than one ring.
-    global.gc?.();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(2_000_000);
+    let v = d.verdict('s');
+    for (let m = 0; m <= 240; m++)
+      v = d.observe('s', T0 + m * MIN, {
+        entries: 10 * m,
+        inserts: 20 * m,
+        deletes: 10 * m,
+        oldestAgeSeconds: Math.min(m, 45) * 60,
+      });
+    expect(v!.state).toBe('ok');
+    expect(v!.reason).toMatch(/entries leave: the oldest sampled entry is 45 min old/);
   });
 });
 
-describe('formatting', () => {
-  it('groups thousands and picks a duration unit', () => {
-    expect(formatCount(1140)).toBe('1,140');
-    expect(formatCount(12.345)).toBe('12.3');
-    expect(formatCount(-0.5)).toBe('-0.5');
-    expect(formatDuration(2 * HOUR)).toBe('2 h');
-    expect(formatDuration(90 * MIN)).toBe('1.5 h');
-    expect(formatDuration(15 * MIN)).toBe('15 min');
+describe('entries alone', () => {
+  it('a steady leak reaches growing within 3 h, and the reason names the missing evidence', () => {
+    const d = new LeakDetector();
+    let growingAt: number | undefined;
+    for (let m = 0; m <= 180; m++) {
+      const v = d.observe('s', T0 + m * MIN, 5000 + 12 * m);
+      if (v.state === 'growing' && growingAt === undefined) growingAt = m;
+      expect(v.state).not.toBe('leak');
+    }
+    expect(growingAt).toBeDefined();
+    expect(d.verdict('s')!.reason).toMatch(
+      /no survival ages \(sampling off\): unconfirmed; no insert\/delete counters/,
+    );
   });
+
+  it('no bounded shape of the generator suite ever reaches leak', () => {
+    for (const family of NEGATIVE_FAMILIES) {
+      for (const s of scenarios(family, 3, 11)) {
+        const d = new LeakDetector();
+        for (const o of s.observations) expect(d.observe('s', o.t, o.entries).state, s.id).not.toBe('leak');
+      }
+    }
+  });
+});
+
+describe('hostile input', () => {
+  it('returns at once on huge, non-finite, negative and unsorted input, ignoring it', () => {
+    const d = new LeakDetector();
+    const started = performance.now();
+    for (const t of [1e23, 1e20, -1e23, NaN, Infinity, 8.64e15 + 1])
+      expect(d.observe('s', t, 1).state).toBe('collecting');
+    expect(d.size).toBe(0);
+    d.observe('s', T0, 1);
+    d.observe('s', 8.64e15, 1); // the largest timestamp accepted, far ahead: bucket arithmetic stays bounded
+    for (const e of [NaN, -1, Infinity]) d.observe('s', 8.64e15, e);
+    expect(d.observe('s', T0, 5).state).toBe('collecting'); // older than the last: ignored
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('forgets the least recently observed series past maxSeries', () => {
+    const d = new LeakDetector({ maxSeries: 2 });
+    d.observe('a', T0, 1);
+    d.observe('b', T0, 1);
+    d.observe('a', T0 + 1, 1);
+    d.observe('c', T0 + 2, 1);
+    expect(d.verdict('b')).toBeUndefined();
+    expect(d.verdict('a')).toBeDefined();
+    expect(d.evicted).toBe(1);
+  });
+
+  it('rejects bad options with a message that says what to pass', () => {
+    expect(() => new LeakDetector({ bucketMs: 0 })).toThrow(/bucketMs must be a positive number/);
+    expect(() => new LeakDetector({ windowMs: 7 * MIN })).toThrow(/whole buckets/);
+    expect(() => new LeakDetector({ minSurvival: 2 })).toThrow(/from 0 to 1/);
+    expect(() => startLeakDetection({ intervalMs: 2 ** 31 })).toThrow(/up to 2147483647/);
+  });
+});
+
+/** A registry whose snapshots are read from a recording: the monitor sees what the process saw. */
+class RecordedRegistry extends MapRegistry {
+  snapshot: NameSnapshot | undefined;
+  override collect(): RegistrySnapshot {
+    return { names: this.snapshot ? [this.snapshot] : [], trackedNames: 1, overflow: 0 };
+  }
+}
+
+describe('analyze and the in-process monitor reach the same states on recorded data', () => {
+  for (const m of manifest().slice(0, 6)) {
+    it(m.file, () => {
+      const [row] = groupRows(
+        parseSeriesText(
+          readFileSync(new URL(`../fixtures/recorded/${m.file}`, import.meta.url), 'utf8'),
+          m.file,
+        ).series,
+      ).rows;
+      const analyze = createNameObserver(new LeakDetector());
+      let t = 0;
+      const registry = new RecordedRegistry({ now: () => t });
+      const monitor = startLeakDetection({ registry, now: () => t, intervalMs: HOUR });
+      const states: [string, string][] = [];
+      for (const { t: at, obs } of alignRow(row!)) {
+        t = at;
+        const map = new MapStats();
+        map.inserts = obs.inserts ?? 0;
+        map.deletesExplicit = obs.deletes ?? 0;
+        registry.snapshot = {
+          name: 'm',
+          kinds: new Set(['plain']),
+          entriesByKind: new Map([['plain', obs.entries]]),
+          instances: obs.instances ?? 1,
+          map,
+          lock: undefined,
+          shardImbalance: undefined,
+          leak: undefined,
+          declaredMaxEntries: obs.maxEntries,
+          declaredTtlSeconds: obs.ttlSeconds,
+          survival:
+            obs.oldestAgeSeconds === undefined
+              ? undefined
+              : { oldestAgeSeconds: obs.oldestAgeSeconds, neverReadRatio: 0 },
+        } as NameSnapshot;
+        expect(nameObservation(registry.snapshot)).toMatchObject({
+          entries: obs.entries,
+          oldestAgeSeconds: obs.oldestAgeSeconds,
+        });
+        monitor.tick();
+        const inProcess =
+          registry.snapshot === undefined ? undefined : monitor.detector.verdict('m\u0000entries');
+        states.push([analyze('m', at, obs).state, inProcess?.state ?? 'none']);
+      }
+      monitor.stop();
+      expect(states.length).toBeGreaterThan(100);
+      for (const [a, b] of states) expect(b).toBe(a);
+    });
+  }
 });
