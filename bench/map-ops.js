@@ -26,7 +26,8 @@ export function measureMapOps(makers) {
   };
 
   // Each op: how to prepare a round's state, and the loop body (compiled anew per candidate). The hot keys
-  // are the first inserted, so with survival sampling on, hits take the sampler's lookup as in a service.
+  // are the first inserted, so they are the sampled ones: with read tracking on, hits take the sampler's
+  // lookup as in a service, and with sampling on, deletes of fresh maps free and refill sampled slots.
   const opDefs = {
     'get-hit': {
       state: (make) => ({ t: filled(make, HOT), keys }),
@@ -71,4 +72,21 @@ export function medianGetSetRatio(rows, candidate) {
   return median(
     rows.filter((r) => r.candidate === candidate && GET_SET_OPS.includes(r.op)).map((r) => r.ratio),
   );
+}
+
+/** The operation families the per-operation goals are about, and the measured ops each one covers. */
+export const OP_FAMILIES = {
+  get: ['get-hit', 'get-miss'],
+  set: ['set-insert', 'set-update'],
+  delete: ['delete'],
+};
+
+/** Mean ratio of `candidate` over the ops of one family (`get`: hit and miss, `set`: insert and update). */
+export function familyRatio(rows, candidate, family) {
+  const ratios = rows
+    .filter((r) => r.candidate === candidate && OP_FAMILIES[family].includes(r.op))
+    .map((r) => r.ratio);
+  if (ratios.length !== OP_FAMILIES[family].length)
+    throw new Error(`missing ${family} rows for ${candidate}`);
+  return ratios.reduce((a, b) => a + b, 0) / ratios.length;
 }

@@ -3,7 +3,8 @@
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
-import { InstrumentedMap, MapRegistry } from '../dist/index.js';
+import { InstrumentedMap } from '../dist/maps/instrumented-map.js';
+import { MapRegistry } from '../dist/registry.js';
 import { registerOtelMetrics } from '../dist/export/otel.js';
 import { registerPromMetrics } from '../dist/export/prometheus.js';
 import { compareAsync, QUICK, withRatios } from './harness.js';

@@ -17,15 +17,7 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** Which family a metric belongs to; a name only emits the families its maps use. */
 export type MetricFamily =
-  | 'map'
-  | 'read_mostly'
-  | 'lock'
-  | 'loading'
-  | 'sharded'
-  | 'detector'
-  | 'survival'
-  | 'bound'
-  | 'registry';
+  'map' | 'read_mostly' | 'lock' | 'loading' | 'sharded' | 'detector' | 'survival' | 'bound' | 'registry';
 
 export interface MetricSpec {
   /** Stable identifier used in code (`METRICS.entries`). */

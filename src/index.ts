@@ -17,13 +17,8 @@ export {
 } from './maps/loading-map.js';
 export { RWLock, type RWLockOptions, type AcquireOptions, type Release } from './sync/rwlock.js';
 export { LockError, LockTimeoutError, LockAbortedError, LockReleaseError } from './sync/errors.js';
-export {
-  LeakDetector,
-  DEFAULT_SCALES,
-  type LeakDetectorOptions,
-  type LeakScale,
-  type LeakVerdictDetail,
-} from './detect/leak-detector.js';
+export { LeakDetector, type LeakDetectorOptions } from './detect/leak-detector.js';
+export type { LeakVerdictDetail, Observation, NameObservation } from './detect/observation.js';
 export { SurvivalSampler, type SurvivalOptions, type SurvivalSamplingOption } from './detect/survival.js';
 export { startLeakDetection, type LeakDetectionOptions, type LeakDetectionHandle } from './detect/monitor.js';
 export {
@@ -36,6 +31,9 @@ export {
   type RegistrySnapshot,
   type LeakVerdict,
   type SurvivalSource,
+  type SurvivalSnapshot,
+  type DeclaredBounds,
+  type TrackMapOptions,
 } from './registry.js';
 export { MapStats } from './stats/map-stats.js';
 export { LockStats, ModeLockStats } from './stats/lock-stats.js';
@@ -46,6 +44,8 @@ export {
   LABELS,
   MAP_KINDS,
   OVERFLOW_MAP_NAME,
+  LEAK_STATES,
+  type LeakState,
   type MapKind,
   type MetricSpec,
   type MetricKey,

@@ -27,12 +27,30 @@ export interface SurvivalSource {
   oldestSampledAtMs(): number | undefined;
   /** Sampled entries still in the map. */
   sampledLive(): number;
-  /** Of those, the ones never read since insertion. */
-  sampledNeverRead(): number;
+  /** Of those, the ones never read since insertion; undefined when the source does not track reads. */
+  sampledNeverRead(): number | undefined;
 }
 
-/** Entry survival sampling for a map: `true` for the default sample size, or `{ size }`. */
-export type SurvivalSamplingOption = boolean | { size?: number };
+/**
+ * Entry survival sampling for a map: `true` for the default (age-only, 32 entries), `false` for none,
+ * or `{ size?, reads? }`: `size` entries (1 to 1024), with read tracking (the never-read share) only
+ * when `reads: true`.
+ */
+export type SurvivalSamplingOption = boolean | { size?: number; reads?: boolean };
+
+/** What a map declares about its bounds when it is tracked (validated by the map's constructor). */
+export interface DeclaredBounds {
+  /** The most entries the map may hold (a positive integer). */
+  readonly maxEntries?: number | undefined;
+  /** The longest an entry stays, in milliseconds (positive; Infinity or undefined: no TTL). */
+  readonly ttlMs?: number | undefined;
+}
+
+/** What trackMap takes besides the map, its name and its kind. */
+export interface TrackMapOptions extends DeclaredBounds {
+  /** The map's entry survival sampler, if it samples. */
+  readonly survival?: SurvivalSource | undefined;
+}
 
 export interface LeakVerdict {
   /** The detector's state; `suspect` is true in the `leak` state only. */
@@ -54,7 +72,9 @@ export interface MapRegistryOptions {
   now?: () => number;
   /**
    * Entry survival sampling for maps of this registry that do not choose (`sampleSurvival` on the map
-   * wins). Default off. Also settable later through the `survivalSampling` property.
+   * wins). Default `true`: age-only sampling of 32 entries, with no work on `get`/`has`. Pass
+   * `{ reads: true }` to track reads too, `false` to turn sampling off. Also settable later through the
+   * `survivalSampling` property (it applies to maps created afterwards).
    */
   survivalSampling?: SurvivalSamplingOption;
 }
@@ -70,6 +90,9 @@ interface TrackedRecord {
   readonly map: MapStats | undefined;
   readonly lock: LockStats | undefined;
   readonly survival: SurvivalSource | undefined;
+  /** Declared bounds (maps only); undefined when the map declares none. */
+  readonly maxEntries: number | undefined;
+  readonly ttlSeconds: number | undefined;
   folded: boolean;
 }
 
@@ -106,7 +129,18 @@ export interface NameSnapshot {
   /** Declared TTL in seconds: the longest over the live instances, undefined when any declares none. */
   readonly declaredTtlSeconds: number | undefined;
   /** Present when at least one live instance samples entry survival. */
-  readonly survival: { oldestAgeSeconds: number; neverReadRatio: number } | undefined;
+  readonly survival: SurvivalSnapshot | undefined;
+}
+
+/** Entry survival over the live instances of a name that sample it. */
+export interface SurvivalSnapshot {
+  /** Age of the oldest sampled entry still present, over every sampling instance (0 when none is). */
+  readonly oldestAgeSeconds: number;
+  /**
+   * Share of sampled live entries never read since insertion, over the instances that track reads (0
+   * when they sample nothing); undefined when none tracks reads.
+   */
+  readonly neverReadRatio: number | undefined;
 }
 
 export interface RegistrySnapshot {
@@ -123,14 +157,14 @@ export class MapRegistry {
   /** The registry's clock (ms since epoch); survival samplers stamp insertions with it. */
   readonly now: () => number;
   /** Default entry survival sampling for maps created from now on (see the constructor option). */
-  survivalSampling: SurvivalSamplingOption | undefined;
+  survivalSampling: SurvivalSamplingOption;
   private readonly entries = new Map<string, NameEntry>();
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
   private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
 
   constructor(options: MapRegistryOptions = {}) {
-    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling } = options;
+    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling = true } = options;
     this.survivalSampling = survivalSampling;
     if (!Number.isInteger(maxNames) || maxNames < 1) {
       throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${String(maxNames)}`);
@@ -141,13 +175,23 @@ export class MapRegistry {
 
   /**
    * Starts tracking a map under `name` and returns the stats object its hot path increments.
-   * The name is validated here; an invalid one throws (a programming error, caught at construction).
+   * The name and the declared bounds are validated here; an invalid one throws (a programming error,
+   * caught at construction). `options` carries the map's survival sampler and declared bounds (a bare
+   * SurvivalSource is accepted too, as before).
    */
-  trackMap(map: Measurable, name: string, kind: MapKind, survival?: SurvivalSource): MapStats {
+  trackMap(
+    map: Measurable,
+    name: string,
+    kind: MapKind,
+    options: TrackMapOptions | SurvivalSource = {},
+  ): MapStats {
+    const opts: TrackMapOptions = isSurvivalSource(options) ? { survival: options } : options;
+    const validName = validateMapName(name);
+    const bounds = validateDeclaredBounds(opts, 'trackMap()');
     const stats = new MapStats();
-    const entry = this.entryFor(validateMapName(name));
+    const entry = this.entryFor(validName);
     entry.kinds.add(kind);
-    this.track(map, entry, kind, stats, undefined, survival);
+    this.track(map, entry, kind, stats, undefined, opts.survival, bounds);
     return stats;
   }
 
@@ -157,7 +201,7 @@ export class MapRegistry {
     const entry = this.entryFor(validateMapName(name, 'lock name'));
     entry.retiredLock ??= new LockStats();
     if (this.lockWaitListeners.size > 0) stats.onContendedWait = this.waitFanout(entry.name);
-    this.track(lock, entry, undefined, undefined, stats, undefined);
+    this.track(lock, entry, undefined, undefined, stats, undefined, NO_BOUNDS);
     return stats;
   }
 
@@ -221,9 +265,13 @@ export class MapRegistry {
     let instances = 0;
     let shardImbalance: number | undefined;
     let oldestAtMs: number | undefined;
-    let sampled = 0;
+    let readSampled = 0;
     let neverRead = 0;
     let anySampling = false;
+    let anyReads = false;
+    // Declared bounds: the sum (max for the TTL) over live instances, undefined once one declares none.
+    let maxEntries: number | undefined = 0;
+    let ttlSeconds: number | undefined = 0;
 
     for (const record of entry.live) {
       const target = record.ref.deref() as Measurable | undefined;
@@ -242,6 +290,14 @@ export class MapRegistry {
       }
       if (record.kind === undefined) continue;
       instances++;
+      maxEntries =
+        maxEntries === undefined || record.maxEntries === undefined
+          ? undefined
+          : maxEntries + record.maxEntries;
+      ttlSeconds =
+        ttlSeconds === undefined || record.ttlSeconds === undefined
+          ? undefined
+          : Math.max(ttlSeconds, record.ttlSeconds);
       // A user-supplied object's getters must not fail the scrape: a failure costs this instance only.
       try {
         entriesByKind.set(record.kind, (entriesByKind.get(record.kind) ?? 0) + target.size);
@@ -253,8 +309,12 @@ export class MapRegistry {
           anySampling = true;
           const at = record.survival.oldestSampledAtMs();
           if (at !== undefined) oldestAtMs = oldestAtMs === undefined ? at : Math.min(oldestAtMs, at);
-          sampled += record.survival.sampledLive();
-          neverRead += record.survival.sampledNeverRead();
+          const never = record.survival.sampledNeverRead();
+          if (never !== undefined) {
+            anyReads = true;
+            readSampled += record.survival.sampledLive();
+            neverRead += never;
+          }
         }
       } catch {
         // skip this instance's gauges
@@ -269,12 +329,12 @@ export class MapRegistry {
       lock,
       shardImbalance,
       leak: entry.leak,
-      declaredMaxEntries: undefined, // TODO(bounds)
-      declaredTtlSeconds: undefined,
+      declaredMaxEntries: instances === 0 ? undefined : maxEntries,
+      declaredTtlSeconds: instances === 0 ? undefined : ttlSeconds,
       survival: anySampling
         ? {
             oldestAgeSeconds: oldestAtMs === undefined ? 0 : Math.max(0, (nowMs - oldestAtMs) / 1000),
-            neverReadRatio: sampled === 0 ? 0 : neverRead / sampled,
+            neverReadRatio: !anyReads ? undefined : readSampled === 0 ? 0 : neverRead / readSampled,
           }
         : undefined,
     };
@@ -306,6 +366,7 @@ export class MapRegistry {
     map: MapStats | undefined,
     lock: LockStats | undefined,
     survival: SurvivalSource | undefined,
+    bounds: ValidBounds,
   ): void {
     const record: TrackedRecord = {
       ref: new WeakRef(target),
@@ -314,6 +375,8 @@ export class MapRegistry {
       map,
       lock,
       survival,
+      maxEntries: bounds.maxEntries,
+      ttlSeconds: bounds.ttlSeconds,
       folded: false,
     };
     entry.live.add(record);
@@ -329,6 +392,61 @@ export class MapRegistry {
     if (record.map) entry.retiredMap.add(record.map);
     if (record.lock) (entry.retiredLock ??= new LockStats()).add(record.lock);
   }
+}
+
+interface ValidBounds {
+  readonly maxEntries: number | undefined;
+  readonly ttlSeconds: number | undefined;
+}
+
+const NO_BOUNDS: ValidBounds = { maxEntries: undefined, ttlSeconds: undefined };
+
+function isSurvivalSource(value: unknown): value is SurvivalSource {
+  return typeof (value as SurvivalSource | null)?.oldestSampledAtMs === 'function';
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : String(value);
+}
+
+/**
+ * Checks the declared bounds of a map's options and returns them in the registry's units. A bad value
+ * is a programming error: it throws at construction with what to pass instead. `what` names the caller
+ * in the message (`new InstrumentedMap()`).
+ *
+ * - `maxEntries`: a positive integer; omit it for a map with no bound.
+ * - `ttlMs`: a positive number of milliseconds; omit it (or pass Infinity) for entries that never expire.
+ */
+export function validateDeclaredBounds(options: DeclaredBounds, what: string): ValidBounds {
+  const { maxEntries, ttlMs } = options;
+  if (maxEntries !== undefined) {
+    if (typeof maxEntries !== 'number') {
+      throw new TypeError(
+        `mapwatch: ${what}: maxEntries must be a number, the most entries the map may hold (e.g. maxEntries: 10_000), got ${describeValue(maxEntries)}`,
+      );
+    }
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+      throw new RangeError(
+        `mapwatch: ${what}: maxEntries must be a positive integer, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got ${describeValue(maxEntries)}`,
+      );
+    }
+  }
+  if (ttlMs !== undefined) {
+    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
+      throw new TypeError(
+        `mapwatch: ${what}: ttlMs must be a number of milliseconds, the longest an entry stays (e.g. ttlMs: 60_000), got ${describeValue(ttlMs)}`,
+      );
+    }
+    if (ttlMs <= 0) {
+      throw new RangeError(
+        `mapwatch: ${what}: ttlMs must be > 0 milliseconds (e.g. ttlMs: 60_000); omit it for entries that never expire, got ${describeValue(ttlMs)}`,
+      );
+    }
+  }
+  return {
+    maxEntries,
+    ttlSeconds: ttlMs === undefined || ttlMs === Infinity ? undefined : ttlMs / 1000,
+  };
 }
 
 /** The registry used when no other is passed. */

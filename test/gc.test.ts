@@ -86,3 +86,26 @@ describe('short-lived maps', () => {
     for (const n of registry.collect().names) expect(n.map.inserts).toBe(2 * 400 * 10);
   });
 });
+
+describe('declared bounds of collected maps', () => {
+  it('a collected instance drops out of its name: its bound no longer counts, nor blocks one', async () => {
+    const registry = new MapRegistry();
+    const kept = new InstrumentedMap({ name: 'cache', registry, maxEntries: 100, ttlMs: 10_000 });
+    const shortLived: unknown[] = [
+      new InstrumentedMap({ name: 'cache', registry, maxEntries: 900, ttlMs: 60_000 }).set('k', 1),
+      instrument(new Map(), { name: 'cache', registry }).set('k', 1), // declares nothing
+    ];
+    const before = registry.collect().names[0]!;
+    expect(before.instances).toBe(3);
+    // One live instance declares nothing: the name as a whole is unbounded.
+    expect(before.declaredMaxEntries).toBeUndefined();
+    expect(before.declaredTtlSeconds).toBeUndefined();
+    shortLived.length = 0;
+    await collectGarbage();
+    const after = registry.collect().names[0]!;
+    expect(after.instances).toBe(1);
+    expect(after.declaredMaxEntries).toBe(100);
+    expect(after.declaredTtlSeconds).toBe(10);
+    void kept;
+  });
+});

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { OVERFLOW_MAP_NAME } from '../src/conventions.js';
 import { instrument } from '../src/maps/instrument.js';
 import { InstrumentedMap } from '../src/maps/instrumented-map.js';
+import { LoadingMap } from '../src/maps/loading-map.js';
+import { LockedMap } from '../src/maps/locked-map.js';
+import { ReadMostlyMap } from '../src/maps/read-mostly-map.js';
+import { ShardedMap } from '../src/maps/sharded-map.js';
 import { MapRegistry } from '../src/registry.js';
+import { RWLock } from '../src/sync/rwlock.js';
 
 describe('map names are validated at the boundary', () => {
   const registry = new MapRegistry();
@@ -169,5 +174,148 @@ describe('InstrumentedMap rejects what a native Map rejects', () => {
     expect(() =>
       new InstrumentedMap({ name: 'x', registry: new MapRegistry() }).forEach(undefined as never),
     ).toThrow(TypeError);
+  });
+});
+
+describe('declared bounds', () => {
+  const bounds = (registry: MapRegistry, name: string) => {
+    const n = registry.collect().names.find((s) => s.name === name)!;
+    return { maxEntries: n.declaredMaxEntries, ttlSeconds: n.declaredTtlSeconds };
+  };
+
+  it('sums maxEntries and takes the longest TTL over the live instances of a name', () => {
+    const registry = new MapRegistry();
+    const a = new InstrumentedMap({ name: 'cache', registry, maxEntries: 1000, ttlMs: 60_000 });
+    const b = instrument(new Map(), { name: 'cache', registry, maxEntries: 250, ttlMs: 5_000 });
+    expect(bounds(registry, 'cache')).toEqual({ maxEntries: 1250, ttlSeconds: 60 });
+    void a;
+    void b;
+  });
+
+  it('is undefined as soon as one live instance declares none (the name as a whole is unbounded)', () => {
+    const registry = new MapRegistry();
+    const keep = [
+      new InstrumentedMap({ name: 'mixed', registry, maxEntries: 10 }),
+      new InstrumentedMap({ name: 'mixed', registry, ttlMs: 1000 }),
+      new InstrumentedMap({ name: 'none', registry }),
+    ];
+    expect(bounds(registry, 'mixed')).toEqual({ maxEntries: undefined, ttlSeconds: undefined });
+    expect(bounds(registry, 'none')).toEqual({ maxEntries: undefined, ttlSeconds: undefined });
+    void keep;
+  });
+
+  it('treats ttlMs: Infinity as no TTL, as LoadingMap does', () => {
+    const registry = new MapRegistry();
+    const keep = [
+      new InstrumentedMap({ name: 'forever', registry, maxEntries: 5, ttlMs: Infinity }),
+      new LoadingMap({ name: 'loader-forever', registry, ttlMs: Infinity }),
+    ];
+    expect(bounds(registry, 'forever')).toEqual({ maxEntries: 5, ttlSeconds: undefined });
+    expect(bounds(registry, 'loader-forever')).toEqual({ maxEntries: undefined, ttlSeconds: undefined });
+    void keep;
+  });
+
+  it('every map type accepts the declaration, and a LoadingMap declares its own TTL', () => {
+    const registry = new MapRegistry();
+    const keep = [
+      new LoadingMap({ name: 'loading', registry, ttlMs: 30_000 }),
+      new LoadingMap({ name: 'loading-capped', registry, ttlMs: 1500, maxEntries: 100 }),
+      new LockedMap({ name: 'locked', registry, maxEntries: 7 }),
+      new ShardedMap({ name: 'sharded', registry, maxEntries: 4096, ttlMs: 2000 }),
+      new ReadMostlyMap({ name: 'read-mostly', registry, maxEntries: 3 }),
+    ];
+    expect(bounds(registry, 'loading')).toEqual({ maxEntries: undefined, ttlSeconds: 30 });
+    expect(bounds(registry, 'loading-capped')).toEqual({ maxEntries: 100, ttlSeconds: 1.5 });
+    expect(bounds(registry, 'locked')).toEqual({ maxEntries: 7, ttlSeconds: undefined });
+    // One ShardedMap is one instance: its bound covers all its shards and locks.
+    expect(bounds(registry, 'sharded')).toEqual({ maxEntries: 4096, ttlSeconds: 2 });
+    expect(bounds(registry, 'read-mostly')).toEqual({ maxEntries: 3, ttlSeconds: undefined });
+    void keep;
+  });
+
+  it('a lock under the name neither declares nor hides a bound', () => {
+    const registry = new MapRegistry();
+    const lock = new RWLock({ name: 'ledger', registry });
+    const map = new InstrumentedMap({ name: 'ledger', registry, maxEntries: 50 });
+    expect(bounds(registry, 'ledger')).toEqual({ maxEntries: 50, ttlSeconds: undefined });
+    const lockOnly = new RWLock({ name: 'lock-only', registry });
+    expect(bounds(registry, 'lock-only')).toEqual({ maxEntries: undefined, ttlSeconds: undefined });
+    void lock;
+    void map;
+    void lockOnly;
+  });
+
+  it('trackMap still takes a bare survival source as its fourth argument', () => {
+    const registry = new MapRegistry({ now: () => 10_000 });
+    const target = { size: 1 };
+    registry.trackMap(target, 'custom', 'plain', {
+      oldestSampledAtMs: () => 4_000,
+      sampledLive: () => 1,
+      sampledNeverRead: () => 1,
+    });
+    const n = registry.collect().names[0]!;
+    expect(n.survival).toEqual({ oldestAgeSeconds: 6, neverReadRatio: 1 });
+    expect(n.declaredMaxEntries).toBeUndefined();
+    void target;
+  });
+});
+
+describe('declared bounds are validated at the boundary', () => {
+  const makers: Array<[string, (registry: MapRegistry, extra: object) => unknown]> = [
+    ['InstrumentedMap', (registry, extra) => new InstrumentedMap({ name: 'b', registry, ...extra })],
+    ['instrument()', (registry, extra) => instrument(new Map(), { name: 'b', registry, ...extra })],
+    ['LockedMap', (registry, extra) => new LockedMap({ name: 'b', registry, ...extra })],
+    ['ShardedMap', (registry, extra) => new ShardedMap({ name: 'b', registry, ...extra })],
+    ['ReadMostlyMap', (registry, extra) => new ReadMostlyMap({ name: 'b', registry, ...extra })],
+    ['LoadingMap', (registry, extra) => new LoadingMap({ name: 'b', registry, ...extra })],
+  ];
+  const badMaxEntries: Array<[unknown, ErrorConstructor]> = [
+    [NaN, RangeError],
+    [Infinity, RangeError],
+    [-1, RangeError],
+    [0, RangeError],
+    [1.5, RangeError],
+    [2 ** 53, RangeError],
+    ['100', TypeError],
+    [null, TypeError],
+  ];
+  const badTtl: Array<[unknown, ErrorConstructor]> = [
+    [NaN, TypeError],
+    [-Infinity, RangeError],
+    [-5, RangeError],
+    [0, RangeError],
+    ['1000', TypeError],
+  ];
+
+  describe.each(makers)('%s', (_what, make) => {
+    it.each(badMaxEntries)('rejects maxEntries %s, saying what to pass', (value, type) => {
+      const registry = new MapRegistry();
+      expect(() => make(registry, { maxEntries: value })).toThrow(type);
+      expect(() => make(registry, { maxEntries: value })).toThrow(
+        /maxEntries must be a .*e\.g\. maxEntries: 10_000/,
+      );
+      // Nothing was registered by the failed calls.
+      expect(registry.names()).toEqual([]);
+    });
+
+    it.each(badTtl)('rejects ttlMs %s, saying what to pass', (value, type) => {
+      const registry = new MapRegistry();
+      expect(() => make(registry, { ttlMs: value })).toThrow(type);
+      expect(() => make(registry, { ttlMs: value })).toThrow(/ttlMs must be/);
+      expect(registry.names()).toEqual([]);
+    });
+  });
+
+  it('names the call and the value in the message', () => {
+    const registry = new MapRegistry();
+    expect(() => new InstrumentedMap({ name: 'x', registry, maxEntries: 1.5 })).toThrow(
+      'mapwatch: new InstrumentedMap(): maxEntries must be a positive integer, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got 1.5',
+    );
+    expect(() => instrument(new Map(), { name: 'x', registry, maxEntries: '10' as never })).toThrow(
+      /instrument\(map\): maxEntries must be a number.*got the string "10"/,
+    );
+    expect(() => registry.trackMap({ size: 0 }, 'x', 'plain', { ttlMs: -1 })).toThrow(
+      /trackMap\(\): ttlMs must be > 0 milliseconds/,
+    );
   });
 });

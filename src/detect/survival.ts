@@ -1,23 +1,35 @@
 /**
  * Entry survival sampling: a small sample of a map's keys with their insertion time, to tell "old
- * entries pile up and nobody reads them" (a leak) from "entries come and go" (a cache doing its job).
+ * entries pile up" (a leak) from "entries come and go" (a cache doing its job).
  *
  * - Sampling is a reservoir over inserts (Vitter's Algorithm L: the number of inserts to skip until the
  *   next replacement is drawn once, so an unsampled insert costs one decrement), and a slot whose entry
  *   was deleted is refilled by the next insert, so the sample keeps describing live entries.
- * - Reads (`get`/`has` hits) of a sampled key mark it read: one lookup in a map of at most `size` keys.
+ * - By default it tracks ages only: the map calls it on inserts, deletes and clears, never on `get` or
+ *   `has`. A delete looks the key up among the sampled keys, so a deleted sampled key leaves the sample
+ *   at once: a key deleted and inserted again is a new insert, never older than its re-insertion. The
+ *   lookup is made cheap for the common case, a key that is not sampled: string and number keys go
+ *   through a small table indexed by a cheap hash (a few character codes), which names the one sampled
+ *   key of that hash, if any, to compare with; other keys go to an index of sampled keys (a Map for
+ *   primitives, a WeakMap for objects).
+ * - With `reads: true` it also marks sampled keys read on lookup hits (one lookup in the same index per
+ *   hit), for the share of sampled entries never read since insertion.
  * - Keys are never kept alive by the sample: primitive keys are held as they are (a string or number
  *   owns no other object), object keys are held through a WeakRef and indexed in a WeakMap. A map holds
  *   its keys anyway, so a sampled object key can only die once the map dropped it.
  *
  * It reports, through the registry's SurvivalSource interface, the insertion time of the oldest sampled
- * entry still present and the share of sampled live entries never read since insertion.
+ * entry still present and, when reads are tracked, how many sampled live entries were never read.
  */
 import type { SurvivalSamplingOption, SurvivalSource } from '../registry.js';
 
 export type { SurvivalSamplingOption } from '../registry.js';
 
-/** The option maps accept: `sampleSurvival: true` or `{ size }` (default size 32, at most 1024). */
+/**
+ * The option maps accept. Omitted: the registry's default (age-only sampling of 32 entries unless the
+ * registry says otherwise). `true`: age-only sampling of 32 entries. `{ size?, reads? }`: a sample of
+ * `size` entries (1 to 1024), tracking reads only with `reads: true`. `false`: no sampling at all.
+ */
 export interface SurvivalOptions {
   sampleSurvival?: SurvivalSamplingOption;
 }
@@ -25,97 +37,189 @@ export interface SurvivalOptions {
 export const DEFAULT_SURVIVAL_SAMPLE_SIZE = 32;
 export const MAX_SURVIVAL_SAMPLE_SIZE = 1024;
 
-/** The sample size an option asks for, or undefined when sampling is off. Throws on a bad size. */
-export function survivalSampleSize(option: SurvivalSamplingOption | undefined): number | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option === true) return DEFAULT_SURVIVAL_SAMPLE_SIZE;
-  const size = option.size ?? DEFAULT_SURVIVAL_SAMPLE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_SURVIVAL_SAMPLE_SIZE) {
-    throw new RangeError(
-      `mapwatch: sampleSurvival.size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${String(size)}`,
-    );
-  }
-  return size;
+/** What a sampling option resolves to. */
+export interface SurvivalConfig {
+  readonly size: number;
+  /** Whether lookups mark sampled keys read (costs one small lookup per hit). */
+  readonly reads: boolean;
 }
 
-type Held = unknown; // a primitive key, or a WeakRef to an object key
+/**
+ * The sampling an option asks for, or undefined when sampling is off. Throws on a bad option, with what
+ * to pass instead.
+ */
+export function survivalConfig(option: SurvivalSamplingOption | undefined): SurvivalConfig | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return { size: DEFAULT_SURVIVAL_SAMPLE_SIZE, reads: false };
+  if (option === null || typeof option !== 'object') {
+    throw new TypeError(
+      `mapwatch: sampleSurvival must be true, false or { size?, reads? }, got ${describe(option)}`,
+    );
+  }
+  const size = option.size ?? DEFAULT_SURVIVAL_SAMPLE_SIZE;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_SURVIVAL_SAMPLE_SIZE) {
+    throw new RangeError(
+      `mapwatch: sampleSurvival.size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${describe(size)}`,
+    );
+  }
+  const reads = option.reads ?? false;
+  if (typeof reads !== 'boolean') {
+    throw new TypeError(`mapwatch: sampleSurvival.reads must be true or false, got ${describe(reads)}`);
+  }
+  return { size, reads };
+}
+
+/** A map's sampler for an option (the map's own, else its registry's default); undefined when off. */
+export function samplerFor(
+  option: SurvivalSamplingOption | undefined,
+  now: () => number,
+): SurvivalSampler | undefined {
+  const config = survivalConfig(option);
+  return config === undefined ? undefined : new SurvivalSampler(config.size, now, Math.random, config);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 function isObjectKey(key: unknown): key is object {
   return (typeof key === 'object' && key !== null) || typeof key === 'function';
 }
 
+/** Marks a free slot in `held` (no key can be this object). */
+const EMPTY: unique symbol = Symbol('mapwatch.survival.empty');
+
+/**
+ * Cheap hashes of string and number keys for the sampled-key table (its top bits pick the bucket). A
+ * string hashes its length and last two characters, where ids and counters differ (characters before
+ * the start read as NaN, which bitwise operations take as 0); a number its integer and fraction bits.
+ * Equal keys (SameValueZero) hash alike; a collision only costs a comparison or an index lookup.
+ */
+function stringHash(key: string): number {
+  const n = key.length;
+  return Math.imul(n ^ (key.charCodeAt(n - 1) << 8) ^ (key.charCodeAt(n - 2) << 16), 0x9e3779b1);
+}
+
+function numberHash(key: number): number {
+  return Math.imul((key | 0) ^ ((key * 65536) | 0), 0x9e3779b1);
+}
+
+/** SameValueZero, as Map compares keys (NaN equals NaN, 0 equals -0). */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** Bucket values of the sampled-key table besides a slot number. */
+const NO_KEY = -1;
+const SEVERAL_KEYS = -2;
+
+/** The table of every sampler that has not sampled yet: all buckets NO_KEY, never written. */
+const EMPTY_BITS = 6;
+const EMPTY_BUCKETS = new Int16Array(1 << EMPTY_BITS).fill(NO_KEY);
+
 export class SurvivalSampler implements SurvivalSource {
-  private readonly held: Held[];
-  private readonly insertedAt: Float64Array;
-  private readonly read: Uint8Array;
-  /** 1 when the slot holds a live sampled entry. */
-  private readonly alive: Uint8Array;
-  private readonly primitiveIndex = new Map<unknown, number>();
-  private objectIndex = new WeakMap<object, number>();
-  /** Dead or never-used slots, used first by the next inserts. */
-  private readonly free: number[];
+  readonly size: number;
+  /** Whether onRead marks keys read; when false, onRead does nothing and never-read is not reported. */
+  readonly tracksReads: boolean;
+  // Storage is allocated at the first insert, so an empty map's sampler costs a few fields.
+  /** Per slot: EMPTY, a primitive key, or a WeakRef to an object key. */
+  private held: unknown[] | undefined;
+  private insertedAt: Float64Array | undefined;
+  private readFlags: Uint8Array | undefined;
+  /**
+   * The sampled string and number keys by hash bucket: NO_KEY, the slot of the one sampled key of the
+   * bucket, or SEVERAL_KEYS (then `primitiveIndex` answers). About 8 buckets per slot, so most keys
+   * that are not sampled find NO_KEY.
+   */
+  private buckets: Int16Array = EMPTY_BUCKETS;
+  /** Bucket = hash >>> bucketShift (the hash's top bits). */
+  private bucketShift = 32 - EMPTY_BITS;
+  /** Every sampled primitive key, by slot. */
+  private primitiveIndex: Map<unknown, number> | undefined;
+  /** Every sampled object key, by slot. */
+  private objectIndex: WeakMap<object, number> | undefined;
+  /** Slots released by deletes, used first by the next inserts. */
+  private readonly free: number[] = [];
+  /** Slots never used yet are `fresh` .. size-1. */
+  private fresh = 0;
   private liveCount = 0;
-  /** Inserts left to skip before the next reservoir replacement (Algorithm L). */
-  private skip = 0;
+  /**
+   * Inserts left until the next one takes the slow path: 1 while a slot is free (every insert is
+   * admitted), else the reservoir's remaining skip. The fast path of an insert is one decrement.
+   */
+  private countdown = 1;
+  /** The reservoir's remaining skip, saved while free slots take precedence (Algorithm L). */
+  private skip: number;
   private w: number;
 
   constructor(
-    readonly size: number,
+    size: number,
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,
+    options: { reads?: boolean } = {},
   ) {
-    this.held = new Array<Held>(size).fill(undefined);
-    this.insertedAt = new Float64Array(size);
-    this.read = new Uint8Array(size);
-    this.alive = new Uint8Array(size);
-    this.free = Array.from({ length: size }, (_, i) => size - 1 - i);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_SURVIVAL_SAMPLE_SIZE) {
+      throw new RangeError(
+        `mapwatch: a survival sample size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${String(size)}`,
+      );
+    }
+    this.size = size;
+    this.tracksReads = options.reads === true;
     this.w = Math.exp(Math.log(this.rand()) / size);
     this.skip = this.nextSkip();
   }
 
   /** A new key was added to the map. */
   onInsert(key: unknown): void {
-    if (this.free.length > 0) {
-      this.admit(key, this.free.pop()!);
-    } else if (--this.skip <= 0) {
-      this.admit(key, Math.floor(this.rand() * this.size));
-      this.w *= Math.exp(Math.log(this.rand()) / this.size);
-      this.skip = this.nextSkip();
-    }
+    if (--this.countdown <= 0) this.sampleInsert(key);
   }
 
-  /** A lookup found the key. */
+  /** A lookup found the key (only with read tracking; maps do not call it otherwise). */
   onRead(key: unknown): void {
-    if (this.liveCount === 0) return;
-    const slot = isObjectKey(key) ? this.objectIndex.get(key) : this.primitiveIndex.get(key);
-    if (slot !== undefined) this.read[slot] = 1;
+    if (this.liveCount === 0 || this.readFlags === undefined) return;
+    const slot = this.find(key);
+    if (slot !== undefined) this.readFlags[slot] = 1;
   }
 
   /** The key was removed from the map. */
   onDelete(key: unknown): void {
-    if (this.liveCount === 0) return;
-    const slot = isObjectKey(key) ? this.objectIndex.get(key) : this.primitiveIndex.get(key);
-    if (slot !== undefined) this.kill(slot, key);
+    // The common case inline: a string key that no sampled key shares a bucket with.
+    if (typeof key === 'string') {
+      if (this.buckets[stringHash(key) >>> this.bucketShift] === NO_KEY) return;
+    } else if (this.liveCount === 0) return;
+    const slot = this.find(key);
+    if (slot !== undefined) this.release(slot);
   }
 
   /** The map was cleared. */
   onClear(): void {
-    this.primitiveIndex.clear();
-    this.objectIndex = new WeakMap();
+    if (this.held === undefined) return;
+    if (!this.hasFree()) this.skip = this.countdown;
+    this.primitiveIndex?.clear();
+    this.objectIndex = undefined;
+    this.held.fill(EMPTY);
+    this.buckets.fill(NO_KEY);
     this.free.length = 0;
-    for (let i = this.size - 1; i >= 0; i--) {
-      this.alive[i] = 0;
-      this.held[i] = undefined;
-      this.free.push(i);
-    }
+    this.fresh = 0;
     this.liveCount = 0;
+    this.countdown = 1;
   }
 
   oldestSampledAtMs(): number | undefined {
+    const held = this.held;
+    if (held === undefined || this.liveCount === 0) return undefined;
     let oldest: number | undefined;
     for (let i = 0; i < this.size; i++) {
-      if (this.alive[i] === 1 && (oldest === undefined || this.insertedAt[i]! < oldest))
-        oldest = this.insertedAt[i]!;
+      const h = held[i];
+      if (h === EMPTY) continue;
+      // An object key that died was dropped by the map in a way the sampler did not see (a call that
+      // bypassed the instrumentation): its entry is gone, so its slot is free again.
+      if (h instanceof WeakRef && h.deref() === undefined) {
+        this.release(i);
+        continue;
+      }
+      const at = this.insertedAt![i]!;
+      if (oldest === undefined || at < oldest) oldest = at;
     }
     return oldest;
   }
@@ -124,43 +228,141 @@ export class SurvivalSampler implements SurvivalSource {
     return this.liveCount;
   }
 
-  sampledNeverRead(): number {
+  /** Sampled live entries never read since insertion; undefined without read tracking. */
+  sampledNeverRead(): number | undefined {
+    if (!this.tracksReads) return undefined;
+    const flags = this.readFlags;
+    const held = this.held;
+    if (flags === undefined || held === undefined) return 0;
     let n = 0;
-    for (let i = 0; i < this.size; i++) if (this.alive[i] === 1 && this.read[i] === 0) n++;
+    for (let i = 0; i < this.size; i++) if (held[i] !== EMPTY && flags[i] === 0) n++;
     return n;
   }
 
-  private admit(key: unknown, slot: number): void {
-    if (this.alive[slot] === 1) this.kill(slot, undefined, false);
-    // A key already sampled (deleted and re-inserted between samples cannot happen: delete unindexes it).
-    if (isObjectKey(key)) {
-      this.objectIndex.set(key, slot);
-      this.held[slot] = new WeakRef(key);
-    } else {
-      this.primitiveIndex.set(key, slot);
-      this.held[slot] = key;
-    }
-    this.insertedAt[slot] = this.now();
-    this.read[slot] = 0;
-    this.alive[slot] = 1;
-    this.liveCount++;
+  /** The slot of a sampled key, or undefined. Only called once storage is allocated. */
+  private find(key: unknown): number | undefined {
+    let bucket: number;
+    if (typeof key === 'string') bucket = stringHash(key) >>> this.bucketShift;
+    else if (typeof key === 'number') bucket = numberHash(key) >>> this.bucketShift;
+    else return isObjectKey(key) ? this.objectIndex?.get(key) : this.primitiveIndex?.get(key);
+    const slot = this.buckets[bucket]!;
+    if (slot === NO_KEY) return undefined;
+    if (slot >= 0) return sameKey(this.held![slot], key) ? slot : undefined;
+    return this.primitiveIndex!.get(key);
   }
 
-  /** Frees a slot; `key` when known, else taken from the slot. `reuse` puts it on the free list. */
-  private kill(slot: number, key: unknown, reuse = true): void {
-    const held = key ?? this.held[slot];
-    if (held instanceof WeakRef) {
-      const target = held.deref() as object | undefined;
-      if (target !== undefined) this.objectIndex.delete(target);
-    } else if (isObjectKey(held)) {
-      this.objectIndex.delete(held);
-    } else {
-      this.primitiveIndex.delete(held);
+  private hasFree(): boolean {
+    return this.free.length > 0 || this.fresh < this.size;
+  }
+
+  private takeFree(): number {
+    return this.free.length > 0 ? this.free.pop()! : this.fresh++;
+  }
+
+  /** The slow path of an insert: fill a free slot, or replace a random one when the skip runs out. */
+  private sampleInsert(key: unknown): void {
+    if (this.held === undefined) this.allocate();
+    // A key still sampled was deleted behind the instrumentation's back (e.g. Map.prototype.delete.call)
+    // and inserted again: it is a new insertion, so it takes the new time in its own slot.
+    const existing = this.liveCount === 0 ? undefined : this.find(key);
+    if (this.hasFree()) {
+      if (existing !== undefined) this.stamp(existing);
+      else this.admit(key, this.takeFree());
+      this.countdown = this.hasFree() ? 1 : this.skip;
+      return;
     }
-    this.held[slot] = undefined;
-    this.alive[slot] = 0;
+    if (existing !== undefined) this.stamp(existing);
+    else {
+      const slot = this.randomSlot();
+      this.unindex(slot);
+      this.admit(key, slot);
+    }
+    this.w *= Math.exp(Math.log(this.rand()) / this.size);
+    this.skip = this.nextSkip();
+    this.countdown = this.skip;
+  }
+
+  private allocate(): void {
+    const size = this.size;
+    this.held = new Array<unknown>(size).fill(EMPTY);
+    this.insertedAt = new Float64Array(size);
+    if (this.tracksReads) this.readFlags = new Uint8Array(size);
+    let bits = 6;
+    while (1 << bits < size * 8) bits++;
+    this.buckets = new Int16Array(1 << bits).fill(NO_KEY);
+    this.bucketShift = 32 - bits;
+  }
+
+  /** The bucket of a string or number key, or -1 for other keys. */
+  private bucketOf(key: unknown): number {
+    if (typeof key === 'string') return stringHash(key) >>> this.bucketShift;
+    if (typeof key === 'number') return numberHash(key) >>> this.bucketShift;
+    return -1;
+  }
+
+  /** Puts `key` in an empty slot with the current time. */
+  private admit(key: unknown, slot: number): void {
+    if (isObjectKey(key)) {
+      (this.objectIndex ??= new WeakMap()).set(key, slot);
+      this.held![slot] = new WeakRef(key);
+    } else {
+      (this.primitiveIndex ??= new Map()).set(key, slot);
+      this.held![slot] = key;
+      const bucket = this.bucketOf(key);
+      if (bucket >= 0) this.buckets[bucket] = this.buckets[bucket] === NO_KEY ? slot : SEVERAL_KEYS;
+    }
+    this.liveCount++;
+    this.stamp(slot);
+  }
+
+  private stamp(slot: number): void {
+    this.insertedAt![slot] = this.now();
+    if (this.readFlags !== undefined) this.readFlags[slot] = 0;
+  }
+
+  /** Empties a live slot and puts it on the free list, so the next insert refills it. */
+  private release(slot: number): void {
+    this.unindex(slot);
+    if (!this.hasFree()) {
+      this.skip = this.countdown;
+      this.countdown = 1;
+    }
+    this.free.push(slot);
+  }
+
+  /** Removes a live slot's key from the indexes and empties the slot (not yet on the free list). */
+  private unindex(slot: number): void {
+    const held = this.held!;
+    const key = held[slot];
+    if (key === EMPTY) return;
+    held[slot] = EMPTY;
     this.liveCount--;
-    if (reuse) this.free.push(slot);
+    if (key instanceof WeakRef) {
+      const target = key.deref() as object | undefined;
+      if (target !== undefined) this.objectIndex?.delete(target);
+      return;
+    }
+    this.primitiveIndex!.delete(key);
+    const bucket = this.bucketOf(key);
+    if (bucket < 0) return;
+    if (this.buckets[bucket] !== SEVERAL_KEYS) {
+      this.buckets[bucket] = NO_KEY;
+      return;
+    }
+    // The bucket was shared: recount the sampled keys left in it (rare, at most `size` hashes).
+    let left = NO_KEY;
+    for (let i = 0; i < this.size; i++) {
+      const other = held[i];
+      if (other === EMPTY || other instanceof WeakRef || this.bucketOf(other) !== bucket) continue;
+      left = left === NO_KEY ? i : SEVERAL_KEYS;
+    }
+    this.buckets[bucket] = left;
+  }
+
+  /** A uniform slot; clamped, so that a random source returning exactly 1 (or garbage) stays in range. */
+  private randomSlot(): number {
+    const slot = Math.floor(this.random() * this.size);
+    return slot >= 0 && slot < this.size ? slot : slot >= this.size ? this.size - 1 : 0;
   }
 
   private rand(): number {

@@ -1,13 +1,13 @@
 /**
- * The `/debug/maps` view: every map name with its entries, instances, growth, miss ratio, lock waiters
- * and the leak detector's verdict, as JSON and as a live HTML page.
+ * The `/debug/maps` view: every map name with its entries, instances, growth, miss ratio, lock waiters,
+ * declared bounds and the leak detector's state and reason, as JSON and as a live HTML page.
  *
  * Only aggregate numbers and map names leave the process: never keys or values. Names are user text,
  * so the page renders them with `textContent` only, and a nonce-based Content-Security-Policy forbids
  * any script or handler the page did not ship itself.
  */
 import { randomBytes } from 'node:crypto';
-import { DELETE_CAUSES } from '../conventions.js';
+import { DELETE_CAUSES, type LeakState } from '../conventions.js';
 import type { MapRegistry, NameSnapshot } from '../registry.js';
 import { DELETE_FIELD } from './samples.js';
 
@@ -23,9 +23,18 @@ export interface DebugMapRow {
   /** misses / (hits + misses) since start, or null without lookups. */
   missRatio: number | null;
   lockWaiters: number | null;
+  /** The leak detector's state, or null when the name has not been analysed. */
+  state: LeakState | null;
+  /** True in the `leak` state only (null when not analysed). */
   leakSuspect: boolean | null;
   growthPerSecond: number | null;
   reason: string | null;
+  /** Declared bound over the live instances (sum of maxEntries), or null when not every one declares it. */
+  declaredMaxEntries: number | null;
+  /** Declared TTL in seconds (the longest over the live instances), or null. */
+  declaredTtlSeconds: number | null;
+  /** Age of the oldest sampled entry, in seconds, or null without survival sampling. */
+  oldestSampledAgeSeconds: number | null;
 }
 
 export interface DebugMapsReport {
@@ -51,9 +60,13 @@ function rowOf(n: NameSnapshot): DebugMapRow {
     misses: m.misses,
     missRatio: lookups === 0 ? null : m.misses / lookups,
     lockWaiters: n.lock ? n.lock.waiters : null,
+    state: n.leak ? n.leak.state : null,
     leakSuspect: n.leak ? n.leak.suspect : null,
     growthPerSecond: n.leak ? n.leak.growthPerSecond : null,
     reason: n.leak?.reason ?? null,
+    declaredMaxEntries: n.declaredMaxEntries ?? null,
+    declaredTtlSeconds: n.declaredTtlSeconds ?? null,
+    oldestSampledAgeSeconds: n.survival ? n.survival.oldestAgeSeconds : null,
   };
 }
 
@@ -105,14 +118,20 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
   th { background: #f0f2f6; font-weight: 600; position: sticky; top: 0; }
   td.name, th.name { text-align: left; white-space: normal; word-break: break-all; max-width: 28rem; }
   td.reason { text-align: left; white-space: normal; color: #5b6475; max-width: 24rem; }
-  tr.suspect { background: #fff1f0; }
-  .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .8rem; }
-  .badge.leak { background: #d93025; color: #fff; }
-  .badge.ok { background: #e6f4ea; color: #137333; }
-  .badge.off { background: #eceff3; color: #5b6475; }
+  tr.state-leak { background: #fff1f0; }
+  tr.state-growing { background: #fff8e6; }
+  .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .8rem; border: 1px solid transparent; }
+  /* collecting is "no evidence yet": neutral and dashed, never the green of ok */
+  .badge.state-collecting { background: #f1f3f9; color: #3c4a6b; border: 1px dashed #8a94ad; }
+  .badge.state-ok { background: #e6f4ea; color: #137333; }
+  .badge.state-growing { background: #fdd663; color: #5c3d00; }
+  .badge.state-leak { background: #d93025; color: #fff; }
+  .badge.state-none { background: #eceff3; color: #5b6475; }
+  td.bound { color: #3c4a6b; }
   svg.spark { width: 120px; height: 24px; vertical-align: middle; }
   svg.spark polyline { fill: none; stroke: #3367d6; stroke-width: 1.5; }
-  tr.suspect svg.spark polyline { stroke: #d93025; }
+  tr.state-growing svg.spark polyline { stroke: #b06000; }
+  tr.state-leak svg.spark polyline { stroke: #d93025; }
   .error { color: #d93025; }
 </style>
 </head>
@@ -122,7 +141,7 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
 <table>
   <thead><tr>
     <th class="name">map</th><th>kind</th><th>entries</th><th>trend</th><th>instances</th><th>growth/s</th>
-    <th>miss ratio</th><th>lock waiters</th><th>verdict</th><th class="name">reason</th>
+    <th>miss ratio</th><th>lock waiters</th><th>declared bound</th><th>leak state</th><th class="name">reason</th>
   </tr></thead>
   <tbody id="rows"></tbody>
 </table>
@@ -156,12 +175,31 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
     svg.appendChild(line);
     return svg;
   }
-  function verdict(row) {
+  // Known states only: the class and text come from this table, never from the response.
+  const STATES = {
+    collecting: 'collecting',
+    ok: 'ok',
+    growing: 'growing',
+    leak: 'leak',
+  };
+  function stateBadge(row) {
     const span = document.createElement('span');
-    if (row.leakSuspect === null) { span.className = 'badge off'; span.textContent = 'not analysed'; }
-    else if (row.leakSuspect) { span.className = 'badge leak'; span.textContent = 'leak suspect'; }
-    else { span.className = 'badge ok'; span.textContent = 'ok'; }
+    const known = Object.prototype.hasOwnProperty.call(STATES, row.state);
+    span.className = 'badge state-' + (known ? row.state : 'none');
+    span.textContent = known ? STATES[row.state] : 'not analysed';
     return span;
+  }
+  function duration(s) {
+    if (s >= 86400) return fmt(s / 86400, 1) + ' d';
+    if (s >= 3600) return fmt(s / 3600, 1) + ' h';
+    if (s >= 60) return fmt(s / 60, 1) + ' min';
+    return fmt(s, 1) + ' s';
+  }
+  function bound(row) {
+    const parts = [];
+    if (row.declaredMaxEntries !== null && row.declaredMaxEntries !== undefined) parts.push('≤ ' + fmt(row.declaredMaxEntries) + ' entries');
+    if (row.declaredTtlSeconds !== null && row.declaredTtlSeconds !== undefined) parts.push('TTL ' + duration(row.declaredTtlSeconds));
+    return parts.length ? parts.join(' · ') : '–';
   }
   function render(report) {
     const tbody = document.getElementById('rows');
@@ -175,7 +213,7 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
       history.set(row.name, h);
       const tr = document.createElement('tr');
       tr.dataset.name = row.name;
-      if (row.leakSuspect) tr.className = 'suspect';
+      if (row.state === 'leak' || row.state === 'growing') tr.className = 'state-' + row.state;
       tr.appendChild(cell(row.name, 'name'));
       tr.appendChild(cell(row.kinds.join(', ')));
       tr.appendChild(cell(fmt(row.entries)));
@@ -186,8 +224,9 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
       tr.appendChild(cell(fmt(row.growthPerSecond, 2)));
       tr.appendChild(cell(row.missRatio === null ? '–' : (row.missRatio * 100).toFixed(1) + ' %'));
       tr.appendChild(cell(fmt(row.lockWaiters)));
+      tr.appendChild(cell(bound(row), 'bound'));
       const v = document.createElement('td');
-      v.appendChild(verdict(row));
+      v.appendChild(stateBadge(row));
       tr.appendChild(v);
       tr.appendChild(cell(row.reason || '', 'reason'));
       frag.appendChild(tr);

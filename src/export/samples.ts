@@ -9,6 +9,7 @@
 import {
   DELETE_CAUSES,
   LABELS,
+  LEAK_STATES,
   LOAD_RESULTS,
   LOCK_MODES,
   METRICS,
@@ -37,7 +38,7 @@ export interface HistogramPoint {
 type ScalarBuilder = (snap: RegistrySnapshot) => Point[];
 type HistogramBuilder = (snap: RegistrySnapshot) => HistogramPoint[];
 
-const { mapName, mapKind, result, cause, mode, contended } = LABELS;
+const { mapName, mapKind, result, cause, mode, contended, state } = LABELS;
 
 export const DELETE_FIELD: Record<(typeof DELETE_CAUSES)[number], MapStatsField> = {
   explicit: 'deletesExplicit',
@@ -128,6 +129,16 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
     (n) => n.leak !== undefined,
     (n) => (n.leak!.suspect ? 1 : 0),
   ),
+  // One point per state, so that a query for any state finds an explicit 0 rather than no series.
+  leakState: (snap) =>
+    snap.names
+      .filter((n) => n.leak !== undefined)
+      .flatMap((n) =>
+        LEAK_STATES.map((s) => ({
+          labels: { [mapName]: n.name, [state]: s },
+          value: n.leak!.state === s ? 1 : 0,
+        })),
+      ),
   growthPerSecond: perName(
     (n) => n.leak !== undefined,
     (n) => n.leak!.growthPerSecond,
@@ -136,9 +147,18 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
     (n) => n.survival !== undefined,
     (n) => n.survival!.oldestAgeSeconds,
   ),
+  // Only where some live instance tracks reads: an age-only sampler knows nothing about reads.
   sampledNeverRead: perName(
-    (n) => n.survival !== undefined,
-    (n) => n.survival!.neverReadRatio,
+    (n) => n.survival?.neverReadRatio !== undefined,
+    (n) => n.survival!.neverReadRatio!,
+  ),
+  declaredMaxEntries: perName(
+    (n) => n.declaredMaxEntries !== undefined,
+    (n) => n.declaredMaxEntries!,
+  ),
+  declaredTtl: perName(
+    (n) => n.declaredTtlSeconds !== undefined,
+    (n) => n.declaredTtlSeconds!,
   ),
   registryMaps: (snap) => [{ labels: {}, value: snap.trackedNames }],
   registryOverflow: (snap) => [{ labels: {}, value: snap.overflow }],

@@ -7,9 +7,9 @@
  * iteration, `size`, `forEach` and `toString` behave exactly as before. The closures reference the stats,
  * never the map, so the map can be collected as usual.
  */
-import { SurvivalSampler, survivalSampleSize, type SurvivalOptions } from '../detect/survival.js';
+import { samplerFor, type SurvivalOptions } from '../detect/survival.js';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { declaredBounds, requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
 
@@ -25,6 +25,7 @@ export function instrument<M extends Map<unknown, unknown>>(
     throw new TypeError('mapwatch: instrument() takes a Map; for other objects use new InstrumentedMap()');
   }
   const { name, registry = defaultRegistry, sampleSurvival } = requireOptions(options, 'instrument(map)');
+  const bounds = declaredBounds(options, 'instrument(map)');
   const marked = map as M & Marked;
   const already = marked[INSTRUMENTED];
   if (already !== undefined) {
@@ -44,9 +45,10 @@ export function instrument<M extends Map<unknown, unknown>>(
     throw new TypeError('mapwatch: cannot instrument a frozen or sealed Map; instrument it before freezing');
   }
 
-  const sampleSize = survivalSampleSize(sampleSurvival ?? registry.survivalSampling);
-  const sampler = sampleSize === undefined ? undefined : new SurvivalSampler(sampleSize, registry.now);
-  const stats = registry.trackMap(map, name, 'plain', sampler);
+  const sampler = samplerFor(sampleSurvival ?? registry.survivalSampling, registry.now);
+  // Lookups call the sampler only when it tracks reads (opt-in): the default has no work on get/has.
+  const readSampler = sampler?.tracksReads === true ? sampler : undefined;
+  const stats = registry.trackMap(map, name, 'plain', { survival: sampler, ...bounds });
   const originalGet = map.get;
   const originalHas = map.has;
   const originalSet = map.set;
@@ -61,13 +63,13 @@ export function instrument<M extends Map<unknown, unknown>>(
     }
   }
 
-  // One set of closures; with sampling off each pays one predictable branch on a constant closure value.
+  // One set of closures; each hook pays one predictable branch on a constant closure value.
   const methods: Record<string, unknown> = {
     get(this: Map<unknown, unknown>, key: unknown): unknown {
       const value = originalGet.call(this, key);
       if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key))) {
         stats.hits++;
-        if (sampler !== undefined) sampler.onRead(key);
+        if (readSampler !== undefined) readSampler.onRead(key);
       } else stats.misses++;
       return value;
     },
@@ -75,7 +77,7 @@ export function instrument<M extends Map<unknown, unknown>>(
       const found = originalHas.call(this, key);
       if (found) {
         stats.hits++;
-        if (sampler !== undefined) sampler.onRead(key);
+        if (readSampler !== undefined) readSampler.onRead(key);
       } else stats.misses++;
       return found;
     },

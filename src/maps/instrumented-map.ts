@@ -5,19 +5,24 @@
  * and counting is a field increment on a separate stats object (which the registry keeps after the map
  * is collected). The cost of a `get` is one native `Map.get` plus one increment.
  */
-import { SurvivalSampler, survivalSampleSize, type SurvivalOptions } from '../detect/survival.js';
+import { samplerFor, type SurvivalOptions, type SurvivalSampler } from '../detect/survival.js';
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { splitMapArgs, type MapOptions } from './options.js';
+import { declaredBounds, splitMapArgs, type MapOptions } from './options.js';
 
-/** InstrumentedMap's options: the shared map options plus opt-in entry survival sampling. */
+/**
+ * InstrumentedMap's options: the shared map options (name, registry, declared bounds) plus entry
+ * survival sampling (default: the registry's, age-only unless it says otherwise).
+ */
 export type InstrumentedMapOptions = MapOptions & SurvivalOptions;
 
 export class InstrumentedMap<K, V> implements Map<K, V> {
   private readonly inner: Map<K, V>;
   private readonly stats: MapStats;
-  /** Entry survival sampling, when enabled; the hot path pays one predictable branch when it is not. */
+  /** Entry survival sampling, when enabled: called on inserts, deletes and clears only. */
   private readonly sampler: SurvivalSampler | undefined;
+  /** The same sampler when it tracks reads (opt-in), else undefined: lookups pay one branch. */
+  private readonly readSampler: SurvivalSampler | undefined;
   /**
    * Whether an `undefined` value was ever stored. Until then a `get` that returns undefined is a miss
    * without the second lookup that would tell a stored undefined from an absent key.
@@ -36,10 +41,12 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   ) {
     const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new InstrumentedMap()');
     const registry = options.registry ?? defaultRegistry;
+    const bounds = declaredBounds(options, 'new InstrumentedMap()');
     this.inner = new Map<K, V>();
-    const sampleSize = survivalSampleSize(options.sampleSurvival ?? registry.survivalSampling);
-    this.sampler = sampleSize === undefined ? undefined : new SurvivalSampler(sampleSize, registry.now);
-    this.stats = registry.trackMap(this, options.name, 'plain', this.sampler);
+    const sampler = samplerFor(options.sampleSurvival ?? registry.survivalSampling, registry.now);
+    this.sampler = sampler;
+    this.readSampler = sampler?.tracksReads === true ? sampler : undefined;
+    this.stats = registry.trackMap(this, options.name, 'plain', { survival: sampler, ...bounds });
     for (const [k, v] of entries) this.set(k, v);
   }
 
@@ -52,7 +59,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
     if (value !== undefined || (this.mayHoldUndefined && this.inner.has(key))) {
       this.stats.hits++;
-      if (this.sampler !== undefined) this.sampler.onRead(key);
+      if (this.readSampler !== undefined) this.readSampler.onRead(key);
     } else this.stats.misses++;
     return value;
   }
@@ -61,7 +68,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     const found = this.inner.has(key);
     if (found) {
       this.stats.hits++;
-      if (this.sampler !== undefined) this.sampler.onRead(key);
+      if (this.readSampler !== undefined) this.readSampler.onRead(key);
     } else this.stats.misses++;
     return found;
   }

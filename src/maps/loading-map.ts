@@ -32,10 +32,13 @@
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { declaredBounds, requireOptions, type MapOptions } from './options.js';
 
 export interface LoadingMapOptions extends MapOptions {
-  /** Time to live of an entry in milliseconds (> 0). Omitted or Infinity: entries never expire. */
+  /**
+   * Time to live of an entry in milliseconds (> 0). Omitted or Infinity: entries never expire. The map
+   * also declares it as its bound (`mapwatch_map_declared_ttl_seconds`).
+   */
   ttlMs?: number;
   /** Millisecond clock for TTL; tests inject one. Default Date.now. */
   now?: () => number;
@@ -97,9 +100,11 @@ export class LoadingMap<K, V> {
     }
     if (typeof now !== 'function')
       throw new TypeError('mapwatch: LoadingMap now must be a function returning ms');
+    const bounds = declaredBounds(options, 'new LoadingMap()');
     this.ttlMs = ttlMs === Infinity ? undefined : ttlMs;
     this.now = now;
-    this.stats = registry.trackMap(this, name, 'loading');
+    // The TTL it enforces is its declared TTL.
+    this.stats = registry.trackMap(this, name, 'loading', bounds);
   }
 
   /** Stored entries, including expired ones not yet removed (they still hold memory). */

@@ -37,7 +37,7 @@ import {
   countedHas,
   countedSet,
 } from './locked-map-views.js';
-import { splitMapArgs, type MapOptions } from './options.js';
+import { declaredBounds, splitMapArgs, type MapOptions } from './options.js';
 
 export class LockedMap<K, V> {
   private readonly inner = new Map<K, V>();
@@ -52,7 +52,8 @@ export class LockedMap<K, V> {
   ) {
     const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new LockedMap()');
     const registry = options.registry ?? defaultRegistry;
-    this.stats = registry.trackMap(this, options.name, 'locked');
+    const bounds = declaredBounds(options, 'new LockedMap()');
+    this.stats = registry.trackMap(this, options.name, 'locked', bounds);
     // Same name and registry: the lock's series join the map's.
     this.lock = new RWLock({ name: options.name, registry });
     for (const [k, v] of entries) countedSet(this.inner, this.stats, k, v);

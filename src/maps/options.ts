@@ -1,11 +1,32 @@
 /** Options shared by every mapwatch map. */
-import type { MapRegistry } from '../registry.js';
+import { validateDeclaredBounds, type DeclaredBounds, type MapRegistry } from '../registry.js';
 
 export interface MapOptions {
   /** The series name (`map_name` label). Bounded and chosen by you: never derive it from request data. */
   name: string;
   /** Registry to report to; default `defaultRegistry`. */
   registry?: MapRegistry;
+  /**
+   * Declared bound: the most entries this map may hold (a positive integer). A declaration, not a limit:
+   * a plain map does not enforce it. Exported as `mapwatch_map_declared_max_entries`, it tells the leak
+   * detector and the alerts that growth toward it is a cache filling up, not a leak.
+   */
+  maxEntries?: number;
+  /**
+   * Declared bound: the longest an entry stays, in milliseconds (> 0; Infinity: no TTL). A declaration on
+   * plain maps; a LoadingMap also expires entries after it. Exported as
+   * `mapwatch_map_declared_ttl_seconds`.
+   */
+  ttlMs?: number;
+}
+
+/**
+ * The declared bounds of a map's options, validated: a bad `maxEntries` or `ttlMs` throws with what to
+ * pass instead. Called before the map registers, so a bad call leaves nothing behind.
+ */
+export function declaredBounds(options: MapOptions, what: string): DeclaredBounds {
+  validateDeclaredBounds(options, what);
+  return { maxEntries: options.maxEntries, ttlMs: options.ttlMs };
 }
 
 /** Rejects a missing or non-object options argument with a message that shows the fix. */

@@ -42,7 +42,7 @@
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { splitMapArgs, type MapOptions } from './options.js';
+import { declaredBounds, splitMapArgs, type MapOptions } from './options.js';
 
 /** Go's nil entry pointer: deleted, but the box may still be in `dirty`. */
 const DELETED: unique symbol = Symbol('mapwatch.deleted');
@@ -96,7 +96,8 @@ export class ReadMostlyMap<K, V> {
     maybeOptions?: MapOptions,
   ) {
     const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new ReadMostlyMap()');
-    this.stats = (options.registry ?? defaultRegistry).trackMap(this, options.name, 'read_mostly');
+    const bounds = declaredBounds(options, 'new ReadMostlyMap()');
+    this.stats = (options.registry ?? defaultRegistry).trackMap(this, options.name, 'read_mostly', bounds);
     for (const [k, v] of entries) this.set(k, v);
   }
 

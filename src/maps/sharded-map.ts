@@ -31,7 +31,7 @@ import {
   countedHas,
   countedSet,
 } from './locked-map-views.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { declaredBounds, requireOptions, type MapOptions } from './options.js';
 import { hashKey } from './sharded-map-hash.js';
 
 export interface ShardedMapOptions extends MapOptions {
@@ -75,7 +75,8 @@ export class ShardedMap<K, V> {
         `mapwatch: ShardedMap shards must be a power of two from 1 to ${MAX_SHARDS}, got ${shards}`,
       );
     }
-    this.stats = registry.trackMap(this, name, 'sharded');
+    const bounds = declaredBounds(options, 'new ShardedMap()');
+    this.stats = registry.trackMap(this, name, 'sharded', bounds);
     this.shardCount = shards;
     this.mask = shards - 1;
     this.shards = Array.from({ length: shards }, () => ({

@@ -50,7 +50,9 @@ describe('startLeakDetection', () => {
     const snap = new Map(registry.collect().names.map((n) => [n.name, n]));
     expect(snap.get('sessions')!.leak?.suspect).toBe(true);
     expect(snap.get('sessions')!.leak?.state).toBe('leak');
-    expect(snap.get('sessions')!.leak?.reason).toMatch(/oldest sampled entry [0-9.]+ h old, as old as the map/);
+    expect(snap.get('sessions')!.leak?.reason).toMatch(
+      /oldest sampled entry [0-9.]+ h old, as old as the map/,
+    );
     expect(snap.get('sessions')!.leak!.growthPerSecond).toBeGreaterThan(0);
     expect(snap.get('cache')!.leak?.suspect).toBe(false);
     expect(snap.get('cache')!.leak?.state).toBe('ok');

@@ -1,14 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MapRegistry } from '../../src/registry.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { instrument } from '../../src/maps/instrument.js';
-import { SurvivalSampler, survivalSampleSize } from '../../src/detect/survival.js';
+import { SurvivalSampler, survivalConfig } from '../../src/detect/survival.js';
+import { KEY_POOL } from '../helpers/map-model.js';
 import { prng } from './scenarios.js';
 
 function clock(start = 1_000_000) {
   let t = start;
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('SurvivalSampler', () => {
   it('fills its slots from the first inserts, then samples a bounded reservoir', () => {
@@ -27,9 +33,9 @@ describe('SurvivalSampler', () => {
     expect(s.oldestSampledAtMs()!).toBeGreaterThan(1_000_000);
   });
 
-  it('forgets deleted keys, refills their slots and tracks reads', () => {
+  it('forgets deleted keys, refills their slots and tracks reads when asked', () => {
     const c = clock();
-    const s = new SurvivalSampler(4, c.now, prng(2));
+    const s = new SurvivalSampler(4, c.now, prng(2), { reads: true });
     for (const k of ['a', 'b', 'c', 'd']) s.onInsert(k);
     expect(s.sampledNeverRead()).toBe(4);
     s.onRead('a');
@@ -44,10 +50,65 @@ describe('SurvivalSampler', () => {
     s.onClear();
     expect(s.sampledLive()).toBe(0);
     expect(s.oldestSampledAtMs()).toBeUndefined();
+    s.onInsert('f');
+    expect(s.sampledLive()).toBe(1);
+  });
+
+  it('tracks ages only by default: reads change nothing and no never-read count is reported', () => {
+    const s = new SurvivalSampler(4, Date.now, prng(4));
+    expect(s.tracksReads).toBe(false);
+    s.onInsert('a');
+    s.onRead('a');
+    expect(s.sampledLive()).toBe(1);
+    expect(s.sampledNeverRead()).toBeUndefined();
+  });
+
+  it('matches keys as a Map does: NaN, 0 and -0, and keys sharing a hash bucket', () => {
+    const s = new SurvivalSampler(64, Date.now, prng(5));
+    s.onInsert(NaN);
+    s.onInsert(-0);
+    s.onDelete(NaN);
+    s.onDelete(0);
+    expect(s.sampledLive()).toBe(0);
+    // Same length and last two characters: every one of these keys lands in one bucket.
+    const keys = Array.from({ length: 20 }, (_, i) => `${String.fromCharCode(65 + i)}-00`);
+    for (const k of keys) s.onInsert(k);
+    expect(s.sampledLive()).toBe(20);
+    s.onDelete('Z-00'); // not sampled, same bucket
+    expect(s.sampledLive()).toBe(20);
+    for (let i = 0; i < keys.length; i++) {
+      s.onDelete(keys[i]);
+      expect(s.sampledLive()).toBe(keys.length - i - 1);
+    }
+    // The bucket is empty again: a key of it is not found, and a new one is.
+    s.onInsert('A-00');
+    s.onDelete('A-00');
+    expect(s.sampledLive()).toBe(0);
+  });
+
+  it.each([
+    ['exactly 0', () => 0],
+    ['exactly 1', () => 1],
+  ])('never picks a slot past the end with a random source returning %s', (_what, random) => {
+    const c = clock(0);
+    const s = new SurvivalSampler(4, c.now, random);
+    for (let i = 0; i < 1000; i++) {
+      c.advance(1);
+      s.onInsert(`k${i}`);
+    }
+    expect(s.sampledLive()).toBe(4);
+    // Such a source makes every insert after the first four replace one and the same slot: the last
+    // key stays sampled, in a slot the sampler reports, after the first four are deleted.
+    for (let i = 0; i < 4; i++) s.onDelete(`k${i}`);
+    expect(s.sampledLive()).toBe(1);
+    expect(s.oldestSampledAtMs()).toBe(1000);
+    for (let i = 0; i < 1000; i++) s.onDelete(`k${i}`);
+    expect(s.sampledLive()).toBe(0);
+    expect(s.oldestSampledAtMs()).toBeUndefined();
   });
 
   it('holds object keys weakly', async () => {
-    const s = new SurvivalSampler(4, Date.now, prng(3));
+    const s = new SurvivalSampler(4, Date.now, prng(3), { reads: true });
     // The key only ever lives inside this function's frame.
     const ref = ((): WeakRef<object> => {
       const key = { id: 1 };
@@ -62,22 +123,56 @@ describe('SurvivalSampler', () => {
       gc();
     }
     expect(ref.deref()).toBeUndefined();
+    // A dead key's entry is gone from the map, so its slot counts as free again.
+    expect(s.oldestSampledAtMs()).toBeUndefined();
+    expect(s.sampledLive()).toBe(0);
   });
 
-  it('validates the size option', () => {
-    expect(survivalSampleSize(undefined)).toBeUndefined();
-    expect(survivalSampleSize(false)).toBeUndefined();
-    expect(survivalSampleSize(true)).toBe(32);
-    expect(survivalSampleSize({ size: 5 })).toBe(5);
-    expect(() => survivalSampleSize({ size: 0 })).toThrow(/1 to 1024/);
+  it('resolves the option shapes and rejects bad ones with what to pass', () => {
+    expect(survivalConfig(undefined)).toBeUndefined();
+    expect(survivalConfig(false)).toBeUndefined();
+    expect(survivalConfig(true)).toEqual({ size: 32, reads: false });
+    expect(survivalConfig({})).toEqual({ size: 32, reads: false });
+    expect(survivalConfig({ size: 5 })).toEqual({ size: 5, reads: false });
+    expect(survivalConfig({ reads: true })).toEqual({ size: 32, reads: true });
+    expect(() => survivalConfig({ size: 0 })).toThrow(/1 to 1024/);
+    expect(() => survivalConfig({ size: 1025 })).toThrow(RangeError);
+    expect(() => survivalConfig({ size: 1.5 })).toThrow(RangeError);
+    expect(() => survivalConfig({ size: '8' as never })).toThrow(/got "8"/);
+    expect(() => survivalConfig({ reads: 'yes' as never })).toThrow(TypeError);
+    expect(() => survivalConfig('on' as never)).toThrow(/true, false or \{ size\?, reads\? \}/);
   });
 });
 
 describe('survival sampling on maps', () => {
-  it('reports the oldest surviving sampled entry and the never-read share through the registry', () => {
+  it('samples ages by default on InstrumentedMap and instrument(), without tracking reads', () => {
     const c = clock();
     const registry = new MapRegistry({ now: c.now });
-    const m = new InstrumentedMap<string, number>({ name: 'users', registry, sampleSurvival: { size: 4 } });
+    const a = new InstrumentedMap<string, number>({ name: 'plain', registry });
+    const b = instrument(new Map<string, number>(), { name: 'legacy', registry });
+    a.set('x', 1);
+    b.set('x', 1);
+    c.advance(42_000);
+    const onRead = vi.spyOn(SurvivalSampler.prototype, 'onRead');
+    expect(a.get('x')).toBe(1);
+    expect(a.has('x')).toBe(true);
+    expect(b.get('x')).toBe(1);
+    expect(b.has('x')).toBe(true);
+    // No work on lookups: the sampler is not even called.
+    expect(onRead).not.toHaveBeenCalled();
+    const byName = new Map(registry.collect().names.map((n) => [n.name, n.survival]));
+    expect(byName.get('plain')).toEqual({ oldestAgeSeconds: 42, neverReadRatio: undefined });
+    expect(byName.get('legacy')).toEqual({ oldestAgeSeconds: 42, neverReadRatio: undefined });
+  });
+
+  it('reports the never-read share only with { reads: true }', () => {
+    const c = clock();
+    const registry = new MapRegistry({ now: c.now });
+    const m = new InstrumentedMap<string, number>({
+      name: 'users',
+      registry,
+      sampleSurvival: { size: 4, reads: true },
+    });
     m.set('a', 1);
     m.set('b', 2);
     c.advance(60_000);
@@ -94,35 +189,146 @@ describe('survival sampling on maps', () => {
     expect(registry.collect().names[0]!.survival).toEqual({ oldestAgeSeconds: 0, neverReadRatio: 0 });
   });
 
-  it('is off by default, on through the registry default, and the map option wins', () => {
+  it('takes the never-read share over the instances that track reads only', () => {
     const registry = new MapRegistry();
-    new InstrumentedMap({ name: 'off', registry }).set(1, 1);
-    registry.survivalSampling = true;
-    new InstrumentedMap({ name: 'on', registry }).set(1, 1);
-    new InstrumentedMap({ name: 'optout', registry, sampleSurvival: false }).set(1, 1);
-    const byName = new Map(registry.collect().names.map((n) => [n.name, n.survival]));
-    expect(byName.get('off')).toBeUndefined();
-    expect(byName.get('on')).toBeDefined();
-    expect(byName.get('optout')).toBeUndefined();
+    const ages = new InstrumentedMap<string, number>({ name: 'mixed', registry });
+    const reads = new InstrumentedMap<string, number>({
+      name: 'mixed',
+      registry,
+      sampleSurvival: { reads: true },
+    });
+    for (const k of ['a', 'b', 'c']) ages.set(k, 1);
+    reads.set('a', 1).set('b', 2);
+    reads.get('a');
+    // 1 of the 2 read-tracked entries was never read; the age-only instance's 3 entries do not count.
+    expect(registry.collect().names[0]!.survival!.neverReadRatio).toBe(0.5);
+    void ages;
   });
 
-  it('works with instrument() and behaves like a Map', () => {
-    const c = clock();
-    const registry = new MapRegistry({ now: c.now, survivalSampling: { size: 8 } });
-    const m = instrument(new Map<string, number>(), { name: 'legacy', registry });
-    m.set('x', 1);
-    m.set('x', 2);
-    m.set('y', 3);
-    expect(m.get('x')).toBe(2);
-    expect(m.has('y')).toBe(true);
-    expect(m.delete('y')).toBe(true);
-    c.advance(5000);
-    const snap = registry.collect().names[0]!;
-    expect(snap.survival).toEqual({ oldestAgeSeconds: 5, neverReadRatio: 0 });
-    expect(snap.map.inserts).toBe(2);
-    expect(snap.map.updates).toBe(1);
-    m.clear();
-    expect(m.size).toBe(0);
-    expect(registry.collect().names[0]!.survival?.oldestAgeSeconds).toBe(0);
+  it('is on by default, off with false on the map or the registry, and the map option wins', () => {
+    const registry = new MapRegistry();
+    expect(registry.survivalSampling).toBe(true);
+    new InstrumentedMap({ name: 'default', registry }).set(1, 1);
+    new InstrumentedMap({ name: 'optout', registry, sampleSurvival: false }).set(1, 1);
+    registry.survivalSampling = false;
+    new InstrumentedMap({ name: 'off', registry }).set(1, 1);
+    new InstrumentedMap({ name: 'optin', registry, sampleSurvival: true }).set(1, 1);
+    const off = new MapRegistry({ survivalSampling: false });
+    instrument(new Map(), { name: 'instrumented-off', registry: off }).set(1, 1);
+    const byName = new Map(
+      [...registry.collect().names, ...off.collect().names].map((n) => [n.name, n.survival]),
+    );
+    expect(byName.get('default')).toBeDefined();
+    expect(byName.get('optout')).toBeUndefined();
+    expect(byName.get('off')).toBeUndefined();
+    expect(byName.get('optin')).toEqual({ oldestAgeSeconds: 0, neverReadRatio: undefined });
+    expect(byName.get('instrumented-off')).toBeUndefined();
   });
+
+  it('rejects a bad sampling option at construction, before registering', () => {
+    const registry = new MapRegistry();
+    expect(() => new InstrumentedMap({ name: 'x', registry, sampleSurvival: { size: 0 } })).toThrow(
+      RangeError,
+    );
+    expect(() => instrument(new Map(), { name: 'y', registry, sampleSurvival: { size: 2000 } })).toThrow(
+      RangeError,
+    );
+    expect(registry.names()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'InstrumentedMap',
+      (registry: MapRegistry) => new InstrumentedMap<string, number>({ name: 'm', registry }),
+    ],
+    [
+      'instrument()',
+      (registry: MapRegistry) => instrument(new Map<string, number>(), { name: 'm', registry }),
+    ],
+  ])('%s: a key deleted and inserted again is never older than its re-insertion', (_what, make) => {
+    const c = clock();
+    const registry = new MapRegistry({ now: c.now });
+    const m = make(registry);
+    const age = () => registry.collect().names[0]!.survival!.oldestAgeSeconds;
+    m.set('k', 1);
+    c.advance(600_000);
+    expect(age()).toBe(600);
+    m.delete('k');
+    c.advance(60_000);
+    m.set('k', 2);
+    c.advance(5_000);
+    expect(age()).toBe(5);
+    // The same with the reservoir full: the re-inserted key is sampled again or not at all, and the
+    // oldest sampled entry is never older than the oldest live entry.
+    for (let i = 0; i < 200; i++) m.set(`x${i}`, i);
+    c.advance(1_000_000);
+    for (let i = 0; i < 200; i++) m.delete(`x${i}`);
+    m.delete('k');
+    c.advance(10_000);
+    m.set('k', 3);
+    c.advance(1_000);
+    expect(age()).toBe(1);
+  });
+
+  it("a key deleted behind instrument()'s back and inserted again takes its new time", () => {
+    const c = clock();
+    const registry = new MapRegistry({ now: c.now });
+    const m = instrument(new Map<string, number>(), { name: 'bypassed', registry });
+    m.set('k', 1);
+    c.advance(100_000);
+    Map.prototype.delete.call(m, 'k'); // not seen by the instrumentation
+    m.set('k', 2);
+    c.advance(1_000);
+    expect(registry.collect().names[0]!.survival!.oldestAgeSeconds).toBe(1);
+  });
+
+  it.each([
+    ['InstrumentedMap', true, 64],
+    ['instrument()', false, 64],
+    ['InstrumentedMap, sample of 2', true, 2],
+    ['instrument(), sample of 2', false, 2],
+  ])(
+    'model: %s reports the age of a live entry, the oldest one when every key fits the sample',
+    (_what, wrapper, size) => {
+      const opArb = fc.oneof(
+        fc.record({ op: fc.constant('set' as const), key: fc.constantFrom(...KEY_POOL) }),
+        fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom(...KEY_POOL) }),
+        fc.record({ op: fc.constant('clear' as const) }),
+      );
+      fc.assert(
+        fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+          const c = clock(0);
+          const registry = new MapRegistry({ now: c.now });
+          const options = { name: 'model', registry, sampleSurvival: { size } };
+          const map = wrapper
+            ? new InstrumentedMap<unknown, number>(options)
+            : instrument(new Map<unknown, number>(), options);
+          const insertedAt = new Map<unknown, number>(); // the model: live keys and when they were added
+          for (const o of ops) {
+            c.advance(1000);
+            if (o.op === 'set') {
+              if (!insertedAt.has(o.key)) insertedAt.set(o.key, c.now());
+              map.set(o.key, 1);
+            } else if (o.op === 'delete') {
+              insertedAt.delete(o.key);
+              map.delete(o.key);
+            } else {
+              insertedAt.clear();
+              map.clear();
+            }
+            const survival = registry.collect().names[0]!.survival!;
+            const ages = [...insertedAt.values()].map((t) => (c.now() - t) / 1000);
+            if (ages.length === 0) expect(survival.oldestAgeSeconds).toBe(0);
+            else if (size >= KEY_POOL.length) expect(survival.oldestAgeSeconds).toBe(Math.max(...ages));
+            else {
+              // A smaller sample holds some live entries (or, right after its keys were deleted, none: 0).
+              expect(survival.oldestAgeSeconds).toBeLessThanOrEqual(Math.max(...ages));
+              if (survival.oldestAgeSeconds !== 0) expect(ages).toContain(survival.oldestAgeSeconds);
+            }
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

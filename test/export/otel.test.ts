@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS } from '../../src/conventions.js';
+import { ALL_METRICS, METRICS, seriesNames } from '../../src/conventions.js';
 import { registerOtelMetrics } from '../../src/export/otel.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
 import { SCALAR_BUILDERS } from '../../src/export/samples.js';
@@ -70,11 +70,19 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
     for (const [key, v] of promSeries) {
       if (!isWaitHistogram(key)) expect(otelSeries.get(key), key).toBeCloseTo(v, 9);
     }
-    // Every metric name of the table with data appears in both.
+    // The fixture gives every metric of the table data, and every one appears through OTel.
     const names = new Set(viaOtel.map((s) => s.name));
-    expect(names).toContain(METRICS.lockWaitDuration.name + '_bucket');
-    expect(names).toContain(METRICS.shardImbalance.name);
-    expect(names).toContain(METRICS.growthPerSecond.name);
+    for (const m of ALL_METRICS) for (const series of seriesNames(m)) expect(names, series).toContain(series);
+    // Leak state: one series per state for each analysed name.
+    const leakStates = viaOtel.filter(
+      (s) => s.name === METRICS.leakState.name && s.labels.map_name === 'users',
+    );
+    expect(leakStates.map((s) => `${s.labels.state}=${s.value}`).sort()).toEqual([
+      'collecting=0',
+      'growing=0',
+      'leak=1',
+      'ok=0',
+    ]);
     // The OTel histogram counts exactly the waits recorded after registration.
     const otelCount = viaOtel.find(
       (s) => s.name === `${METRICS.lockWaitDuration.name}_count` && s.labels.mode === 'read',

@@ -4,7 +4,7 @@ import { ALL_METRICS, METRICS } from '../../src/conventions.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
 import { SCALAR_BUILDERS } from '../../src/export/samples.js';
 import { parseExposition } from '../helpers/exposition.js';
-import { populatedRegistry } from '../helpers/populate.js';
+import { FIXTURE_AGE_SECONDS, populatedRegistry } from '../helpers/populate.js';
 
 const value = (text: string, name: string, labels: Record<string, string> = {}): number | undefined =>
   parseExposition(text).find(
@@ -59,7 +59,30 @@ describe('prom-client collectors', () => {
       }),
     ).toBe(2);
     expect(value(text, METRICS.leakSuspect.name, { map_name: 'users' })).toBe(1);
-    expect(value(text, METRICS.registryMaps.name)).toBe(5);
+    expect(value(text, METRICS.leakSuspect.name, { map_name: 'sessions' })).toBe(0);
+    // Leak state: four series per analysed name, 1 for its state only.
+    const states = (name: string) =>
+      Object.fromEntries(
+        parseExposition(text)
+          .filter((s) => s.name === METRICS.leakState.name && s.labels.map_name === name)
+          .map((s) => [s.labels.state, s.value]),
+      );
+    expect(states('users')).toEqual({ collecting: 0, ok: 0, growing: 0, leak: 1 });
+    expect(states('sessions')).toEqual({ collecting: 0, ok: 0, growing: 1, leak: 0 });
+    expect(states('config')).toEqual({ collecting: 0, ok: 1, growing: 0, leak: 0 });
+    expect(states('profiles')).toEqual({ collecting: 1, ok: 0, growing: 0, leak: 0 });
+    expect(states('inventory')).toEqual({});
+    // Declared bounds: only names whose every live instance declares one.
+    expect(value(text, METRICS.declaredMaxEntries.name, { map_name: 'sessions' })).toBe(5000);
+    expect(value(text, METRICS.declaredTtl.name, { map_name: 'sessions' })).toBe(600);
+    expect(value(text, METRICS.declaredTtl.name, { map_name: 'profiles' })).toBe(30);
+    expect(value(text, METRICS.declaredMaxEntries.name, { map_name: 'profiles' })).toBeUndefined();
+    expect(value(text, METRICS.declaredMaxEntries.name, { map_name: 'users' })).toBeUndefined();
+    // Survival: every InstrumentedMap samples ages by default; only 'tracked' tracks reads.
+    expect(value(text, METRICS.oldestSampledAge.name, { map_name: 'users' })).toBe(FIXTURE_AGE_SECONDS);
+    expect(value(text, METRICS.sampledNeverRead.name, { map_name: 'users' })).toBeUndefined();
+    expect(value(text, METRICS.sampledNeverRead.name, { map_name: 'tracked' })).toBe(0.5);
+    expect(value(text, METRICS.registryMaps.name)).toBe(6);
     expect(text).toContain(`# TYPE ${METRICS.lockWaitDuration.name} histogram`);
   });
 
@@ -119,6 +142,11 @@ describe('prom-client collectors', () => {
     const text = await client.AggregatorRegistry.aggregate(workers as never).metrics();
     expect(value(text, METRICS.inserts.name, { map_name: 'users' })).toBe(12);
     expect(value(text, METRICS.leakSuspect.name, { map_name: 'users' })).toBe(1);
+    expect(value(text, METRICS.leakState.name, { map_name: 'users', state: 'leak' })).toBe(1);
+    expect(value(text, METRICS.leakState.name, { map_name: 'users', state: 'ok' })).toBe(0);
+    // A declared TTL is the longest, not a sum, across workers.
+    expect(value(text, METRICS.declaredTtl.name, { map_name: 'sessions' })).toBe(600);
+    expect(value(text, METRICS.declaredMaxEntries.name, { map_name: 'sessions' })).toBe(10_000);
     expect(value(text, METRICS.shardImbalance.name, { map_name: 'sessions' })).toBe(1.5);
   });
 

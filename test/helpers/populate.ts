@@ -12,6 +12,10 @@ import { MapRegistry } from '../../src/registry.js';
  */
 const pinned = new WeakMap<MapRegistry, unknown[]>();
 
+/** The fixture's clock: maps are filled at FIXTURE_START, and snapshots are taken 90 s later. */
+export const FIXTURE_START = 1_700_000_000_000;
+export const FIXTURE_AGE_SECONDS = 90;
+
 export interface Populated {
   registry: MapRegistry;
   /** Strong references: the registry only holds weak ones. */
@@ -21,10 +25,13 @@ export interface Populated {
 }
 
 export function populatedRegistry(): Populated {
-  const registry = new MapRegistry();
+  let now = FIXTURE_START;
+  const registry = new MapRegistry({ now: () => now });
   const keep: unknown[] = [];
 
-  const users = new InstrumentedMap<string, number>({ name: 'users', registry });
+  // Two instances under one name, with the default sampling (ages only); one declares a bound and the
+  // other does not, so the name as a whole declares none.
+  const users = new InstrumentedMap<string, number>({ name: 'users', registry, maxEntries: 100 });
   for (let i = 0; i < 5; i++) users.set(`u${i}`, i);
   users.set('u1', 10);
   users.get('u1');
@@ -32,6 +39,16 @@ export function populatedRegistry(): Populated {
   users.delete('u2');
   const other = new InstrumentedMap<string, number>({ name: 'users', registry }).set('x', 1);
   keep.push(users, other);
+
+  // Read tracking on: the only name with a never-read ratio (one of its two sampled entries was read).
+  const tracked = new InstrumentedMap<string, number>({
+    name: 'tracked',
+    registry,
+    sampleSurvival: { reads: true },
+  });
+  tracked.set('a', 1).set('b', 2);
+  tracked.get('a');
+  keep.push(tracked);
 
   const readMostly = { size: 3 };
   const rm = registry.trackMap(readMostly, 'config', 'read_mostly');
@@ -42,7 +59,7 @@ export function populatedRegistry(): Populated {
   keep.push(readMostly);
 
   const loading = { size: 2 };
-  const ld = registry.trackMap(loading, 'profiles', 'loading');
+  const ld = registry.trackMap(loading, 'profiles', 'loading', { ttlMs: 30_000 });
   ld.loadsSuccess = 7;
   ld.loadsFailure = 1;
   ld.loadJoins = 12;
@@ -51,7 +68,7 @@ export function populatedRegistry(): Populated {
   keep.push(loading);
 
   const sharded = { size: 9, shardImbalance: () => 1.5 };
-  registry.trackMap(sharded, 'sessions', 'sharded');
+  registry.trackMap(sharded, 'sessions', 'sharded', { maxEntries: 5000, ttlMs: 600_000 });
   keep.push(sharded);
 
   const locked = { size: 1 };
@@ -66,7 +83,11 @@ export function populatedRegistry(): Populated {
   keep.push(locked, lockObj);
 
   registry.setLeakVerdict('users', { state: 'leak', suspect: true, growthPerSecond: 0.5, reason: 'test' });
+  registry.setLeakVerdict('sessions', { state: 'growing', suspect: false, growthPerSecond: 0.1 });
+  registry.setLeakVerdict('config', { state: 'ok', suspect: false, growthPerSecond: 0 });
+  registry.setLeakVerdict('profiles', { state: 'collecting', suspect: false, growthPerSecond: 0 });
   pinned.set(registry, keep);
+  now += FIXTURE_AGE_SECONDS * 1000;
 
   return {
     registry,

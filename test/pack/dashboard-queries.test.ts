@@ -11,6 +11,7 @@ import {
   ALL_METRICS,
   DELETE_CAUSES,
   LABELS,
+  LEAK_STATES,
   LOAD_RESULTS,
   LOCK_MODES,
   LOOKUP_RESULTS,
@@ -52,6 +53,8 @@ function labelValues(m: MetricSpec, label: string): string[] {
       return [...LOCK_MODES];
     case LABELS.contended:
       return ['true', 'false'];
+    case LABELS.state:
+      return [...LEAK_STATES];
     default:
       throw new Error(`no synthetic values for label ${label} of ${m.name}`);
   }
