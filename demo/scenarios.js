@@ -39,8 +39,8 @@ export function createWorkloads(registry) {
   };
 
   // healthy
-  // Survival sampling on: the dashboards' "oldest sampled entry" and "never read" panels show it.
-  const sessions = new InstrumentedMap({ name: 'sessions', registry, sampleSurvival: true });
+  // Age sampling is on by default; reads tracking is opt-in: the dashboards' "never read" panel shows it.
+  const sessions = new InstrumentedMap({ name: 'sessions', registry, sampleSurvival: { reads: true } });
   const sessionOrder = [];
   const routes = instrument(
     new Map([
