@@ -3,7 +3,7 @@
  * a target's first hour, and says why.
  *
  * Pure and deterministic: it is fed `(seriesKey, timestampMs, observation)` and never reads a clock.
- * Per series it keeps two fixed rings of time buckets (5 min x 30 and 1 h x 50 by default; about 3 KB)
+ * Per series it keeps two fixed rings of time buckets (5 min x 30 and 1 h x 26 by default; about 2 KB)
  * and re-evaluates when a bucket completes, reading a bounded number of buckets.
  *
  * States, from the evidence of evidence.ts:
@@ -156,6 +156,8 @@ class SeriesState {
   maxEntries: number | undefined = undefined;
   ttlSeconds: number | undefined = undefined;
   votes = 0;
+  /** The long window's last evaluation (refreshed when an hourly bucket completes). */
+  long: { vote: boolean; w: WindowEvidence } | undefined = undefined;
   state: LeakState = 'collecting';
   leakSinceMs = NaN;
   verdict: LeakVerdictDetail;
@@ -171,20 +173,51 @@ class SeriesState {
   }
 }
 
+/**
+ * A verdict whose reason is written only when someone reads it: formatting numbers costs more than the
+ * whole evaluation, and the exporters never read the reason (the debug page and analyze do).
+ */
+function verdict(state: LeakState, growthPerSecond: number, explain: () => string): LeakVerdictDetail {
+  return new LazyVerdict(state, growthPerSecond, explain);
+}
+
+class LazyVerdict implements LeakVerdictDetail {
+  readonly suspect: boolean;
+  private explained: string | undefined;
+  constructor(
+    readonly state: LeakState,
+    readonly growthPerSecond: number,
+    private readonly explain: () => string,
+  ) {
+    this.suspect = state === 'leak';
+  }
+  get reason(): string {
+    return (this.explained ??= this.explain());
+  }
+  /** A verdict logged or serialised shows its reason, not its closure. */
+  toJSON(): { state: LeakState; suspect: boolean; growthPerSecond: number; reason: string } {
+    return {
+      state: this.state,
+      suspect: this.suspect,
+      growthPerSecond: this.growthPerSecond,
+      reason: this.reason,
+    };
+  }
+}
+
 function collecting(seenMs: number, needMs: number): LeakVerdictDetail {
-  return {
-    state: 'collecting',
-    suspect: false,
-    growthPerSecond: 0,
-    reason: `collecting: ${formatDuration(seenMs)} observed, a verdict needs ${formatDuration(needMs)}`,
-  };
+  return verdict(
+    'collecting',
+    0,
+    () => `collecting: ${formatDuration(seenMs)} observed, a verdict needs ${formatDuration(needMs)}`,
+  );
 }
 
 const nonNegative = (v: number | undefined): v is number => typeof v === 'number' && v >= 0 && v < Infinity;
 
 export class LeakDetector {
   private readonly cfg: Resolved;
-  /** Insertion order is recency order (a series is re-inserted when observed): the first is evicted. */
+  /** Past `maxSeries`, the series observed least recently (smallest `lastMs`) is evicted. */
   private readonly series = new Map<string, SeriesState>();
   private evictedCount = 0;
 
@@ -243,16 +276,10 @@ export class LeakDetector {
     const age = nonNegative(obs.oldestAgeSeconds) ? obs.oldestAgeSeconds : NaN;
     let s = known;
     if (s === undefined) {
+      if (this.series.size >= this.cfg.maxSeries) this.evictStalest();
       s = new SeriesState(this.cfg, timestampMs, entries, age);
-      if (this.series.size >= this.cfg.maxSeries) {
-        const oldest = this.series.keys().next().value as string;
-        this.series.delete(oldest);
-        this.evictedCount++;
-      }
-    } else {
-      this.series.delete(seriesKey); // re-inserted below: recency order
+      this.series.set(seriesKey, s);
     }
-    this.series.set(seriesKey, s);
 
     if (nonNegative(obs.inserts) && nonNegative(obs.deletes)) this.count(s, obs.inserts, obs.deletes);
     if (!Number.isNaN(age)) s.hasAges = true;
@@ -279,6 +306,22 @@ export class LeakDetector {
     else if (s.state === 'collecting')
       s.verdict = collecting(timestampMs - s.first.atMs, this.cfg.minWindowMs + this.cfg.warmupMs);
     return s.verdict;
+  }
+
+  /** Forgets the series observed least recently. O(series), and only when a new series meets the cap. */
+  private evictStalest(): void {
+    let stalest: string | undefined;
+    let oldest = Infinity;
+    for (const [key, state] of this.series) {
+      if (state.lastMs < oldest) {
+        oldest = state.lastMs;
+        stalest = key;
+      }
+    }
+    if (stalest !== undefined) {
+      this.series.delete(stalest);
+      this.evictedCount++;
+    }
   }
 
   /** Reset-corrected cumulative counters (a decrease is a restart of the counting process). */
@@ -339,50 +382,54 @@ export class LeakDetector {
     const bound = this.bound(s, w);
     const fresh = freshVote(w);
     s.votes = fresh.vote && bound === undefined ? s.votes + 1 : 0;
-    const long = coarseOpened || s.state !== 'leak' ? this.longVote(s) : undefined;
+    // The long window changes only when an hourly bucket completes: evaluated then, remembered between.
+    if (coarseOpened) s.long = this.longVote(s);
+    const long = s.long;
 
     let state: LeakState;
-    let reason: string;
+    let explain: () => string;
+    const mapAgeMs = s.lastMs - s.first.atMs;
     if (bound !== undefined) {
       state = 'ok';
-      reason = bound;
+      explain = bound;
     } else if (s.votes > this.cfg.holdVotes || (fresh.vote && this.cfg.holdVotes === 0)) {
       state = 'leak';
-      reason = leakReason(w, seen, s);
+      explain = () => leakReason(w, mapAgeMs);
     } else if (long?.vote) {
       state = 'leak';
-      reason = `over ${formatDuration(long.w.spanMs)}: ${leakReason(long.w, seen, s)}`;
+      explain = () => `over ${formatDuration(long.w.spanMs)}: ${leakReason(long.w, mapAgeMs)}`;
     } else if (s.state === 'leak' && w.rise > 0) {
       state = 'leak';
-      reason = `still rising: ${describeRise(w)}; leak since ${formatDuration(nowMs - s.leakSinceMs)}`;
+      const since = nowMs - s.leakSinceMs;
+      explain = () => `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`;
     } else if (w.rising && fresh.boundSeen === undefined) {
       state = 'growing';
-      reason = `${describeRise(w)}; ${fresh.missing.join('; ')}`;
+      explain = () => `${describeRise(w)}; ${fresh.missing.map((m) => m()).join('; ')}`;
     } else {
       state = 'ok';
-      reason =
+      explain =
         fresh.boundSeen ??
-        (w.rise > 0
-          ? `no sustained growth: ${describeRise(w)}, not rising in every third`
-          : `no growth: ${describeRise(w)}`);
+        (() =>
+          w.rise > 0
+            ? `no sustained growth: ${describeRise(w)}, not rising in every third`
+            : `no growth: ${describeRise(w)}`);
     }
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
     s.state = state;
-    return { state, suspect: state === 'leak', growthPerSecond: w.slopePerMs * 1000, reason };
+    return verdict(state, w.slopePerMs * 1000, explain);
   }
 
-  /** A declared bound that explains the series, as a reason; undefined when none does. */
-  private bound(s: SeriesState, w: WindowEvidence): string | undefined {
-    if (s.maxEntries !== undefined && s.lastEntries <= s.maxEntries)
-      return `within its declared bound: ${formatCount(s.lastEntries)} of ${formatCount(s.maxEntries)} entries`;
-    if (
-      s.ttlSeconds !== undefined &&
-      (w.ageSeconds === undefined ||
-        w.ageSeconds <= s.ttlSeconds * TTL_SLACK + (2 * this.cfg.bucketMs) / 1000)
-    ) {
-      return w.ageSeconds === undefined
-        ? `bounded by its declared TTL of ${formatDuration(s.ttlSeconds * 1000)}`
-        : `within its declared TTL: oldest sampled entry ${formatDuration(w.ageSeconds * 1000)} old, TTL ${formatDuration(s.ttlSeconds * 1000)}`;
+  /** A declared bound that explains the series (as its reason); undefined when none does. */
+  private bound(s: SeriesState, w: WindowEvidence): (() => string) | undefined {
+    const { lastEntries: entries, maxEntries: max, ttlSeconds: ttl } = s;
+    if (max !== undefined && entries <= max)
+      return () => `within its declared bound: ${formatCount(entries)} of ${formatCount(max)} entries`;
+    const age = w.ageSeconds;
+    if (ttl !== undefined && (age === undefined || age <= ttl * TTL_SLACK + (2 * this.cfg.bucketMs) / 1000)) {
+      return () =>
+        age === undefined
+          ? `bounded by its declared TTL of ${formatDuration(ttl * 1000)}`
+          : `within its declared TTL: oldest sampled entry ${formatDuration(age * 1000)} old, TTL ${formatDuration(ttl * 1000)}`;
     }
     return undefined;
   }
@@ -407,28 +454,36 @@ export class LeakDetector {
 }
 
 /** The fresh tests together: a vote, the bound the evidence shows (if any) and what is missing. */
-function freshVote(w: WindowEvidence): { vote: boolean; boundSeen: string | undefined; missing: string[] } {
-  const missing: string[] = [];
-  let boundSeen: string | undefined;
+function freshVote(w: WindowEvidence): {
+  vote: boolean;
+  boundSeen: (() => string) | undefined;
+  missing: (() => string)[];
+} {
+  const missing: (() => string)[] = [];
+  let boundSeen: (() => string) | undefined;
   if (w.survived === false) {
-    boundSeen = `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`;
+    boundSeen = () =>
+      `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`;
   } else if (w.netPositive === false && w.rising) {
-    boundSeen = `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
+    boundSeen = () =>
+      `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
   }
-  if (w.survived === undefined) missing.push('no survival ages (sampling off): unconfirmed');
-  if (w.netPositive === undefined) missing.push('no insert/delete counters');
+  if (w.survived === undefined) missing.push(() => 'no survival ages (sampling off): unconfirmed');
+  if (w.netPositive === undefined) missing.push(() => 'no insert/delete counters');
   // Below 1 %/h of the map's size, churn noise swamps the halves' comparison (a net flow of 100/h
   // beside thousands of inserts and deletes an hour), and a fill that slow is close to its bound anyway.
   const slow = (w.slopePerMs * HOUR) / Math.max(w.floors[0], 1) < SLOW_REL_PER_HOUR;
   const paced = slow || w.lateToEarly >= MIN_LATE_TO_EARLY;
   if (!paced) {
     missing.push(
-      `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
+      () =>
+        `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
     );
   }
   const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
-  if (!w.rising && missing.length === 0) missing.push('the floor does not rise in every third');
-  if (vote && missing.length === 0) missing.push('the evidence of a leak holds; confirming it over 20 min');
+  if (!w.rising && missing.length === 0) missing.push(() => 'the floor does not rise in every third');
+  if (vote && missing.length === 0)
+    missing.push(() => 'the evidence of a leak holds; confirming it before the verdict');
   return { vote, boundSeen, missing };
 }
 
@@ -438,11 +493,11 @@ function describeRise(w: WindowEvidence): string {
   return `floor ${formatCount(f0)} -> ${formatCount(f2)}${pct} over ${formatDuration(w.spanMs)}, ${w.slopePerMs >= 0 ? '+' : ''}${formatCount(w.slopePerMs * HOUR)} entries/h`;
 }
 
-function leakReason(w: WindowEvidence, seenMs: number, s: SeriesState): string {
+function leakReason(w: WindowEvidence, mapAgeMs: number): string {
   const parts = [describeRise(w)];
   if (w.ageSeconds !== undefined) {
     const ageMs = w.ageSeconds * 1000;
-    const asOld = ageMs >= 0.9 * (s.lastMs - s.first.atMs) ? ', as old as the map' : '';
+    const asOld = ageMs >= 0.9 * mapAgeMs ? ', as old as the map' : '';
     parts.push(`oldest sampled entry ${formatDuration(ageMs)} old${asOld}`);
   } else parts.push('no survival ages');
   if (w.inserts !== undefined && w.deletes !== undefined) {
@@ -452,6 +507,5 @@ function leakReason(w: WindowEvidence, seenMs: number, s: SeriesState): string {
         : `deletes ${formatPercent(w.deletes / Math.max(w.inserts, 1))} of inserts`,
     );
   } else parts.push('no insert/delete counters');
-  void seenMs;
   return parts.join('; ');
 }

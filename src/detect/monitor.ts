@@ -135,15 +135,17 @@ export function combine(
   instances: LeakVerdictDetail | undefined,
 ): LeakVerdictDetail {
   const inst = instances !== undefined && rank(instances.state) > rank('ok') ? instances : undefined;
-  if (inst === undefined || rank(inst.state) <= rank(entries.state)) {
-    const { state, suspect, growthPerSecond, reason } = entries;
-    return { state, suspect, growthPerSecond, reason };
-  }
-  const instReason = `instances: ${inst.reason.replace(/ entries/g, ' instances')}`;
+  // The verdicts' reasons are written when read (see the detector): pass them on unread.
+  if (inst === undefined || rank(inst.state) <= rank(entries.state)) return entries;
+  let reason: string | undefined;
   return {
     state: inst.state,
     suspect: inst.state === 'leak',
     growthPerSecond: entries.growthPerSecond,
-    reason: entries.state === 'collecting' ? instReason : `${instReason}; entries: ${entries.reason}`,
+    get reason(): string {
+      const instReason = `instances: ${inst.reason.replace(/ entries/g, ' instances')}`;
+      return (reason ??=
+        entries.state === 'collecting' ? instReason : `${instReason}; entries: ${entries.reason}`);
+    },
   };
 }
