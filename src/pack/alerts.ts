@@ -1,13 +1,18 @@
 /**
- * Config -> Prometheus rule groups. Each alert is one entry of ALERTS_DEF: its name, static summary,
+ * Config -> Prometheus rule groups. Each alert is one entry of ALERT_DEFS: its name, static summary,
  * templated description and expression builder. Anti-flap is built into the expressions (floors with
  * min_over_time, averages over windows, threshold AND trend) and into `for` / `keep_firing_for` from config.
  * Values appear only in annotations; labels are static so that an alert's identity never changes.
+ *
+ * The long windows of the growth alerts are read through `Terms`: with `recordingRules` on they become
+ * recording rules (`instance_map:<metric>:<op><window>`, `job_map:<metric>:<op>`, Prometheus'
+ * level:metric:operations naming), evaluated in the alerts' own group just before them so that an alert
+ * sees the recorded value of the same evaluation; with it off, the same windows are written inline.
  */
-import { LABELS, METRICS } from '../conventions.js';
+import { LABELS, METRICS, type MetricSpec } from '../conventions.js';
 import { type AlertKey, type PackConfig, type Severity } from './config.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { by, histogramSeries, mapLabels, num, on, selector, targetLabels } from './promql.js';
+import { by, histogramSeries, jobMapLabels, mapLabels, num, on, selector, targetLabels } from './promql.js';
 
 /** Which rule group an alert lives in. */
 export type RuleGroupName = 'mapwatch-growth' | 'mapwatch-locks' | 'mapwatch-shape' | 'mapwatch-meta';
@@ -25,7 +30,7 @@ export interface AlertDef {
   scope: 'map' | 'target';
   summary: string;
   description: (c: PackConfig) => string;
-  expr: (c: PackConfig) => string;
+  expr: (c: PackConfig, t: Terms) => string;
 }
 
 export interface PromRule {
@@ -37,10 +42,15 @@ export interface PromRule {
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
 export interface RuleGroup {
   name: RuleGroupName;
   interval: string;
-  rules: PromRule[];
+  rules: Array<RecordingRule | PromRule>;
 }
 
 const WHERE = 'map {{ $labels.map_name }} (job {{ $labels.job }}, instance {{ $labels.instance }})';
@@ -49,19 +59,93 @@ const WHERE = 'map {{ $labels.map_name }} (job {{ $labels.job }}, instance {{ $l
 const s = (c: PackConfig, series: string, ...extra: string[]) => selector(series, c.selector, ...extra);
 const G = (c: PackConfig) => by(mapLabels(c.groupBy));
 const ON = (c: PackConfig) => on(mapLabels(c.groupBy));
+const J = (c: PackConfig) => by(jobMapLabels(c.groupBy));
+
+/**
+ * Name of a recorded series, Prometheus style: `level:metric:operations`. The level names the labels
+ * kept (`instance_map`: job, instance, map_name; `job_map`: job, map_name; plus the groupBy labels), the
+ * metric is the table's name (a counter without `_total` once rated), the operations the window.
+ */
+export function recordName(level: 'instance_map' | 'job_map', m: MetricSpec, op: string): string {
+  const base = m.type === 'counter' ? m.name.replace(/_total$/, '') : m.name;
+  return `${level}:${base}:${op}`;
+}
+
+/**
+ * The windowed terms of the growth alerts, recorded or inline (`recordingRules`). Recording rules are
+ * collected in the order the alerts first use them, so a rule reading another recorded series comes
+ * after it in the group.
+ */
+export class Terms {
+  private readonly pending: RecordingRule[] = [];
+  private readonly seen = new Set<string>();
+  constructor(readonly c: PackConfig) {}
+
+  private record(name: string, expr: string): string {
+    if (!this.seen.has(name)) {
+      this.seen.add(name);
+      this.pending.push({ record: name, expr });
+    }
+    return name;
+  }
+
+  /** The recording rules used since the last call. */
+  take(): RecordingRule[] {
+    return this.pending.splice(0);
+  }
+
+  /** `sum by (job, instance, map_name) (fn(metric[window]))`, `offset` ago. */
+  perInstance(m: MetricSpec, fn: 'min_over_time' | 'increase', window: string, offset?: string): string {
+    const c = this.c;
+    const inline = (o?: string) =>
+      `sum ${G(c)} (${fn}(${s(c, m.name)}[${window}]${o ? ` offset ${o}` : ''}))`;
+    if (!c.recordingRules) return inline(offset);
+    const name = this.record(recordName('instance_map', m, `${fn}${window}`), inline());
+    return offset ? `${name} offset ${offset}` : name;
+  }
+
+  /** `sum by (job, instance, map_name) (predict_linear(entries[predictWindow], horizon))`, per map selector. */
+  predicted(...extra: string[]): string {
+    const c = this.c;
+    const w = c.growth.predictWindow;
+    const horizon = num(parseDuration(c.growth.predictHorizon));
+    const inline = (...x: string[]) =>
+      `sum ${G(c)} (predict_linear(${s(c, METRICS.entries.name, ...x)}[${w}], ${horizon}))`;
+    if (!c.recordingRules) return inline(...extra);
+    const name = this.record(
+      recordName('instance_map', METRICS.entries, `predict_linear${w}_${c.growth.predictHorizon}`),
+      inline(),
+    );
+    return extra.length ? `${name}{${extra.join(', ')}}` : name;
+  }
+
+  /**
+   * The job's peak of `metric` (summed per instance, highest instance) over `window`, one window ago:
+   * "yesterday" of any instance of the job, so a new instance label (a restart, a new pod) keeps it.
+   */
+  jobPeak(m: MetricSpec, window: string): string {
+    const c = this.c;
+    if (!c.recordingRules) {
+      return `max ${J(c)} (sum ${G(c)} (max_over_time(${s(c, m.name)}[${window}] offset ${window})))`;
+    }
+    const max = this.record(recordName('job_map', m, 'max'), `max ${J(c)} (sum ${G(c)} (${s(c, m.name)}))`);
+    const peak = this.record(
+      recordName('job_map', m, `max_over_time${window}`),
+      `max_over_time(${max}[${window}])`,
+    );
+    return `${peak} offset ${window}`;
+  }
+}
 
 /** Rise of the floor (lowest value in a window) against the window just before it. */
-function floorRise(c: PackConfig, series: string, window: string): string {
-  return (
-    `sum ${G(c)} (min_over_time(${s(c, series)}[${window}]))\n` +
-    `  - sum ${G(c)} (min_over_time(${s(c, series)}[${window}] offset ${window}))`
-  );
+function floorRise(t: Terms, m: MetricSpec, window: string): string {
+  return `${t.perInstance(m, 'min_over_time', window)}\n  - ${t.perInstance(m, 'min_over_time', window, window)}`;
 }
 
 /** Entries the map gained from writes in the window: inserts minus deletes (deletes may never have been emitted). */
-function netInserts(c: PackConfig, window: string): string {
-  const ins = `sum ${G(c)} (increase(${s(c, METRICS.inserts.name)}[${window}]))`;
-  const del = `sum ${G(c)} (increase(${s(c, METRICS.deletes.name)}[${window}]))`;
+function netInserts(t: Terms, window: string): string {
+  const ins = t.perInstance(METRICS.inserts, 'increase', window);
+  const del = t.perInstance(METRICS.deletes, 'increase', window);
   return `${ins}\n  - (${del} or 0 * ${ins})`;
 }
 
@@ -71,31 +155,53 @@ function rateSum(c: PackConfig, series: string, window: string, ...extra: string
 }
 
 /**
- * The count now is above its peak of "yesterday" (the peak window, one peak window ago). Daily cycles and
- * refills after a restart stay below it; a leak does not. No data from yesterday means no alert.
+ * The count now is above the job's peak of "yesterday" (the peak window, one peak window ago, of any
+ * instance of the job). Daily cycles and refills after a restart stay below it, also under a new instance
+ * label; a leak does not. No data from yesterday means no alert.
  */
-function aboveYesterdaysPeak(c: PackConfig, series: string, peakWindow: string): string {
+function aboveYesterdaysPeak(c: PackConfig, t: Terms, m: MetricSpec, peakWindow: string): string {
   return (
-    `sum ${G(c)} (${s(c, series)})
-` + `  > sum ${G(c)} (max_over_time(${s(c, series)}[${peakWindow}] offset ${peakWindow}))`
+    `sum ${G(c)} (${s(c, m.name)})\n` +
+    `  > ${on(jobMapLabels(c.groupBy))} group_left\n  ${t.jobPeak(m, peakWindow)}`
   );
+}
+
+/** Within its declared maxEntries: never a leak. Maps that declare none export no bound series. */
+function withinDeclaredMax(c: PackConfig): string {
+  return (
+    `sum ${G(c)} (${s(c, METRICS.entries.name)})\n` +
+    `  <= ${ON(c)} sum ${G(c)} (${s(c, METRICS.declaredMaxEntries.name)})`
+  );
+}
+
+/** Oldest sampled entry within the declared TTL (times the slack): bounded in age, never a leak. */
+function withinDeclaredTtl(c: PackConfig): string {
+  return (
+    `max ${G(c)} (${s(c, METRICS.oldestSampledAge.name)})\n` +
+    `  <= ${ON(c)} max ${G(c)} (${s(c, METRICS.declaredTtl.name)}) * ${num(c.fresh.ttlSlack)}`
+  );
+}
+
+/** Seconds the oldest sampled entry must age by within the fresh window. */
+export function freshAgeThreshold(c: PackConfig): number {
+  return Math.round(parseDuration(c.fresh.window) * c.fresh.ageRatio * 1000) / 1000;
 }
 
 /** Escapes a label value for a PromQL string literal. */
 const labelValue = (v: string) => JSON.stringify(v);
 
 /** predict_linear of the entries compared with the ceiling, one clause per map with its own ceiling. */
-function ceilingCrossed(c: PackConfig): string {
-  const pred = (...extra: string[]) =>
-    `sum ${G(c)} (predict_linear(${s(c, METRICS.entries.name, ...extra)}[${c.growth.predictWindow}], ` +
-    `${num(parseDuration(c.growth.predictHorizon))}))`;
+function ceilingCrossed(c: PackConfig, t: Terms): string {
   const overrides = Object.entries(c.growth.ceilings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (overrides.length === 0) return `${pred()} > ${num(c.growth.ceiling)}`;
+  if (overrides.length === 0) return `${t.predicted()} > ${num(c.growth.ceiling)}`;
   const others = overrides.map(([name]) => `${LABELS.mapName}!=${labelValue(name)}`);
   return (
-    `(\n  ${pred(...others)} > ${num(c.growth.ceiling)}\n` +
+    `(\n  ${t.predicted(...others)} > ${num(c.growth.ceiling)}\n` +
     overrides
-      .map(([name, ceiling]) => `  or ${pred(`${LABELS.mapName}=${labelValue(name)}`)} > ${num(ceiling)}\n`)
+      .map(
+        ([name, ceiling]) =>
+          `  or ${t.predicted(`${LABELS.mapName}=${labelValue(name)}`)} > ${num(ceiling)}\n`,
+      )
       .join('') +
     ')'
   );
@@ -113,11 +219,45 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     description: (c) =>
       `The lowest entry count of ${WHERE} rose by {{ $value | humanize }} entries against the previous ` +
       `${c.growth.window}, inserts outpaced deletes over the last ${c.growth.window}, and it holds more ` +
-      `entries than at its peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago. Nothing is bounding it.`,
-    expr: (c) =>
-      `(\n  ${floorRise(c, METRICS.entries.name, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
-      `and ${ON(c)}\n(\n  ${netInserts(c, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
-      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.entries.name, c.growth.peakWindow)}\n)`,
+      `entries than any instance of its job at its peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago. ` +
+      'No declared bound (maxEntries, TTL) holds it.',
+    expr: (c, t) =>
+      `(\n  ${floorRise(t, METRICS.entries, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
+      `and ${ON(c)}\n(\n  ${netInserts(t, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
+      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, t, METRICS.entries, c.growth.peakWindow)}\n)\n` +
+      `unless ${ON(c)}\n(\n  ${withinDeclaredMax(c)}\n)\n` +
+      `unless ${ON(c)}\n(\n  ${withinDeclaredTtl(c)}\n)`,
+  },
+  {
+    key: 'freshLeak',
+    name: 'MapwatchMapLeakFreshTarget',
+    group: 'mapwatch-growth',
+    signal: 'growth',
+    scope: 'map',
+    summary:
+      'A map keeps every old entry while it grows, with no declared bound: a leak, seen without a day of history.',
+    description: (c) =>
+      `${WHERE.charAt(0).toUpperCase()}${WHERE.slice(1)} gained {{ $value | humanize }} entries (inserts minus deletes) ` +
+      `over the last ${c.fresh.window} while its oldest sampled entry aged by at least ` +
+      `${Math.round(c.fresh.ageRatio * 100)}% of that time (nothing old was removed), and its floor over ` +
+      `${c.fresh.floorWindow} rose against ${c.fresh.floorOffset} earlier. It declares no bound it is within ` +
+      '(maxEntries, TTL).',
+    expr: (c, t) => {
+      const age = s(c, METRICS.oldestSampledAge.name);
+      const minNet =
+        `clamp_min(${num(c.fresh.minNetShare)} * sum ${G(c)} (${s(c, METRICS.entries.name)}), ` +
+        `${num(c.fresh.minNetInserts)})`;
+      const floor = (offset?: string) =>
+        t.perInstance(METRICS.entries, 'min_over_time', c.fresh.floorWindow, offset);
+      return (
+        `(\n  ${netInserts(t, c.fresh.window)}\n) >= ${ON(c)} ${minNet}\n` +
+        `and ${ON(c)}\n(\n  max ${G(c)} (${age})\n  - max ${G(c)} (${age} offset ${c.fresh.window})\n) ` +
+        `>= ${num(freshAgeThreshold(c))}\n` +
+        `and ${ON(c)}\n(\n  ${floor()}\n  - ${floor(c.fresh.floorOffset)}\n) > 0\n` +
+        `unless ${ON(c)}\n(\n  ${withinDeclaredMax(c)}\n)\n` +
+        `unless ${ON(c)}\n(\n  ${withinDeclaredTtl(c)}\n)`
+      );
+    },
   },
   {
     key: 'growthCeiling',
@@ -134,13 +274,13 @@ export const ALERT_DEFS: readonly AlertDef[] = [
         (overridden
           ? `its ceiling (${num(c.growth.ceiling)} unless set per map)`
           : `the ceiling of ${num(c.growth.ceiling)}`) +
-        `; its floor is rising and it is above its peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago.`
+        `; its floor is rising and it is above its job's peak of the ${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago.`
       );
     },
-    expr: (c) =>
-      `${ceilingCrossed(c)}\n` +
-      `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.entries.name, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
-      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.entries.name, c.growth.peakWindow)}\n)`,
+    expr: (c, t) =>
+      `${ceilingCrossed(c, t)}\n` +
+      `and ${ON(c)}\n(\n  ${floorRise(t, METRICS.entries, c.growth.window)}\n) >= ${num(c.growth.minFloorRise)}\n` +
+      `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, t, METRICS.entries, c.growth.peakWindow)}\n)`,
   },
   {
     key: 'leakSuspect',
@@ -164,16 +304,30 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     description: (c) =>
       `The lowest count of live maps named {{ $labels.map_name }} (job {{ $labels.job }}, instance ` +
       `{{ $labels.instance }}) rose by {{ $value | humanize }} against the previous ${c.instances.window}, is ` +
-      `still rising and above its peak of the ${c.instances.peakWindow} that ended ${c.instances.peakWindow} ago: the objects that own these ` +
+      `still rising and above its job's peak of the ${c.instances.peakWindow} that ended ${c.instances.peakWindow} ago: the objects that own these ` +
       'maps are not being released.',
-    expr: (c) => {
+    expr: (c, t) => {
       const half = formatDuration(parseDuration(c.instances.window) / 2);
       return (
-        `(\n  ${floorRise(c, METRICS.instances.name, c.instances.window)}\n) >= ${num(c.instances.minFloorRise)}\n` +
-        `and ${ON(c)}\n(\n  ${floorRise(c, METRICS.instances.name, half)}\n) > 0\n` +
-        `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, METRICS.instances.name, c.instances.peakWindow)}\n)`
+        `(\n  ${floorRise(t, METRICS.instances, c.instances.window)}\n) >= ${num(c.instances.minFloorRise)}\n` +
+        `and ${ON(c)}\n(\n  ${floorRise(t, METRICS.instances, half)}\n) > 0\n` +
+        `and ${ON(c)}\n(\n  ${aboveYesterdaysPeak(c, t, METRICS.instances, c.instances.peakWindow)}\n)`
       );
     },
+  },
+  {
+    key: 'declaredMax',
+    name: 'MapwatchMapAboveDeclaredMax',
+    group: 'mapwatch-growth',
+    signal: 'bound',
+    scope: 'map',
+    summary: 'A map holds more entries than the maximum it declares.',
+    description: () =>
+      `${WHERE.charAt(0).toUpperCase()}${WHERE.slice(1)} holds {{ $value | humanize }} entries, more than the ` +
+      'maxEntries its live maps declare: the bound is not enforced, or the map counts what it does not bound.',
+    expr: (c) =>
+      `sum ${G(c)} (${s(c, METRICS.entries.name)})\n` +
+      `  > ${ON(c)} sum ${G(c)} (${s(c, METRICS.declaredMaxEntries.name)})`,
   },
   {
     key: 'lockStuck',
@@ -353,11 +507,11 @@ export function alertDef(key: AlertKey): AlertDef {
   return def;
 }
 
-export function buildRule(def: AlertDef, c: PackConfig): PromRule {
+export function buildRule(def: AlertDef, c: PackConfig, terms: Terms = new Terms(c)): PromRule {
   const timing = c.alerts[def.key];
   const rule: PromRule = {
     alert: def.name,
-    expr: def.expr(c),
+    expr: def.expr(c, terms),
     for: timing.for,
     labels: { severity: timing.severity, signal: def.signal },
     annotations: {
@@ -387,10 +541,35 @@ const GROUP_ORDER: readonly RuleGroupName[] = [
   'mapwatch-meta',
 ];
 
+/** The alerting rules of the config, in group order (no recording rules). */
+export function buildAlertRules(c: PackConfig): PromRule[] {
+  const terms = new Terms(c);
+  return GROUP_ORDER.flatMap((name) =>
+    ALERT_DEFS.filter((d) => d.group === name).map((d) => buildRule(d, c, terms)),
+  );
+}
+
+/**
+ * The rule groups. Recording rules come first in the group of the alerts that read them: rules of a group
+ * are evaluated in order, each seeing what the ones before it wrote at the same evaluation.
+ */
 export function buildRuleGroups(c: PackConfig): RuleGroup[] {
-  return GROUP_ORDER.map((name) => ({
-    name,
-    interval: c.evaluationInterval,
-    rules: ALERT_DEFS.filter((d) => d.group === name).map((d) => buildRule(d, c)),
-  }));
+  const terms = new Terms(c);
+  return GROUP_ORDER.map((name) => {
+    const alerts = ALERT_DEFS.filter((d) => d.group === name).map((d) => buildRule(d, c, terms));
+    return { name, interval: c.evaluationInterval, rules: [...terms.take(), ...alerts] };
+  });
+}
+
+/** The recording rules of the config (none when `recordingRules` is off). */
+export function buildRecordingRules(c: PackConfig): RecordingRule[] {
+  return buildRuleGroups(c).flatMap((g) => g.rules.filter((r): r is RecordingRule => 'record' in r));
+}
+
+/**
+ * The job's peak of yesterday as the growth alerts read it (the recorded series with its offset, or the
+ * inline expression), for tests that check the history it keeps.
+ */
+export function yesterdaysJobPeak(c: PackConfig, m: MetricSpec, window: string): string {
+  return new Terms(c).jobPeak(m, window);
 }

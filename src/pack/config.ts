@@ -11,9 +11,11 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 /** Stable keys of the alerts; the rule names are derived in alerts.ts. */
 export const ALERT_KEYS = [
   'growth',
+  'freshLeak',
   'growthCeiling',
   'leakSuspect',
   'instancesGrowing',
+  'declaredMax',
   'lockStuck',
   'lockStorm',
   'lockWaitsLong',
@@ -44,14 +46,21 @@ export interface PackConfig {
   evaluationInterval: string;
   /** Base URL of runbook.md; each alert links to `<base>#<anchor>`. */
   runbookBaseUrl: string;
+  /**
+   * Record the long windows the growth alerts read (`instance_map:…` / `job_map:…` series, evaluated in
+   * the growth group before its alerts) and read the recorded series in the alerts. `false` writes the
+   * same alerts with every window inline and no recording rule.
+   */
+  recordingRules: boolean;
   growth: {
     /** Floor window: the floor is the lowest entry count in it, compared with the window before. */
     window: string;
     /** Minimum rise of the floor (and of inserts minus deletes) over one window, in entries. */
     minFloorRise: number;
     /**
-     * "Yesterday": the entry count must exceed its peak over this window, taken one window ago
-     * (`max_over_time(...[1d] offset 1d)`), so daily cycles and refills after a restart stay silent.
+     * "Yesterday": the entry count must exceed the job's peak over this window, taken one window ago
+     * (the highest count of any instance of the job for that map name), so daily cycles and refills
+     * after a restart, under the same or a new instance label, stay silent.
      */
     peakWindow: string;
     /** Window fed to predict_linear; long, so a daily ramp is not extrapolated. */
@@ -62,6 +71,25 @@ export interface PackConfig {
     ceiling: number;
     /** Per-map ceilings by map name, overriding `ceiling`. */
     ceilings: Record<string, number>;
+  };
+  /**
+   * The fresh-target leak alert, built on entry survival: needs no day of history, only `window` of the
+   * target's own samples.
+   */
+  fresh: {
+    /** Survival window: the oldest sampled entry must age by `ageRatio` of it within it. */
+    window: string;
+    /** Share of `window` the oldest sampled entry must age by (1 = nothing old removed at all). */
+    ageRatio: number;
+    /** Inserts minus deletes over `window` must reach this share of the entries now... */
+    minNetShare: number;
+    /** ...and at least this many entries. */
+    minNetInserts: number;
+    /** Floor window: the lowest entry count in it must be above the one `floorOffset` earlier. */
+    floorWindow: string;
+    floorOffset: string;
+    /** An oldest sampled entry within the declared TTL times this slack is within the bound. */
+    ttlSlack: number;
   };
   leak: { /** The detector's verdict must be 1 in every sample of this window. */ holdWindow: string };
   instances: {
@@ -112,6 +140,7 @@ export const defaultConfig: PackConfig = {
   groupBy: [],
   evaluationInterval: '1m',
   runbookBaseUrl: 'https://github.com/mapwatch/mapwatch/blob/main/alerts/runbook.md',
+  recordingRules: true,
   growth: {
     window: '6h',
     minFloorRise: 100,
@@ -120,6 +149,15 @@ export const defaultConfig: PackConfig = {
     predictHorizon: '4h',
     ceiling: 1_000_000,
     ceilings: {},
+  },
+  fresh: {
+    window: '2h',
+    ageRatio: 0.9,
+    minNetShare: 0.02,
+    minNetInserts: 100,
+    floorWindow: '30m',
+    floorOffset: '1h',
+    ttlSlack: 1.5,
   },
   leak: { holdWindow: '15m' },
   instances: { window: '6h', minFloorRise: 10, peakWindow: '1d' },
@@ -140,9 +178,11 @@ export const defaultConfig: PackConfig = {
   absence: { lookback: '1d' },
   alerts: {
     growth: { for: '2h', keepFiringFor: '15m', severity: 'warning' },
+    freshLeak: { for: '30m', keepFiringFor: '15m', severity: 'warning' },
     growthCeiling: { for: '30m', keepFiringFor: '15m', severity: 'critical' },
     leakSuspect: { for: '15m', keepFiringFor: '15m', severity: 'warning' },
     instancesGrowing: { for: '2h', keepFiringFor: '15m', severity: 'warning' },
+    declaredMax: { for: '15m', keepFiringFor: null, severity: 'warning' },
     lockStuck: { for: '5m', keepFiringFor: null, severity: 'critical' },
     lockStorm: { for: '5m', keepFiringFor: '5m', severity: 'critical' },
     lockWaitsLong: { for: '15m', keepFiringFor: '10m', severity: 'warning' },
@@ -239,6 +279,9 @@ function validate(c: PackConfig): void {
     ['growth.peakWindow', c.growth.peakWindow],
     ['growth.predictWindow', c.growth.predictWindow],
     ['growth.predictHorizon', c.growth.predictHorizon],
+    ['fresh.window', c.fresh.window],
+    ['fresh.floorWindow', c.fresh.floorWindow],
+    ['fresh.floorOffset', c.fresh.floorOffset],
     ['leak.holdWindow', c.leak.holdWindow],
     ['instances.window', c.instances.window],
     ['instances.peakWindow', c.instances.peakWindow],
@@ -265,6 +308,8 @@ function validate(c: PackConfig): void {
   const positives: Array<[string, number]> = [
     ['growth.minFloorRise', c.growth.minFloorRise],
     ['growth.ceiling', c.growth.ceiling],
+    ['fresh.minNetInserts', c.fresh.minNetInserts],
+    ['fresh.ttlSlack', c.fresh.ttlSlack],
     ...Object.entries(c.growth.ceilings).map(([k, v]): [string, number] => [`growth.ceilings.${k}`, v]),
     ['instances.minFloorRise', c.instances.minFloorRise],
     ['lock.stormWaitSecondsPerSecond', c.lock.stormWaitSecondsPerSecond],
@@ -282,10 +327,16 @@ function validate(c: PackConfig): void {
   for (const [p, v] of positives) if (!(Number.isFinite(v) && v > 0)) fail(`${p} must be a positive number`);
   const ratios: Array<[string, number]> = [
     ['lock.waitQuantile', c.lock.waitQuantile],
+    ['fresh.minNetShare', c.fresh.minNetShare],
     ['cache.missRatio', c.cache.missRatio],
     ['loads.failureRatio', c.loads.failureRatio],
   ];
   for (const [p, v] of ratios) if (!(v > 0 && v < 1)) fail(`${p} must be between 0 and 1 (exclusive)`);
+  if (!(c.fresh.ageRatio > 0 && c.fresh.ageRatio <= 1)) fail('fresh.ageRatio must be above 0 and at most 1');
+  if (c.fresh.ttlSlack < 1) fail('fresh.ttlSlack must be at least 1 (the TTL itself)');
+  if (parseDuration(c.fresh.floorOffset) < parseDuration(c.fresh.floorWindow)) {
+    fail('fresh.floorOffset must be at least fresh.floorWindow (the two floors must not overlap)');
+  }
   if (!/^https?:\/\/\S+$/.test(c.runbookBaseUrl) || c.runbookBaseUrl.includes('#')) {
     fail('runbookBaseUrl must be an http(s) URL without a #fragment (anchors are appended per alert)');
   }
@@ -316,6 +367,7 @@ export const fastConfig: PackConfig = resolveConfig({
     predictHorizon: '5m',
     ceiling: 100_000,
   },
+  fresh: { window: '1m', minNetInserts: 20, floorWindow: '10s', floorOffset: '20s' },
   leak: { holdWindow: '15s' },
   instances: { window: '30s', minFloorRise: 5, peakWindow: '30s' },
   lock: { stuckWindow: '15s', window: '15s', timeoutWindow: '30s', minTimeouts: 1 },
@@ -325,9 +377,11 @@ export const fastConfig: PackConfig = resolveConfig({
   absence: { lookback: '2m' },
   alerts: {
     growth: { for: '15s', keepFiringFor: '30s' },
+    freshLeak: { for: '15s', keepFiringFor: '30s' },
     growthCeiling: { for: '15s', keepFiringFor: '30s' },
     leakSuspect: { for: '10s', keepFiringFor: '30s' },
     instancesGrowing: { for: '15s', keepFiringFor: '30s' },
+    declaredMax: { for: '15s' },
     lockStuck: { for: '10s' },
     lockStorm: { for: '10s', keepFiringFor: '15s' },
     lockWaitsLong: { for: '15s', keepFiringFor: '15s' },

@@ -331,6 +331,19 @@ function mapPanels(c: PackConfig): PanelSpec[] {
       targets: [{ expr: `max ${by()} (${sel(METRICS.leakSuspect)})`, legendFormat: legend }],
     },
     {
+      title: 'Leak detector state',
+      description:
+        'The in-process leak detector state over time: collecting (not enough evidence yet), ok, growing (rising with no bound seen, unconfirmed) or leak (confirmed; the verdict above is 1 only then).',
+      unit: METRICS.leakState.grafanaUnit,
+      steps: true,
+      targets: [
+        {
+          expr: `max ${by(LABELS.state)} (${sel(METRICS.leakState)}) == 1`,
+          legendFormat: `{{state}} ${legend}`,
+        },
+      ],
+    },
+    {
       title: 'Leak detector growth rate',
       description: "The detector's robust growth rate of the entry floor, in entries per second.",
       unit: METRICS.growthPerSecond.grafanaUnit,

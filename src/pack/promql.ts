@@ -24,6 +24,11 @@ export function mapLabels(extra: readonly string[]): string[] {
   return ['job', 'instance', LABELS.mapName, ...extra];
 }
 
+/** Labels of a map name across every instance of a job (job-level history). */
+export function jobMapLabels(extra: readonly string[]): string[] {
+  return ['job', LABELS.mapName, ...extra];
+}
+
 /** Labels that identify one scrape target. */
 export function targetLabels(extra: readonly string[]): string[] {
   return ['job', 'instance', ...extra];

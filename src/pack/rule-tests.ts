@@ -17,7 +17,14 @@
  * restart, a membership set) assert that no alert fires at all.
  */
 import { LABELS, LOCK_WAIT_BUCKETS, METRICS } from '../conventions.js';
-import { ALERT_DEFS, alertDef, buildRule, type AlertDef } from './alerts.js';
+import {
+  ALERT_DEFS,
+  alertDef,
+  buildRule,
+  freshAgeThreshold,
+  yesterdaysJobPeak,
+  type AlertDef,
+} from './alerts.js';
 import { ALERT_KEYS, type AlertKey, type PackConfig } from './config.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { histogramSeries } from './promql.js';
@@ -40,6 +47,14 @@ type Values = (i: number) => Sample;
 interface SeriesMeta {
   entity: string;
   source: number;
+  /** Generation: a process that replaced the previous one under a new instance label (a new pod). */
+  gen: string | undefined;
+}
+
+/** Instance label of source `k`, in generation `gen` when one is given (`checkout-0-b:9464`). */
+function instanceOf(k: number, gen?: string): string {
+  const instance = (SOURCES[k] as { instance: string }).instance;
+  return gen === undefined ? instance : instance.replace(':', `-${gen}:`);
 }
 
 /** Builds the series of one scenario for both sources. */
@@ -53,7 +68,8 @@ class Builder {
 
   /**
    * Adds one series per source. `entity` names the map (map scope) or the target (target scope, as a
-   * distinct instance); the faulty map/target is MAP.
+   * distinct instance); the faulty map/target is MAP. `gen` puts a map's series on the instance of that
+   * generation.
    */
   add(
     name: string,
@@ -61,34 +77,60 @@ class Builder {
     f: Values,
     scope: 'map' | 'target' = 'map',
     entity = MAP,
+    gen?: string,
   ): void {
     SOURCES.forEach((src, k) => {
       const base: Record<string, string> = { __name__: name, ...src };
       for (const l of this.c.groupBy) base[l] = GROUP_VALUE;
-      if (scope === 'map') base[LABELS.mapName] = entity;
-      else if (entity !== MAP) base.instance = `${entity}-${k}:9464`;
+      if (scope === 'map') {
+        base[LABELS.mapName] = entity;
+        base.instance = instanceOf(k, gen);
+      } else if (entity !== MAP) base.instance = `${entity}-${k}:9464`;
       const values = Array.from({ length: this.length }, (_, i) => f(i));
       this.series.push({ labels: { ...base, ...labels }, values });
-      this.meta.push({ entity, source: k });
+      this.meta.push({ entity, source: k, gen });
     });
   }
 
   /** Values of every matching series of the first source (both sources carry identical values). */
-  all(name: string, labels: Record<string, string> = {}, entity = MAP): Sample[][] {
+  all(name: string, labels: Record<string, string> = {}, entity = MAP, gen?: string): Sample[][] {
     return this.series
       .filter(
         (x, n) =>
           x.labels.__name__ === name &&
           this.meta[n]?.entity === entity &&
           this.meta[n]?.source === 0 &&
+          this.meta[n]?.gen === gen &&
           Object.entries(labels).every(([k, v]) => x.labels[k] === v),
       )
       .map((x) => x.values);
   }
 
   /** Values of the first matching series; no samples at all when the scenario has none. */
-  values(name: string, labels: Record<string, string> = {}, entity = MAP): Sample[] {
-    return this.all(name, labels, entity)[0] ?? [];
+  values(name: string, labels: Record<string, string> = {}, entity = MAP, gen?: string): Sample[] {
+    return this.all(name, labels, entity, gen)[0] ?? [];
+  }
+
+  /**
+   * A builder over recorded series (one sample per step): each map name is an entity and each instance a
+   * generation of it, all from one source.
+   */
+  static recorded(c: PackConfig, series: SimSeries[]): Builder {
+    const b = new Builder(c, Math.max(0, ...series.map((x) => x.values.length)));
+    for (const x of series) {
+      b.series.push(x);
+      b.meta.push({ entity: x.labels[LABELS.mapName] ?? MAP, source: 0, gen: x.labels.instance });
+    }
+    return b;
+  }
+
+  /** The generations of an entity's series, in the order they were added. */
+  gens(entity = MAP): Array<string | undefined> {
+    const out: Array<string | undefined> = [];
+    this.meta.forEach((m) => {
+      if (m.entity === entity && !out.includes(m.gen)) out.push(m.gen);
+    });
+    return out;
   }
 }
 
@@ -101,12 +143,26 @@ interface Control {
   key: AlertKey;
   skip: number;
   what: string;
+  /** The generation (instance) of the entity the control is about. */
+  gen?: string;
 }
 
 interface Scenario {
   title: string;
   builder: Builder;
   controls: Control[];
+  /** Generations of MAP whose alerts are predicted (default: the one without a generation). */
+  gens?: Array<string | undefined>;
+  /** PromQL expressions checked at one step, with the value the model expects. */
+  exprTests?: ExprTest[];
+  /** Step at which the last generation started (reported in the test name). */
+  startedAt?: number;
+}
+
+interface ExprTest {
+  expr: string;
+  at: number;
+  samples: Array<{ labels: string; value: number }>;
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
@@ -154,14 +210,43 @@ function floorRise(sim: Sim, s: Sample[], i: number, w: number): number | undefi
   return now === undefined || then === undefined ? undefined : now - then;
 }
 
-/** The count now above its peak over [t - 2P, t - P]. */
-function aboveYesterday(sim: Sim, s: Sample[], P: number): Cond {
+/**
+ * The job's peak over [t - 2P, t - P] as the rules compute it: at every step, the highest instance (the sum
+ * of its series) of any generation of the entity; then the highest of those steps.
+ */
+function jobPeak(
+  sim: Sim,
+  b: Builder,
+  name: string,
+  e: string,
+  P: number,
+): (i: number) => number | undefined {
+  const gens = b.gens(e).map((g) => b.all(name, {}, e, g));
+  const jobMax: Sample[] = Array.from({ length: b.length }, (_, j) => {
+    let best: number | undefined;
+    for (const series of gens) {
+      const v = sumOf(series.map((x) => sim.instant(x, j)));
+      if (v !== undefined && (best === undefined || v > best)) best = v;
+    }
+    return best;
+  });
+  return (i) => sim.maxOver(jobMax, i, P, P);
+}
+
+/** The count now above its job's peak of yesterday. */
+function aboveYesterday(sim: Sim, s: Sample[], peak: (i: number) => number | undefined): Cond {
   return (i) => {
     const now = sim.instant(s, i);
-    const peak = sim.maxOver(s, i, P, P);
-    return now !== undefined && peak !== undefined && now > peak ? now : undefined;
+    const p = peak(i);
+    return now !== undefined && p !== undefined && now > p ? now : undefined;
   };
 }
+
+/** An `unless` guard: holds (value 0) unless `excluded` at that step. */
+const unless =
+  (excluded: (i: number) => boolean): Cond =>
+  (i) =>
+    excluded(i) ? undefined : 0;
 
 const holds = (v: number | undefined, ok: (v: number) => boolean): number | undefined =>
   v !== undefined && ok(v) ? v : undefined;
@@ -171,47 +256,90 @@ function ceilingFor(c: PackConfig, entity: string): number {
 }
 
 /** The conditions of an alert's expression for one map (or target) of a scenario, in rule order. */
-function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: string): Cond[] {
+function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: string, gen?: string): Cond[] {
   const rate = (s: Sample[][], i: number, w: number) => sumOf(s.map((x) => sim.rate(x, i, w)));
+  const ent = b.values(METRICS.entries.name, {}, e, gen);
+  const age = b.values(METRICS.oldestSampledAge.name, {}, e, gen);
+  /** Inserts minus deletes over w steps (`or 0 * inserts`: no delete series counts as no deletes). */
+  const netOver = (i: number, w: number): number | undefined => {
+    const inc = sim.increase(b.values(METRICS.inserts.name, {}, e, gen), i, w);
+    if (inc === undefined) return undefined;
+    const del = sumOf(b.all(METRICS.deletes.name, {}, e, gen).map((d) => sim.increase(d, i, w))) ?? 0;
+    return inc - del;
+  };
+  const declaredMax = b.values(METRICS.declaredMaxEntries.name, {}, e, gen);
+  const declaredTtl = b.values(METRICS.declaredTtl.name, {}, e, gen);
+  const withinMax = unless((i) => {
+    const [n, m] = [sim.instant(ent, i), sim.instant(declaredMax, i)];
+    return n !== undefined && m !== undefined && n <= m;
+  });
+  const withinTtl = unless((i) => {
+    const [a, t] = [sim.instant(age, i), sim.instant(declaredTtl, i)];
+    return a !== undefined && t !== undefined && a <= t * c.fresh.ttlSlack;
+  });
   switch (key) {
     case 'growth':
     case 'growthCeiling': {
       const F = steps(c, c.growth.window);
       const P = steps(c, c.growth.peakWindow);
-      const ent = b.values(METRICS.entries.name, {}, e);
       const min = c.growth.minFloorRise;
       const rise: Cond = (i) => holds(floorRise(sim, ent, i, F), (v) => v >= min);
-      const above = aboveYesterday(sim, ent, P);
+      const above = aboveYesterday(sim, ent, jobPeak(sim, b, METRICS.entries.name, e, P));
       if (key === 'growthCeiling') {
         const W = steps(c, c.growth.predictWindow);
         const h = parseDuration(c.growth.predictHorizon);
         const pred: Cond = (i) => holds(sim.predictLinear(ent, i, W, h), (v) => v > ceilingFor(c, e));
         return [pred, rise, above];
       }
-      const ins = b.values(METRICS.inserts.name, {}, e);
-      const dels = b.all(METRICS.deletes.name, {}, e);
-      const net: Cond = (i) => {
-        const inc = sim.increase(ins, i, F);
-        if (inc === undefined) return undefined;
-        // `or 0 * inserts`: no delete series counts as no deletes.
-        const del = sumOf(dels.map((d) => sim.increase(d, i, F))) ?? 0;
-        return holds(inc - del, (v) => v >= min);
-      };
-      return [rise, net, above];
+      const net: Cond = (i) => holds(netOver(i, F), (v) => v >= min);
+      return [rise, net, above, withinMax, withinTtl];
     }
+    case 'freshLeak': {
+      const W = steps(c, c.fresh.window);
+      const Fw = steps(c, c.fresh.floorWindow);
+      const Fo = steps(c, c.fresh.floorOffset);
+      const threshold = freshAgeThreshold(c);
+      return [
+        (i) => {
+          const n = sim.instant(ent, i);
+          if (n === undefined) return undefined;
+          const min = Math.max(c.fresh.minNetShare * n, c.fresh.minNetInserts);
+          return holds(netOver(i, W), (v) => v >= min);
+        },
+        (i) => {
+          const [now, then] = [sim.instant(age, i), sim.instant(age, i - W)];
+          return now === undefined || then === undefined
+            ? undefined
+            : holds(now - then, (v) => v >= threshold);
+        },
+        (i) => {
+          const [now, then] = [sim.minOver(ent, i, Fw), sim.minOver(ent, i, Fw, Fo)];
+          return now === undefined || then === undefined ? undefined : holds(now - then, (v) => v > 0);
+        },
+        withinMax,
+        withinTtl,
+      ];
+    }
+    case 'declaredMax':
+      return [
+        (i) => {
+          const [n, m] = [sim.instant(ent, i), sim.instant(declaredMax, i)];
+          return n !== undefined && m !== undefined && n > m ? n : undefined;
+        },
+      ];
     case 'leakSuspect': {
       const W = steps(c, c.leak.holdWindow);
-      const s = b.values(METRICS.leakSuspect.name, {}, e);
+      const s = b.values(METRICS.leakSuspect.name, {}, e, gen);
       return [(i) => holds(sim.minOver(s, i, W), (v) => v === 1)];
     }
     case 'instancesGrowing': {
       const W = steps(c, c.instances.window);
-      const s = b.values(METRICS.instances.name, {}, e);
+      const s = b.values(METRICS.instances.name, {}, e, gen);
       const min = c.instances.minFloorRise;
       return [
         (i) => holds(floorRise(sim, s, i, W), (v) => v >= min),
         (i) => holds(floorRise(sim, s, i, W / 2), (v) => v > 0),
-        aboveYesterday(sim, s, steps(c, c.instances.peakWindow)),
+        aboveYesterday(sim, s, jobPeak(sim, b, METRICS.instances.name, e, steps(c, c.instances.peakWindow))),
       ];
     }
     case 'lockStuck': {
@@ -446,6 +574,169 @@ function healthyExtras(c: PackConfig, b: Builder, resetAt?: number): void {
 
 // ----------------------------------------------------------------------------------------- scenarios
 
+/** Sample size of the survival sampler the synthetic ages stand for (the library's default). */
+const SAMPLE_SIZE = 32;
+
+/**
+ * Age of the oldest sampled entry of a map that keeps what it inserts, `from` its first step: a uniform
+ * sample of k entries inserted at a steady rate has its oldest at k/(k+1) of the map's age.
+ */
+const keptAge =
+  (step: number, from = 0) =>
+  (i: number): Sample =>
+    i < from ? undefined : Math.round(((i - from) * step * SAMPLE_SIZE) / (SAMPLE_SIZE + 1));
+
+const stepsOf = (c: PackConfig, key: AlertKey, which: 'for' | 'keepFiringFor') => {
+  const v = c.alerts[key][which];
+  return v ? steps(c, v) : 0;
+};
+
+/**
+ * A deploy: the old pod (generation a) ran more than a day at a steady size under churn; its replacement
+ * (generation b, a new instance label) refills and then leaks. Yesterday's peak is the job's, so the new
+ * pod is compared with the old one's and pages before it has a day of its own history.
+ */
+function newPodScenario(c: PackConfig, key: AlertKey): Scenario {
+  const F = steps(c, c.growth.window);
+  const P = steps(c, c.growth.peakWindow);
+  const rise = c.growth.minFloorRise;
+  const slope = Math.ceil((2 * rise) / F);
+  const T0 = P + F + 2;
+  const stop = T0 + 2 * F + stepsOf(c, key, 'for') + 4;
+  const length = stop + 2 * F + stepsOf(c, key, 'keepFiringFor') + 6;
+  const b = new Builder(c, length);
+  const L = 1000;
+  const churn = 10 * slope;
+  const plain = { [LABELS.mapKind]: 'plain' };
+  const evict = { [LABELS.cause]: 'evict' };
+  const a =
+    (f: (i: number) => number) =>
+    (i: number): Sample =>
+      i < T0 ? f(i) : i === T0 ? 'stale' : undefined;
+  b.add(
+    METRICS.entries.name,
+    plain,
+    a((i) => L + noiseAt(i, F, rise)),
+    'map',
+    MAP,
+    'a',
+  );
+  b.add(
+    METRICS.inserts.name,
+    {},
+    a((i) => churn * i + L),
+    'map',
+    MAP,
+    'a',
+  );
+  b.add(
+    METRICS.deletes.name,
+    evict,
+    a((i) => churn * i),
+    'map',
+    MAP,
+    'a',
+  );
+  const level = (i: number) =>
+    Math.min(L, Math.round((L * (i - T0 + 1)) / 3)) + slope * Math.max(0, Math.min(i, stop) - T0 - 2);
+  const bb =
+    (f: (i: number) => number) =>
+    (i: number): Sample =>
+      i < T0 ? undefined : f(i);
+  b.add(METRICS.entries.name, plain, bb(level), 'map', MAP, 'b');
+  b.add(
+    METRICS.inserts.name,
+    {},
+    bb((i) => churn * (i - T0) + level(i)),
+    'map',
+    MAP,
+    'b',
+  );
+  b.add(
+    METRICS.deletes.name,
+    evict,
+    bb((i) => churn * (i - T0)),
+    'map',
+    MAP,
+    'b',
+  );
+  return {
+    title: 'a deploy replaces a pod that ran for over a day (new instance label), and the new pod leaks',
+    builder: b,
+    controls: [],
+    gens: ['a', 'b'],
+    startedAt: T0,
+  };
+}
+
+/**
+ * A new target that leaks from its first minute (no history at all), fixed later. Controls: each satisfies
+ * every condition of the fresh-target alert but one.
+ */
+function freshLeakScenario(c: PackConfig): Scenario {
+  const key: AlertKey = 'freshLeak';
+  const step = parseDuration(c.evaluationInterval);
+  const W = steps(c, c.fresh.window);
+  const Fw = steps(c, c.fresh.floorWindow);
+  const Fo = steps(c, c.fresh.floorOffset);
+  const minNet = c.fresh.minNetInserts;
+  const slope = 2 * Math.ceil(minNet / W) + 1;
+  const stop = 2 * W + stepsOf(c, key, 'for') + 4;
+  const length = stop + W + Fo + Fw + stepsOf(c, key, 'keepFiringFor') + 6;
+  const b = new Builder(c, length);
+  const churn = 10 * slope;
+  const age = keptAge(step);
+  /** A leak of `slope` entries per step under churn, from the first step until `stop`. */
+  const leak = (entity: string) => {
+    const level = (i: number) => slope * Math.min(i, stop);
+    entriesSeries(b, entity, level, churn, level, 'explicit');
+    b.add(METRICS.oldestSampledAge.name, {}, age, 'map', entity);
+  };
+  leak(MAP);
+  // Growing too slowly to matter: net inserts under minNetInserts per window, though nothing is removed.
+  const k = Math.max(1, Math.ceil((2 * W) / minNet));
+  entriesSeries(
+    b,
+    'ctl-slow',
+    (i) => Math.floor(i / k),
+    churn,
+    (i) => Math.floor(i / k),
+  );
+  b.add(METRICS.oldestSampledAge.name, {}, age, 'map', 'ctl-slow');
+  // A TTL cache under rising traffic: it grows, but its oldest entries never get older than the TTL.
+  const ttl = Math.max(step, Math.floor((W * step) / 2));
+  entriesSeries(
+    b,
+    'ctl-ttl',
+    (i) => slope * i,
+    churn,
+    (i) => slope * i,
+    'expire',
+  );
+  b.add(METRICS.oldestSampledAge.name, {}, (i) => Math.min(i * step, ttl), 'map', 'ctl-ttl');
+  // Deletes that bypass the instrumentation (Map.prototype.delete.call): inserts pile up and the sample
+  // never sees a delete, but the size is flat. No delete series at all.
+  b.add(METRICS.entries.name, { [LABELS.mapKind]: 'plain' }, () => 10 * minNet, 'map', 'ctl-uncounted');
+  b.add(METRICS.inserts.name, {}, (i) => slope * i, 'map', 'ctl-uncounted');
+  b.add(METRICS.oldestSampledAge.name, {}, age, 'map', 'ctl-uncounted');
+  // The same leak within a declared maxEntries, and within a declared TTL.
+  leak('ctl-bounded');
+  b.add(METRICS.declaredMaxEntries.name, {}, () => 4 * slope * length, 'map', 'ctl-bounded');
+  leak('ctl-long-ttl');
+  b.add(METRICS.declaredTtl.name, {}, () => length * step, 'map', 'ctl-long-ttl');
+  return {
+    title: 'a new target that leaks from its first minute (no history), fixed later',
+    builder: b,
+    controls: [
+      { entity: 'ctl-slow', key, skip: 0, what: 'net inserts under the minimum' },
+      { entity: 'ctl-ttl', key, skip: 1, what: 'oldest entries capped by a TTL' },
+      { entity: 'ctl-uncounted', key, skip: 2, what: 'a flat floor (deletes not counted)' },
+      { entity: 'ctl-bounded', key, skip: 3, what: 'within its declared maxEntries' },
+      { entity: 'ctl-long-ttl', key, skip: 4, what: 'within its declared TTL' },
+    ],
+  };
+}
+
 function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
   const step = parseDuration(c.evaluationInterval);
   const F = steps(c, c.growth.window);
@@ -476,6 +767,14 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
         10 * slope,
         () => 0,
       );
+      // The same leak shape, within a declared maxEntries (a cache filling toward its bound).
+      leakSeries(churn, p, 1000, slope, rise, F, true, 'ctl-bounded');
+      churn.add(METRICS.declaredMaxEntries.name, {}, () => 1000 + 4 * slope * p.length, 'map', 'ctl-bounded');
+      // The same leak shape with a declared TTL its oldest sampled entries stay within (traffic growing).
+      leakSeries(churn, p, 1000, slope, rise, F, true, 'ctl-ttl');
+      const ttl = Math.max(1, Math.round(parseDuration(c.growth.window) / 2));
+      churn.add(METRICS.oldestSampledAge.name, {}, (i) => Math.min(i * step, ttl), 'map', 'ctl-ttl');
+      churn.add(METRICS.declaredTtl.name, {}, () => ttl, 'map', 'ctl-ttl');
       const addOnly = new Builder(c, p.length);
       leakSeries(addOnly, p, 1000, slope, 0, F, false);
       return [
@@ -485,9 +784,40 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
           controls: [
             { entity: 'ctl-slow', key, skip: 0, what: 'floor rising less than minFloorRise' },
             { entity: 'ctl-no-net', key, skip: 1, what: 'inserts matched by deletes' },
+            { entity: 'ctl-bounded', key, skip: 3, what: 'within its declared maxEntries' },
+            { entity: 'ctl-ttl', key, skip: 4, what: 'oldest entries within the declared TTL' },
           ],
         },
         { title: 'a map only ever added to (no delete series exists)', builder: addOnly, controls: [] },
+        newPodScenario(c, key),
+      ];
+    }
+    case 'freshLeak':
+      return [freshLeakScenario(c)];
+    case 'declaredMax': {
+      const W = steps(c, c.alerts.declaredMax.for);
+      const p = phases(c, key, W);
+      const b = new Builder(c, p.length);
+      const max = 5000;
+      // An LRU whose eviction broke for a while: it fills past its declared max, then evicts back to it.
+      const over = (i: number) => Math.min(Math.max(0, i - p.start), Math.max(0, p.stop - i), W) * 37;
+      entriesSeries(b, MAP, (i) => max + over(i) - (i < p.start ? 200 : 0), 50, over);
+      b.add(METRICS.declaredMaxEntries.name, {}, () => max);
+      // A bounded map right at its maximum: no alert.
+      entriesSeries(
+        b,
+        'ctl-at-max',
+        () => max,
+        50,
+        () => 0,
+      );
+      b.add(METRICS.declaredMaxEntries.name, {}, () => max, 'map', 'ctl-at-max');
+      return [
+        {
+          title: 'entries above the declared maxEntries for a while, then evicted back under it',
+          builder: b,
+          controls: [{ entity: 'ctl-at-max', key, skip: -1, what: 'a map exactly at its maximum' }],
+        },
       ];
     }
     case 'growthCeiling': {
@@ -1052,6 +1382,82 @@ function silentScenarios(c: PackConfig, long: boolean): Scenario[] {
       controls: pinned('growth'),
     });
   }
+  // The same cache restarted under a new instance label (a new pod name): the old pod's series end, the
+  // new pod's start from nothing and refill for a day. Only the job's peak of yesterday (the old pod's)
+  // keeps this silent; the new pod has no day of its own. No survival series (sampling off).
+  if (long) {
+    const R = D;
+    const n = R + D + 2 * F + forSteps + 10;
+    const b = new Builder(c, n);
+    const top = 100 * rise;
+    const churn = Math.max(1, Math.ceil(top / D));
+    const plain = { [LABELS.mapKind]: 'plain' };
+    const expire = { [LABELS.cause]: 'expire' };
+    const old =
+      (f: (i: number) => number) =>
+      (i: number): Sample =>
+        i < R ? f(i) : i === R ? 'stale' : undefined;
+    b.add(
+      METRICS.entries.name,
+      plain,
+      old(() => top),
+      'map',
+      MAP,
+      'a',
+    );
+    b.add(
+      METRICS.inserts.name,
+      {},
+      old((i) => churn * i + top),
+      'map',
+      MAP,
+      'a',
+    );
+    b.add(
+      METRICS.deletes.name,
+      expire,
+      old((i) => churn * i),
+      'map',
+      MAP,
+      'a',
+    );
+    const fresh =
+      (f: (i: number) => number) =>
+      (i: number): Sample =>
+        i < R ? undefined : f(i - R);
+    b.add(
+      METRICS.entries.name,
+      plain,
+      fresh((t) => Math.min(top, churn * t)),
+      'map',
+      MAP,
+      'b',
+    );
+    b.add(
+      METRICS.inserts.name,
+      {},
+      fresh((t) => churn * t),
+      'map',
+      MAP,
+      'b',
+    );
+    b.add(
+      METRICS.deletes.name,
+      expire,
+      fresh((t) => Math.max(0, churn * t - top)),
+      'map',
+      MAP,
+      'b',
+    );
+    out.push({
+      title: 'a long-TTL cache refilling after a restart under a new instance label (pod name)',
+      builder: b,
+      controls: [
+        { entity: MAP, gen: 'b', key: 'growth', skip: 2, what: 'below the job’s peak of yesterday' },
+      ],
+      gens: ['a', 'b'],
+    });
+  }
   // A healthy, busy map (a lock with a queue, a cache, a loader) whose process restarts halfway: every
   // counter resets, the map refills within a few steps.
   if (!long) {
@@ -1085,6 +1491,187 @@ function silentScenarios(c: PackConfig, long: boolean): Scenario[] {
       title: 'a membership set with 0 entries whose lookups all miss',
       builder: b,
       controls: [{ entity: MAP, key: 'cacheIneffective', skip: 2, what: 'not a cache' }],
+    });
+  }
+  return out;
+}
+
+/**
+ * Fresh-start shapes (fresh-start-shapes.yml): every target starts with the test, no series before it. The
+ * durations are those of the default rules (a 2 h fresh window), scaled by `fresh.window`. The generator
+ * predicts every alert on them; for the default config the leak shapes page and the bounded ones page
+ * nobody, which test/pack/promtool.test.ts checks on the committed file.
+ */
+function freshStartScenarios(c: PackConfig): Scenario[] {
+  const step = parseDuration(c.evaluationInterval);
+  const scale = parseDuration(c.fresh.window) / 7200;
+  const H = 3600;
+  const dur = (seconds: number) => Math.max(1, Math.round((seconds * scale) / step));
+  const W = steps(c, c.fresh.window);
+  const minNet = c.fresh.minNetInserts;
+  const slope = 2 * Math.ceil(minNet / W) + 1;
+  const churn = 10 * slope;
+  const plain = { [LABELS.mapKind]: 'plain' };
+  const age = METRICS.oldestSampledAge.name;
+  const out: Scenario[] = [];
+
+  {
+    const b = new Builder(c, dur(6 * H));
+    const level = (i: number) => slope * i;
+    entriesSeries(b, MAP, level, churn, level, 'explicit');
+    b.add(age, {}, keptAge(step));
+    out.push({ title: '(a) a leak present from the target’s first minute', builder: b, controls: [] });
+  }
+  {
+    // Inserts follow a daily cycle that starts at its trough; every entry expires one TTL after insertion.
+    const day = dur(24 * H);
+    const ttl = dur(H);
+    const n = dur(30 * H);
+    const base = Math.max(1, Math.ceil(minNet / ttl));
+    const rate = (i: number) => Math.round(base + 5 * base * (1 - Math.cos((2 * Math.PI * (i % day)) / day)));
+    const ins: number[] = [0];
+    for (let i = 1; i < n; i++) ins.push((ins[i - 1] as number) + rate(i));
+    const exp = (i: number) => (i >= ttl ? (ins[i - ttl] as number) : 0);
+    const b = new Builder(c, n);
+    b.add(METRICS.entries.name, plain, (i) => (ins[i] as number) - exp(i));
+    b.add(METRICS.inserts.name, {}, (i) => ins[i] as number);
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, exp);
+    b.add(age, {}, (i) => Math.min(i, ttl) * step);
+    out.push({
+      title: `(b) a TTL cache (TTL ${formatDuration(ttl * step)}, not declared) under a daily traffic cycle, from its trough`,
+      builder: b,
+      controls: [{ entity: MAP, key: 'freshLeak', skip: 1, what: 'oldest entries capped by the TTL' }],
+    });
+  }
+  {
+    // A process that leaks restarts every 6 h under a new instance label, its counters from 0.
+    const R = dur(6 * H);
+    const count = 6;
+    const n = (count - 1) * R + Math.ceil(R / 2);
+    const b = new Builder(c, n);
+    const gens: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const gen = `r${k + 1}`;
+      gens.push(gen);
+      const start = k * R;
+      const end = k === count - 1 ? n : start + R;
+      const life =
+        (f: (t: number) => number) =>
+        (i: number): Sample =>
+          i < start ? undefined : i < end ? f(i - start) : i === end ? 'stale' : undefined;
+      b.add(
+        METRICS.entries.name,
+        plain,
+        life((t) => slope * t),
+        'map',
+        MAP,
+        gen,
+      );
+      b.add(
+        METRICS.inserts.name,
+        {},
+        life((t) => (churn + slope) * t),
+        'map',
+        MAP,
+        gen,
+      );
+      b.add(
+        METRICS.deletes.name,
+        { [LABELS.cause]: 'explicit' },
+        life((t) => churn * t),
+        'map',
+        MAP,
+        gen,
+      );
+      b.add(
+        age,
+        {},
+        life((t) => keptAge(step)(t) as number),
+        'map',
+        MAP,
+        gen,
+      );
+    }
+    // The job's peak of yesterday, read at the last step, comes from instances that are gone.
+    const P = steps(c, c.growth.peakWindow);
+    const peak = jobPeak(new Sim(step), b, METRICS.entries.name, MAP, P)(n - 1);
+    const labels: Record<string, string> = { job: JOB, [LABELS.mapName]: MAP };
+    for (const l of c.groupBy) labels[l] = GROUP_VALUE;
+    const expr = yesterdaysJobPeak(c, METRICS.entries, c.growth.peakWindow);
+    const named = /^[a-zA-Z_:][a-zA-Z0-9_:]*(?= offset )/.exec(expr)?.[0] ?? '';
+    out.push({
+      title: `(c) a leak resuming after restarts every ${formatDuration(R * step)}, each under a new instance label with counters from 0`,
+      builder: b,
+      controls: [],
+      gens,
+      exprTests:
+        peak === undefined
+          ? []
+          : [
+              {
+                expr,
+                at: n - 1,
+                samples: [{ labels: seriesText({ __name__: named, ...labels }), value: peak }],
+              },
+            ],
+    });
+  }
+  {
+    // A cache filling toward its declared maximum for 20 h, then an LRU at capacity; nothing evicted before.
+    const fill = dur(20 * H);
+    const b = new Builder(c, dur(26 * H));
+    const level = (i: number) => slope * Math.min(i, fill);
+    b.add(METRICS.entries.name, plain, level);
+    b.add(METRICS.inserts.name, {}, (i) => level(i) + churn * Math.max(0, i - fill));
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'evict' }, (i) => churn * Math.max(0, i - fill));
+    b.add(age, {}, keptAge(step));
+    b.add(METRICS.declaredMaxEntries.name, {}, () => slope * fill);
+    out.push({
+      title: `(d) a cache filling toward its declared maxEntries for ${formatDuration(fill * step)}, then at capacity`,
+      builder: b,
+      controls: [{ entity: MAP, key: 'freshLeak', skip: 3, what: 'within its declared maxEntries' }],
+    });
+  }
+  {
+    // An LRU full after half an hour: every insert evicts one entry; a hot entry stays forever.
+    const fill = dur(H / 2);
+    const top = 50 * minNet;
+    const b = new Builder(c, dur(12 * H));
+    const level = (i: number) => Math.round((top * Math.min(i, fill)) / fill);
+    b.add(METRICS.entries.name, plain, level);
+    b.add(METRICS.inserts.name, {}, (i) => level(i) + churn * Math.max(0, i - fill));
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'evict' }, (i) => churn * Math.max(0, i - fill));
+    b.add(age, {}, (i) => i * step);
+    out.push({
+      title: '(e) an LRU at capacity whose oldest hot entry ages forever',
+      builder: b,
+      controls: [],
+    });
+  }
+  {
+    const period = dur(H / 2);
+    const b = new Builder(c, dur(12 * H));
+    b.add(METRICS.entries.name, plain, (i) => slope * (i % period));
+    b.add(METRICS.inserts.name, {}, (i) => slope * i);
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'clear' }, (i) => slope * period * Math.floor(i / period));
+    b.add(age, {}, (i) => (i % period) * step);
+    out.push({ title: `(f) a map cleared every ${formatDuration(period * step)}`, builder: b, controls: [] });
+  }
+  {
+    const T = dur(24 * H);
+    const b = new Builder(c, dur(30 * H));
+    b.add(METRICS.entries.name, plain, (i) => slope * Math.min(i, T));
+    b.add(METRICS.inserts.name, {}, (i) => slope * i);
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, (i) => slope * Math.max(0, i - T));
+    b.add(age, {}, (i) => Math.min(i, T) * step);
+    b.add(METRICS.declaredTtl.name, {}, () => T * step);
+    out.push({
+      title: `(g) a map with a declared TTL of ${formatDuration(T * step)} filling for its first TTL`,
+      builder: b,
+      controls: [
+        { entity: MAP, key: 'freshLeak', skip: 4, what: 'within its declared TTL' },
+        { entity: MAP, key: 'growth', skip: 4, what: 'within its declared TTL' },
+      ],
     });
   }
   return out;
@@ -1183,22 +1770,31 @@ interface ExpAlert {
   exp_annotations: Record<string, string>;
 }
 
-function expectedAlerts(c: PackConfig, key: AlertKey, value: number): ExpAlert[] {
+/** The alert promtool must see for one label set (job, instance, map_name, groupBy) and value. */
+function expectedAlert(
+  c: PackConfig,
+  key: AlertKey,
+  value: number,
+  labels: Record<string, string>,
+): ExpAlert {
+  const rule = buildRule(alertDef(key), c);
+  return {
+    exp_labels: { ...labels, severity: rule.labels.severity, signal: rule.labels.signal },
+    exp_annotations: {
+      description: renderTemplate(rule.annotations.description, labels, value),
+      runbook_url: rule.annotations.runbook_url,
+      summary: rule.annotations.summary,
+    },
+  };
+}
+
+function expectedAlerts(c: PackConfig, key: AlertKey, value: number, gen?: string): ExpAlert[] {
   const def = alertDef(key);
-  const rule = buildRule(def, c);
-  return SOURCES.map((src) => {
-    const labels: Record<string, string> = { job: src.job, instance: src.instance };
+  return SOURCES.map((src, k) => {
+    const labels: Record<string, string> = { job: src.job, instance: instanceOf(k, gen) };
     for (const l of c.groupBy) labels[l] = GROUP_VALUE;
     if (def.scope === 'map') labels[LABELS.mapName] = MAP;
-    const exp_labels = { ...labels, severity: rule.labels.severity, signal: rule.labels.signal };
-    return {
-      exp_labels,
-      exp_annotations: {
-        description: renderTemplate(rule.annotations.description, labels, value),
-        runbook_url: rule.annotations.runbook_url,
-        summary: rule.annotations.summary,
-      },
-    };
+    return expectedAlert(c, key, value, labels);
   });
 }
 
@@ -1241,31 +1837,40 @@ export interface Unpinned {
 interface Generated {
   files: Record<string, PromtoolTestFile>;
   /** Per alert key, the indices of conditions some control pins. */
-  pinned: Map<AlertKey, Set<number>>;
+  /** Per alert key and condition index, the test files in which some control pins it. */
+  pinned: Map<AlertKey, Map<number, Set<string>>>;
   conditionCounts: Map<AlertKey, number>;
 }
 
-/** Checks a scenario's controls against the model; returns the steps where they must be checked. */
+/** Records that a control pins condition `skip` of alert `key` (in the file being generated). */
+type Pin = (key: AlertKey, skip: number) => void;
+
+/**
+ * Checks a scenario's controls against the model; returns the steps where they must be checked. `strict`:
+ * a control on MAP that fires under this config is an error (a shape that must be silent is not).
+ */
 function checkControls(
   c: PackConfig,
   sim: Sim,
   sc: Scenario,
   at: Set<number>,
-  pinned: Map<AlertKey, Set<number>>,
+  pin: Pin,
   extraSteps: boolean,
+  strict = true,
 ): number[] {
   const extra: number[] = [];
   for (const ctl of sc.controls) {
-    const conds = conditions(c, sim, ctl.key, sc.builder, ctl.entity);
+    const conds = conditions(c, sim, ctl.key, sc.builder, ctl.entity, ctl.gen);
     const full = alertStates(c, ctl.key, model(conds), sc.builder.length, sim.step);
     if (full.some((x) => x.firing)) {
-      if (ctl.entity === MAP) {
+      if (ctl.entity === MAP && strict) {
         throw new Error(
           `config makes ${alertDef(ctl.key).name} fire on the '${sc.title}' shape; lengthen its 'for' or windows`,
         );
       }
       continue; // not a valid control under this config: it pins nothing
     }
+    if (ctl.skip < 0) continue; // a map that must stay silent, pinning no guard
     const mutated = alertStates(c, ctl.key, model(conds, ctl.skip), sc.builder.length, sim.step);
     let hit = [...at].find((i) => mutated[i]?.firing);
     if (hit === undefined && extraSteps) {
@@ -1275,51 +1880,120 @@ function checkControls(
         extra.push(first);
       }
     }
-    if (hit !== undefined) {
-      const set = pinned.get(ctl.key) ?? new Set<number>();
-      set.add(ctl.skip);
-      pinned.set(ctl.key, set);
-    }
+    if (hit !== undefined) pin(ctl.key, ctl.skip);
   }
   return extra;
 }
 
+interface GenStates {
+  gen: string | undefined;
+  states: StepState[];
+}
+
+/** The predicted alert states of MAP, per generation (instance) of the scenario. */
+function mapStates(c: PackConfig, sim: Sim, key: AlertKey, sc: Scenario): GenStates[] {
+  return (sc.gens ?? [undefined]).map((gen) => ({
+    gen,
+    states: alertStates(
+      c,
+      key,
+      model(conditions(c, sim, key, sc.builder, MAP, gen)),
+      sc.builder.length,
+      sim.step,
+    ),
+  }));
+}
+
+/** The alerts expected at step i: every generation firing then, from both sources. */
+function expectedAt(c: PackConfig, key: AlertKey, per: GenStates[], i: number): ExpAlert[] {
+  return per.flatMap((p) => {
+    const st = p.states[i] as StepState;
+    return st.firing ? expectedAlerts(c, key, st.value as number, p.gen) : [];
+  });
+}
+
+const firstFiring = (per: GenStates[]) => {
+  const firsts = per.map((p) => p.states.findIndex((x) => x.firing)).filter((i) => i >= 0);
+  return firsts.length ? Math.min(...firsts) : -1;
+};
+
 /** One promtool test group: the steps around every predicted change of the alert's firing state. */
-function fireTest(
-  c: PackConfig,
-  def: AlertDef,
-  sc: Scenario,
-  sim: Sim,
-  pinned: Map<AlertKey, Set<number>>,
-): Record<string, unknown> {
+function fireTest(c: PackConfig, def: AlertDef, sc: Scenario, sim: Sim, pin: Pin): Record<string, unknown> {
   const at = (i: number) => formatDuration(i * sim.step);
-  const conds = conditions(c, sim, def.key, sc.builder, MAP);
-  const states = alertStates(c, def.key, model(conds), sc.builder.length, sim.step);
-  const fired = states.findIndex((x) => x.firing);
+  const per = mapStates(c, sim, def.key, sc);
+  const fired = firstFiring(per);
   if (fired < 0) throw new Error(`${def.name}: the scenario '${sc.title}' never fires under this config`);
-  const lastFiring = states.length - 1 - [...states].reverse().findIndex((x) => x.firing);
-  if (lastFiring >= states.length - 1)
-    throw new Error(`${def.name}: the scenario '${sc.title}' never resolves`);
-  const base = checkpoints(states);
-  const extra = checkControls(c, sim, sc, new Set(base), pinned, true);
+  const length = sc.builder.length;
+  const firingAt = (i: number) => per.some((p) => p.states[i]?.firing);
+  let lastFiring = length - 1;
+  while (lastFiring >= 0 && !firingAt(lastFiring)) lastFiring--;
+  if (lastFiring >= length - 1) throw new Error(`${def.name}: the scenario '${sc.title}' never resolves`);
+  const base = [...new Set(per.flatMap((p) => checkpoints(p.states)))];
+  const extra = checkControls(c, sim, sc, new Set(base), pin, true);
   const all = [...new Set([...base, ...extra])].sort((a, b) => a - b);
   const kff = c.alerts[def.key].keepFiringFor;
+  const age =
+    sc.startedAt === undefined ? '' : ` (${at(fired - sc.startedAt)} after the new instance started)`;
   return {
     name:
-      `${def.name}: ${sc.title}; fires after for=${c.alerts[def.key].for} at ${at(fired)}` +
+      `${def.name}: ${sc.title}; fires after for=${c.alerts[def.key].for} at ${at(fired)}${age}` +
       (kff ? `, keeps firing for ${kff} until ${at(lastFiring)}` : `, resolves at ${at(lastFiring + 1)}`) +
       (sc.controls.length ? `; controls: ${sc.controls.map((x) => x.what).join(', ')}` : ''),
     interval: c.evaluationInterval,
     input_series: inputSeries(sc.builder),
-    alert_rule_test: all.map((i) => {
-      const st = states[i] as StepState;
-      return {
-        eval_time: at(i),
-        alertname: def.name,
-        exp_alerts: st.firing ? expectedAlerts(c, def.key, st.value as number) : [],
-      };
-    }),
+    alert_rule_test: all.map((i) => ({
+      eval_time: at(i),
+      alertname: def.name,
+      exp_alerts: expectedAt(c, def.key, per, i),
+    })),
   };
+}
+
+/**
+ * One promtool test group for a fresh-start shape: every alert, at a regular grid and around every
+ * predicted change of its state, expecting what the model predicts (firing or not); plus the expression
+ * checks of the shape.
+ */
+function shapeTest(c: PackConfig, sc: Scenario, sim: Sim, pin: Pin): Record<string, unknown> {
+  const at = (i: number) => formatDuration(i * sim.step);
+  const n = sc.builder.length;
+  const every = Math.max(1, Math.floor(steps(c, c.fresh.window) / 2));
+  const grid: number[] = [];
+  for (let i = every; i < n; i += every) grid.push(i);
+  const extra = checkControls(c, sim, sc, new Set(grid), pin, true, false);
+  const checks: Array<{ i: number; order: number; test: Record<string, unknown> }> = [];
+  const fired: string[] = [];
+  ALERT_DEFS.forEach((def, order) => {
+    const per = mapStates(c, sim, def.key, sc);
+    const times = new Set([...grid, ...extra, ...per.flatMap((p) => checkpoints(p.states))]);
+    for (const i of times) {
+      checks.push({
+        i,
+        order,
+        test: { eval_time: at(i), alertname: def.name, exp_alerts: expectedAt(c, def.key, per, i) },
+      });
+    }
+    const first = firstFiring(per);
+    if (first >= 0) {
+      const on = per.filter((p) => p.states.some((x) => x.firing)).length;
+      fired.push(`${def.name} fires from ${at(first)}${per.length > 1 ? ` on ${on} instances` : ''}`);
+    }
+  });
+  checks.sort((a, b) => a.i - b.i || a.order - b.order);
+  const test: Record<string, unknown> = {
+    name: `fresh start ${sc.title}: ${fired.length ? fired.join('; ') : 'no alert fires'}`,
+    interval: c.evaluationInterval,
+    input_series: inputSeries(sc.builder),
+    alert_rule_test: checks.map((x) => x.test),
+  };
+  if (sc.exprTests?.length) {
+    test.promql_expr_test = sc.exprTests.map((t) => ({
+      expr: t.expr,
+      eval_time: at(t.at),
+      exp_samples: t.samples,
+    }));
+  }
+  return test;
 }
 
 function gcd(a: number, b: number): number {
@@ -1327,21 +2001,14 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * The config as the day-scale tests see it: the same rules evaluated on the largest step that divides
- * every window, \`for\` and keep_firing_for of the growth alerts and leaves at least 8 samples in the
- * shortest window (15m for the defaults). promtool evaluates every rule at every step of a test, so a
- * two-day test at 1m would take minutes; at 15m it takes a second and checks the same boundaries.
+ * The config on the largest step that divides every one of `durations` and leaves at least `samples`
+ * samples in the shortest of `shortest` (seconds). promtool evaluates every rule at every step of a test,
+ * so a two-day test at 1m would take minutes; at 15m it takes a second and checks the same boundaries.
  */
-function longConfig(c: PackConfig): PackConfig {
+function scaledConfig(c: PackConfig, durations: string[], shortest: number[], samples: number): PackConfig {
   const interval = parseDuration(c.evaluationInterval);
-  const timing = LONG_KEYS.flatMap((k) => [c.alerts[k].for, c.alerts[k].keepFiringFor ?? c.alerts[k].for]);
-  const windows = [c.growth.window, c.growth.predictWindow, c.growth.peakWindow, c.instances.peakWindow];
-  const all = [...windows, ...timing].map(parseDuration);
-  const halfInstances = parseDuration(c.instances.window) / 2;
-  all.push(halfInstances);
-  const g = all.reduce(gcd);
-  const bound =
-    Math.min(parseDuration(c.growth.window), parseDuration(c.growth.predictWindow), halfInstances) / 8;
+  const g = durations.map(parseDuration).reduce(gcd);
+  const bound = Math.min(...shortest) / samples;
   for (let k = Math.floor(g / interval); k > 1; k--) {
     const d = k * interval;
     if (g % d === 0 && d <= bound) return { ...c, evaluationInterval: formatDuration(d) };
@@ -1349,33 +2016,86 @@ function longConfig(c: PackConfig): PackConfig {
   return c;
 }
 
+const timingOf = (c: PackConfig, keys: readonly AlertKey[]) =>
+  keys.flatMap((k) => [c.alerts[k].for, c.alerts[k].keepFiringFor ?? c.alerts[k].for]);
+
+/** The config as the day-scale tests see it (15m for the defaults). */
+function longConfig(c: PackConfig): PackConfig {
+  const half = formatDuration(parseDuration(c.instances.window) / 2);
+  const windows = [
+    c.growth.window,
+    c.growth.predictWindow,
+    c.growth.peakWindow,
+    c.instances.peakWindow,
+    half,
+  ];
+  const shortest = [c.growth.window, c.growth.predictWindow, half].map(parseDuration);
+  return scaledConfig(c, [...windows, ...timingOf(c, LONG_KEYS)], shortest, 8);
+}
+
+/**
+ * The config of the fresh-target tests (5m for the defaults): its windows, and those of the day-scale
+ * alerts that the fresh-start shapes check too.
+ */
+function freshConfig(c: PackConfig): PackConfig {
+  const half = formatDuration(parseDuration(c.instances.window) / 2);
+  const windows = [
+    c.fresh.window,
+    c.fresh.floorWindow,
+    c.fresh.floorOffset,
+    c.growth.window,
+    c.growth.predictWindow,
+    c.growth.peakWindow,
+    c.instances.peakWindow,
+    half,
+  ];
+  const timing = timingOf(c, [...LONG_KEYS, 'freshLeak']);
+  return scaledConfig(c, [...windows, ...timing], [parseDuration(c.fresh.floorWindow)], 6);
+}
+
 function generate(c: PackConfig, ruleFile: string): Generated {
   const long = longConfig(c);
+  const fresh = freshConfig(c);
+  const configFor = (key: AlertKey) => (LONG_KEYS.includes(key) ? long : key === 'freshLeak' ? fresh : c);
   const files: Record<string, PromtoolTestFile> = {};
-  const pinned = new Map<AlertKey, Set<number>>();
+  const pinned = new Map<AlertKey, Map<number, Set<string>>>();
+  const pinIn =
+    (file: string): Pin =>
+    (key, skip) => {
+      const byCondition = pinned.get(key) ?? new Map<number, Set<string>>();
+      pinned.set(key, byCondition);
+      byCondition.set(skip, (byCondition.get(skip) ?? new Set<string>()).add(file));
+    };
   const conditionCounts = new Map<AlertKey, number>();
   for (const def of ALERT_DEFS) {
-    const cc = LONG_KEYS.includes(def.key) ? long : c;
+    const cc = configFor(def.key);
     const sim = new Sim(parseDuration(cc.evaluationInterval));
     const scenarios = fireScenarios(cc, def.key);
     conditionCounts.set(
       def.key,
       conditions(cc, sim, def.key, (scenarios[0] as Scenario).builder, MAP).length,
     );
-    const tests = scenarios.map((sc) => fireTest(cc, def, sc, sim, pinned));
-    files[`${def.name}.yml`] = testFile(cc, ruleFile, tests);
+    const file = `${def.name}.yml`;
+    const tests = scenarios.map((sc) => fireTest(cc, def, sc, sim, pinIn(file)));
+    files[file] = testFile(cc, ruleFile, tests);
   }
-  files['silent-shapes.yml'] = silentFile(c, ruleFile, silentScenarios(c, false), pinned);
-  files['silent-long-shapes.yml'] = silentFile(long, ruleFile, silentScenarios(long, true), pinned);
+  files['silent-shapes.yml'] = silentFile(c, ruleFile, silentScenarios(c, false), pinIn('silent-shapes.yml'));
+  files['silent-long-shapes.yml'] = silentFile(
+    long,
+    ruleFile,
+    silentScenarios(long, true),
+    pinIn('silent-long-shapes.yml'),
+  );
+  const freshSim = new Sim(parseDuration(fresh.evaluationInterval));
+  files['fresh-start-shapes.yml'] = testFile(
+    fresh,
+    ruleFile,
+    freshStartScenarios(fresh).map((sc) => shapeTest(fresh, sc, freshSim, pinIn('fresh-start-shapes.yml'))),
+  );
   return { files, pinned, conditionCounts };
 }
 
-function silentFile(
-  c: PackConfig,
-  ruleFile: string,
-  silent: Scenario[],
-  pinned: Map<AlertKey, Set<number>>,
-): PromtoolTestFile {
+function silentFile(c: PackConfig, ruleFile: string, silent: Scenario[], pin: Pin): PromtoolTestFile {
   const sim = new Sim(parseDuration(c.evaluationInterval));
   const at = (i: number) => formatDuration(i * sim.step);
   return testFile(
@@ -1390,9 +2110,11 @@ function silentFile(
       const times: number[] = [];
       for (let i = every; i < sc.builder.length; i += every) times.push(i);
       // Every alert's model must agree that the shape is silent (checked by the controls below, skip -1).
-      const everyAlert: Control[] = ALERT_KEYS.map((key) => ({ entity: MAP, key, skip: -1, what: '' }));
-      checkControls(c, sim, { ...sc, controls: everyAlert }, new Set(), new Map(), false);
-      checkControls(c, sim, sc, new Set(times), pinned, false);
+      const everyAlert: Control[] = ALERT_KEYS.flatMap((key) =>
+        (sc.gens ?? [undefined]).map((gen) => ({ entity: MAP, key, skip: -1, what: '', gen })),
+      );
+      checkControls(c, sim, { ...sc, controls: everyAlert }, new Set(), () => undefined, false);
+      checkControls(c, sim, sc, new Set(times), pin, false);
       return {
         name: `no alert fires on ${sc.title}`,
         interval: c.evaluationInterval,
@@ -1431,4 +2153,100 @@ export function ruleTestCoverage(c: PackConfig): Unpinned[] {
     }
   }
   return out;
+}
+
+/** A guard (condition 1 or later) of an alert and the generated test files whose controls pin it. */
+export interface PinnedGuard {
+  alert: string;
+  condition: number;
+  files: string[];
+}
+
+/**
+ * Every guard of every alert with more than one condition, with the test files that must fail when the
+ * guard is deleted from the rule (the mutation run in test/pack/promtool.test.ts).
+ */
+export function pinnedGuards(c: PackConfig): PinnedGuard[] {
+  const g = generate(c, '../mapwatch.rules.yml');
+  return ALERT_DEFS.flatMap((def) =>
+    Array.from({ length: Math.max(0, (g.conditionCounts.get(def.key) ?? 0) - 1) }, (_, n) => ({
+      alert: def.name,
+      condition: n + 1,
+      files: [...(g.pinned.get(def.key)?.get(n + 1) ?? [])].sort(),
+    })),
+  );
+}
+
+/** An alert the model predicts on a recording: its labels and when it first fires (seconds from the start). */
+export interface ReplayPage {
+  alert: string;
+  labels: Record<string, string>;
+  firstFiringAt: number;
+}
+
+/**
+ * Replays recorded series (any job, instance and map_name labels; one sample per evaluation step of `c`,
+ * from the recording's first step) through the model of every map alert. Returns the pages it predicts and
+ * a promtool test group that checks those predictions against the real rules, at a regular grid and
+ * around every predicted change.
+ */
+export function replayRecording(
+  c: PackConfig,
+  title: string,
+  series: SimSeries[],
+): { test: Record<string, unknown>; pages: ReplayPage[] } {
+  const sim = new Sim(parseDuration(c.evaluationInterval));
+  const at = (i: number) => formatDuration(i * sim.step);
+  const b = Builder.recorded(c, series);
+  const targets = new Map<
+    string,
+    { entity: string; gen: string | undefined; labels: Record<string, string> }
+  >();
+  for (const x of series) {
+    const entity = x.labels[LABELS.mapName];
+    if (entity === undefined || x.labels.__name__ !== METRICS.entries.name) continue;
+    const labels: Record<string, string> = { job: x.labels.job ?? '', instance: x.labels.instance ?? '' };
+    for (const l of c.groupBy) if (x.labels[l] !== undefined) labels[l] = x.labels[l] as string;
+    labels[LABELS.mapName] = entity;
+    targets.set(JSON.stringify(labels), { entity, gen: x.labels.instance, labels });
+  }
+  const every = Math.max(1, Math.round(1800 / sim.step));
+  const grid: number[] = [];
+  for (let i = every; i < b.length; i += every) grid.push(i);
+  const pages: ReplayPage[] = [];
+  const checks: Array<{ i: number; order: number; test: Record<string, unknown> }> = [];
+  ALERT_DEFS.forEach((def, order) => {
+    const per = [...targets.values()].map((t) => ({
+      t,
+      states: alertStates(
+        c,
+        def.key,
+        model(conditions(c, sim, def.key, b, t.entity, t.gen)),
+        b.length,
+        sim.step,
+      ),
+    }));
+    for (const p of per) {
+      const first = p.states.findIndex((x) => x.firing);
+      if (first >= 0) pages.push({ alert: def.name, labels: p.t.labels, firstFiringAt: first * sim.step });
+    }
+    const times = new Set([...grid, ...per.flatMap((p) => checkpoints(p.states))]);
+    for (const i of times) {
+      const exp = per.flatMap((p) => {
+        const st = p.states[i] as StepState;
+        return st.firing ? [expectedAlert(c, def.key, st.value as number, p.t.labels)] : [];
+      });
+      checks.push({ i, order, test: { eval_time: at(i), alertname: def.name, exp_alerts: exp } });
+    }
+  });
+  checks.sort((x, y) => x.i - y.i || x.order - y.order);
+  return {
+    pages,
+    test: {
+      name: title,
+      interval: c.evaluationInterval,
+      input_series: inputSeries(b),
+      alert_rule_test: checks.map((x) => x.test),
+    },
+  };
 }

@@ -24,11 +24,13 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       meaning:
         `The floor of \`${m.entries.name}\` (the lowest entry count in a ${c.growth.window} window) rose by at least ` +
         `${c.growth.minFloorRise} against the window before, and \`${m.inserts.name}\` minus \`${m.deletes.name}\` ` +
-        `grew by as much, and the map now holds more entries than at its peak of the ${c.growth.peakWindow} that ` +
-        `ended ${c.growth.peakWindow} ago ("yesterday's peak"), all for ${c.alerts.growth.for}. TTL sawtooth and ` +
-        'periodic clears keep a flat floor. Warm-up does not: a cache with a long TTL refills for up to its TTL ' +
-        'after a restart (a 24 h TTL raises the floor for a whole day), and a daily traffic cycle raises it every ' +
-        "morning. Both stay below yesterday's peak; a leak does not.",
+        `grew by as much, and the map now holds more entries than any instance of its job did at its peak of the ` +
+        `${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago ("yesterday's peak", taken at the job level), ` +
+        `all for ${c.alerts.growth.for}. A map within a bound it declares (\`${m.declaredMaxEntries.name}\`, or ` +
+        `\`${m.oldestSampledAge.name}\` within ${c.fresh.ttlSlack} × \`${m.declaredTtl.name}\`) never fires. TTL ` +
+        'sawtooth and periodic clears keep a flat floor. Warm-up does not: a cache with a long TTL refills for up ' +
+        'to its TTL after a restart (a 24 h TTL raises the floor for a whole day), and a daily traffic cycle ' +
+        "raises it every morning. Both stay below yesterday's peak; a leak does not.",
       impact: 'Memory grows until the process is OOM-killed or spends its time in garbage collection.',
       diagnosis: [
         'Open the *mapwatch / map* dashboard for the map: compare the insert and delete rates and the deletes by cause.',
@@ -43,8 +45,44 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
         'Restart the affected instances only to buy time; the floor will rise again.',
       ],
       notes: [
-        `The alert needs history: without samples from ${c.growth.peakWindow} ago (a new target, or instance labels ` +
-          'that change on every deploy) it stays silent. MapwatchMapLeakSuspected, computed inside the process, covers young processes.',
+        `Yesterday's peak is the job's: the highest count of any instance of the job (per map name) over the ` +
+          `${c.growth.peakWindow} that ended ${c.growth.peakWindow} ago. A restart or a new pod name keeps that ` +
+          'history, so a pod younger than a day is compared with the pods before it. The price: replicas of very ' +
+          'different sizes are compared with the largest one, so a leak on a small replica pages once it passes ' +
+          'the largest replica of yesterday. The floor still needs two windows of the same instance: a target ' +
+          `younger than ${c.growth.window} (or restarted every few hours) gets no growth alert; ` +
+          'MapwatchMapLeakFreshTarget and MapwatchMapLeakSuspected cover young targets.',
+      ],
+    },
+    freshLeak: {
+      meaning:
+        `Over the last ${c.fresh.window}, inserts minus deletes (\`${m.inserts.name}\`, \`${m.deletes.name}\`) ` +
+        `added at least ${c.fresh.minNetShare * 100}% of the map's entries (and at least ${c.fresh.minNetInserts}), ` +
+        `while the oldest sampled entry (\`${m.oldestSampledAge.name}\`) aged by at least ` +
+        `${Math.round(c.fresh.ageRatio * 100)}% of those ${c.fresh.window}: nothing old was removed. The floor of ` +
+        `the entries (lowest count in ${c.fresh.floorWindow}) is above the floor ${c.fresh.floorOffset} earlier. ` +
+        `And the map is within no bound it declares: not at or under \`${m.declaredMaxEntries.name}\`, and its ` +
+        `oldest entry not within ${c.fresh.ttlSlack} × \`${m.declaredTtl.name}\`. All for ${c.alerts.freshLeak.for}. ` +
+        `It needs only ${c.fresh.window} of the target's own samples, no day of history, so it covers new pods ` +
+        '(every deploy is a new target) that MapwatchMapGrowingUnbounded cannot judge yet.',
+      impact:
+        'Memory grows from the moment the process starts; a service that is redeployed often may never live long enough for the day-scale alerts.',
+      diagnosis: [
+        'A TTL cache keeps its oldest entries at about its TTL, an LRU at capacity deletes as much as it inserts, a cleared map restarts its ages: none of them fires. A map that keeps everything it inserts does.',
+        `Check \`${m.oldestSampledAge.name}\` on the map dashboard: an age that rises in step with the clock since the process started means not one sampled entry was ever removed.`,
+        'Compare inserts with deletes by cause on the map dashboard: no `evict` or `expire` deletes at all means nothing bounds it.',
+        'A cache that fills for hours toward a bound it does not declare looks the same until it is full. Declare the bound (see Mitigation).',
+      ],
+      mitigation: [
+        'Bound the map (maxEntries, a TTL) or delete entries when their owner (request, connection, tenant) ends.',
+        'If the map is bounded but does not say so (a cache with an implicit key space, an LRU with its own `max`), declare the bound to mapwatch (`maxEntries`, `ttlMs`): a declared bound silences the alert while the map stays within it.',
+      ],
+      notes: [
+        'Needs entry survival sampling, on by default in the library; versions without it export no ' +
+          `\`${m.oldestSampledAge.name}\` and the alert cannot fire for them. The age is the oldest of a small ` +
+          'uniform sample (32 entries by default), so it rises at about 97% of the clock in a leak; a sample of ' +
+          `fewer than about ${Math.ceil(c.fresh.ageRatio / (1 - c.fresh.ageRatio))} entries rises slower than ` +
+          `the ${Math.round(c.fresh.ageRatio * 100)}% the alert asks for.`,
       ],
     },
     growthCeiling: {
@@ -57,7 +95,7 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
               .join(', ')}`
           : '') +
         `) within ${c.growth.predictHorizon}, the floor over ${c.growth.window} is rising, and the map holds more ` +
-        `entries than at its peak of the previous ${c.growth.peakWindow}. The long prediction window and the peak ` +
+        `entries than any instance of its job at its peak of the previous ${c.growth.peakWindow}. The long prediction window and the peak ` +
         'condition keep a daily ramp that peaks under the ceiling from paging.',
       impact: 'The process is expected to run out of memory or to slow down sharply within the horizon.',
       diagnosis: [
@@ -77,6 +115,7 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
         'A slow leak that will end in memory pressure; often caught hours before the Prometheus-side growth alert.',
       diagnosis: [
         `\`${m.growthPerSecond.name}\` gives the detector's robust growth rate in entries per second.`,
+        `\`${m.leakState.name}\` (the *Leak detector state* panel) shows how the verdict came about: \`collecting\` until the detector has enough evidence, \`growing\` while the growth is unconfirmed, \`leak\` once confirmed (the only state in which the verdict is 1).`,
         `Survival sampling (\`${m.oldestSampledAge.name}\`, \`${m.sampledNeverRead.name}\`) tells whether old entries are kept but never read.`,
         'Run `mapwatch analyze` on the exported series for the detector verdict and its reason.',
       ],
@@ -89,8 +128,8 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       meaning:
         `The floor of \`${m.instances.name}\` (live map objects with one name) rose by at least ` +
         `${c.instances.minFloorRise} over ${c.instances.window}, is still rising in the most recent half window, and ` +
-        `is above its peak of the previous ${c.instances.peakWindow} (so a daily cycle of connections or a pool ` +
-        'filling after a deploy stays silent).',
+        `is above its job's peak of the previous ${c.instances.peakWindow} (any instance of the job, so a daily ` +
+        'cycle of connections or a pool filling after a deploy, also on a new pod, stays silent).',
       impact:
         'The objects that own these maps (connections, sessions, tenants, per-request contexts) are leaking, and every one keeps its map alive.',
       diagnosis: [
@@ -100,6 +139,22 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       mitigation: [
         'Remove event listeners and clear intervals when the owner closes; hold owners in a WeakMap instead of a Map.',
         'Reuse one map keyed by owner id (with a bound) instead of one map per owner.',
+      ],
+    },
+    declaredMax: {
+      meaning:
+        `The entries of the map (\`${m.entries.name}\`, summed over its live maps) have been above the maximum its ` +
+        `maps declare (\`${m.declaredMaxEntries.name}\`, their \`maxEntries\` summed) for ${c.alerts.declaredMax.for}.`,
+      impact:
+        'The bound that should keep the map small is not working: its memory is no longer bounded, and the growth alerts treat the map as bounded only while it is within the bound.',
+      diagnosis: [
+        'An eviction path that stopped running (an exception in an eviction callback, a disabled purge timer).',
+        'Entries added behind the bound: writes through another reference to the underlying map, or a declared bound that counts only part of what the map holds.',
+        'A bound lowered in config while the old entries are still there: the count should fall back under it as entries are evicted.',
+      ],
+      mitigation: [
+        'Fix the eviction path, or recreate the map with the intended bound.',
+        'If the map legitimately holds more, raise its declared `maxEntries`.',
       ],
     },
     lockStuck: {

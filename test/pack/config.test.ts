@@ -47,6 +47,15 @@ describe('resolveConfig', () => {
     [{ growth: { ceilings: { sessions: -5 } } }, /growth.ceilings.sessions must be a positive number/],
     [{ growth: { ceilings: [] } }, /growth.ceilings must be an object/],
     [{ runbookBaseUrl: 'https://x/runbook.md#top' }, /without a #fragment/],
+    [{ recordingRules: 'yes' }, /recordingRules must be a boolean/],
+    [{ fresh: { ageRatio: 1.5 } }, /fresh.ageRatio must be above 0 and at most 1/],
+    [{ fresh: { minNetShare: 0 } }, /fresh.minNetShare must be between 0 and 1/],
+    [{ fresh: { ttlSlack: 0.5 } }, /fresh.ttlSlack must be at least 1/],
+    [
+      { fresh: { floorWindow: '2h', floorOffset: '1h' } },
+      /fresh.floorOffset must be at least fresh.floorWindow/,
+    ],
+    [{ fresh: { window: '90s' } }, /fresh.window \(90s\) must be a multiple of evaluationInterval/],
     [[], /config must be an object/],
   ])('rejects %j', (partial, message) => {
     expect(() => resolveConfig(partial)).toThrow(ConfigError);

@@ -79,11 +79,9 @@ function syntheticSeries(): Series[] {
         if (m.type === 'counter') {
           out.push({ labels: { __name__: m.name, ...base }, values: '0+60x60' });
         } else if (m.type === 'gauge') {
-          // The verdict is 1 so the overview's `== 1` suspect filter has something to count.
-          out.push({
-            labels: { __name__: m.name, ...base },
-            values: m === METRICS.leakSuspect ? '1x60' : '5x60',
-          });
+          // Verdicts and states are 1 so the `== 1` filters (suspects, current state) have something to show.
+          const flag = m === METRICS.leakSuspect || m === METRICS.leakState;
+          out.push({ labels: { __name__: m.name, ...base }, values: flag ? '1x60' : '5x60' });
         } else {
           const [bucket, sum, count] = [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`];
           const bounds = [...(m.buckets ?? []), '+Inf'];

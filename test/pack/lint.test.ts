@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ALL_METRICS, METRICS, metricBySeriesName, seriesNames } from '../../src/conventions.js';
-import { ALERT_DEFS, buildRuleGroups, runbookAnchor } from '../../src/pack/alerts.js';
+import {
+  ALERT_DEFS,
+  buildAlertRules,
+  buildRecordingRules,
+  buildRuleGroups,
+  runbookAnchor,
+  type RecordingRule,
+} from '../../src/pack/alerts.js';
 import { defaultConfig, fastConfig, resolveConfig, type PackConfig } from '../../src/pack/config.js';
 import { buildDashboards } from '../../src/pack/dashboards.js';
 import { buildRunbook } from '../../src/pack/runbook.js';
@@ -26,11 +33,17 @@ const STATE_COUNTERS = new Set([METRICS.registryOverflow.name]);
 const counterMisused = (name: string, enclosing: string) =>
   name.endsWith('_total') && !COUNTER_FUNCTIONS.has(enclosing) && !STATE_COUNTERS.has(name);
 
-function checkNamesExist(expr: string): string[] {
+/** Names of metrics the rules may read: the conventions table, plus the series `recorded` defines. */
+function checkNamesExist(expr: string, recorded: ReadonlySet<string> = new Set()): string[] {
   return scanSelectors(expr)
-    .filter((s) => !NON_MAPWATCH.has(s.name) && metricBySeriesName(s.name) === undefined)
+    .filter(
+      (s) => !NON_MAPWATCH.has(s.name) && !recorded.has(s.name) && metricBySeriesName(s.name) === undefined,
+    )
     .map((s) => `unknown metric '${s.name}' in: ${expr}`);
 }
+
+/** Prometheus' recording rule naming: `level:metric:operations`, the metric from the conventions table. */
+const RECORD_NAME = /^(instance_map|job_map):([a-z_]+):([a-z0-9_]+)$/;
 
 const configs: Array<[string, PackConfig]> = [
   ['default', defaultConfig],
@@ -39,7 +52,9 @@ const configs: Array<[string, PackConfig]> = [
 ];
 
 describe.each(configs)('alert rules (%s config)', (_name, c) => {
-  const rules = buildRuleGroups(c).flatMap((g) => g.rules);
+  const rules = buildAlertRules(c);
+  const records = buildRecordingRules(c);
+  const recorded = new Set(records.map((r) => r.record));
 
   it('has one rule per alert definition, with unique names', () => {
     expect(rules.map((r) => r.alert)).toEqual(ALERT_DEFS.map((d) => d.name));
@@ -70,8 +85,10 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
     const wanted = parseMatchers(c.selector);
     const problems: string[] = [];
     for (const r of rules) {
-      problems.push(...checkNamesExist(r.expr));
+      problems.push(...checkNamesExist(r.expr, recorded));
       for (const s of scanSelectors(r.expr)) {
+        // Recorded series were selected when they were recorded; they keep only the aggregation labels.
+        if (recorded.has(s.name)) continue;
         const have = parseMatchers(s.matchers);
         for (const [k, v] of wanted)
           if (have.get(k) !== v) problems.push(`${r.alert}: ${s.name} lacks ${k}${v}`);
@@ -86,6 +103,59 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
         if (!r.expr.includes(extra)) problems.push(`${r.alert}: does not keep ${extra}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('records only long windows the alerts read, named level:metric:operations, before their first reader', () => {
+    expect(records.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const g of buildRuleGroups(c)) {
+      const defined = new Set<string>();
+      for (const r of g.rules) {
+        const reads = scanSelectors(r.expr).filter((x) => recorded.has(x.name));
+        for (const x of reads)
+          if (!defined.has(x.name)) problems.push(`${x.name} read before it is recorded in ${g.name}`);
+        if (!('record' in r)) continue;
+        const rec = r as RecordingRule;
+        defined.add(rec.record);
+        const m = RECORD_NAME.exec(rec.record);
+        const base = m?.[2] ?? '';
+        if (!m || !ALL_METRICS.some((x) => x.name === base || x.name === `${base}_total`)) {
+          problems.push(`${rec.record} is not level:<metric of the table>:operations`);
+        }
+        const labels = m?.[1] === 'job_map' ? ['job', 'map_name'] : ['job', 'instance', 'map_name'];
+        // An aggregation lists the labels it keeps; max_over_time() of a recorded series keeps its labels.
+        if (rec.expr.includes(' by (')) {
+          for (const l of [...labels, ...c.groupBy])
+            if (!rec.expr.includes(l)) problems.push(`${rec.record} does not keep ${l}`);
+        }
+        const wanted = parseMatchers(c.selector);
+        problems.push(...checkNamesExist(rec.expr, recorded));
+        for (const x of scanSelectors(rec.expr)) {
+          if (recorded.has(x.name)) continue;
+          for (const [k, v] of wanted)
+            if (parseMatchers(x.matchers).get(k) !== v)
+              problems.push(`${rec.record}: ${x.name} lacks ${k}${v}`);
+        }
+      }
+    }
+    const read = new Set(
+      [...rules.map((r) => r.expr), ...records.map((r) => r.expr)].flatMap((e) =>
+        scanSelectors(e).map((x) => x.name),
+      ),
+    );
+    for (const r of records) if (!read.has(r.record)) problems.push(`${r.record} is recorded but never read`);
+    expect(problems).toEqual([]);
+  });
+
+  it('writes the same alerts inline, with no recording rule, when recordingRules is off', () => {
+    const off = { ...c, recordingRules: false };
+    expect(buildRecordingRules(off)).toEqual([]);
+    const inline = buildAlertRules(off);
+    expect(inline.map((r) => r.alert)).toEqual(rules.map((r) => r.alert));
+    for (const r of inline) {
+      expect(checkNamesExist(r.expr), r.alert).toEqual([]);
+      expect(r.expr, r.alert).not.toMatch(/\b(instance_map|job_map):/);
+    }
   });
 
   it('links every alert to a runbook section with Meaning, Impact, Diagnosis and Mitigation', () => {
