@@ -1,10 +1,29 @@
-/** `mapwatch rules [--config file.json] [--out dir]`: alert rules, PrometheusRule, Alertmanager example, runbook, promtool tests. */
+/** `mapwatch rules [--config file.json] [--preset default|fast] [--out dir]`: alert rules, PrometheusRule, Alertmanager example, runbook, promtool tests. */
 import { type CliIo } from './main.js';
 import { parsePackArgs } from '../pack/cli-common.js';
 import { renderAlerts, writeFileSet } from '../pack/write.js';
 
+export const HELP = `usage: mapwatch rules [--config pack.json] [--preset default|fast] [--out dir]
+
+Writes the Prometheus alert rules (mapwatch.rules.yml), a PrometheusRule manifest (prometheus-rule.yaml),
+an Alertmanager routing example, the runbook (runbook.md) and the promtool tests (tests/) for the pack
+config: the defaults, with the partial config in --config merged over them.
+
+Options:
+  --config FILE           a partial pack config (JSON) merged over the defaults; see docs/pack.md
+  --preset default|fast   which defaults: default, or fast (seconds-scale windows for end-to-end tests)
+  --out DIR               output directory, created if missing. Default alerts
+  -h, --help              this help
+
+Exit codes: 0 written, 1 failure while writing, 2 bad usage or a bad config file (one line on stderr says why).
+`;
+
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { config, out } = await parsePackArgs(args, 'alerts');
+  const { config, out, help } = await parsePackArgs(args, 'alerts');
+  if (help) {
+    io.stdout(HELP);
+    return 0;
+  }
   const written = await writeFileSet(out, renderAlerts(config));
   io.stdout(`wrote ${written.length} files to ${out}/\n`);
   return 0;

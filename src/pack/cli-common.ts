@@ -5,7 +5,8 @@
  * the CLI exits with 2 and a message saying what to fix.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../cli/main.js';
+import { parseArgs } from 'node:util';
+import { UsageError, describeArgError } from '../cli/main.js';
 import { ConfigError, defaultConfig, fastConfig, resolveConfig, type PackConfig } from './config.js';
 
 const PRESETS: Record<string, PackConfig> = { default: defaultConfig, fast: fastConfig };
@@ -13,35 +14,45 @@ const PRESETS: Record<string, PackConfig> = { default: defaultConfig, fast: fast
 export interface PackArgs {
   config: PackConfig;
   out: string;
+  /** `--help` / `-h` was given: the caller prints its help and does nothing else. */
+  help: boolean;
 }
 
+const EXPECTED = 'expected --config <file.json>, --preset default|fast or --out <dir>';
+
 export async function parsePackArgs(args: string[], defaultOut: string): Promise<PackArgs> {
-  let configPath: string | undefined;
-  let out = defaultOut;
-  let preset = defaultConfig;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    const [flag, inline] =
-      a.startsWith('--') && a.includes('=')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
-    if (flag !== '--config' && flag !== '--out' && flag !== '--preset') {
-      throw new UsageError(
-        `unknown argument '${a}' (expected --config <file.json>, --preset default|fast or --out <dir>)`,
-      );
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (flag === '--config') configPath = value;
-    else if (flag === '--out') out = value;
-    else {
-      const p = PRESETS[value];
-      if (!p)
-        throw new UsageError(`unknown preset '${value}' (expected ${Object.keys(PRESETS).join(' or ')})`);
-      preset = p;
-    }
+  let values: { config?: string; out?: string; preset?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        preset: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${describeArgError(err)} (${EXPECTED})`);
   }
-  if (configPath === undefined) return { config: resolveConfig({}, preset), out };
+  for (const flag of ['config', 'out', 'preset'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} needs a value`);
+  }
+  const configPath = values.config;
+  const out = values.out ?? defaultOut;
+  let preset = defaultConfig;
+  if (values.preset !== undefined) {
+    const p = PRESETS[values.preset];
+    if (!p)
+      throw new UsageError(
+        `unknown preset '${values.preset}' (expected ${Object.keys(PRESETS).join(' or ')})`,
+      );
+    preset = p;
+  }
+  if (values.help) return { config: preset, out, help: true };
+  if (configPath === undefined) return { config: resolveConfig({}, preset), out, help: false };
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
@@ -55,7 +66,7 @@ export async function parsePackArgs(args: string[], defaultOut: string): Promise
     throw new UsageError(`config file ${configPath} is not valid JSON: ${(err as Error).message}`);
   }
   try {
-    return { config: resolveConfig(partial, preset), out };
+    return { config: resolveConfig(partial, preset), out, help: false };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`config file ${configPath}: ${err.message}`);
     throw err;
