@@ -31,7 +31,7 @@ export type { LeakVerdictDetail, Observation } from './observation.js';
 export interface LeakDetectorOptions {
   /** Series held at once; past it the least recently observed series is forgotten. Default 2000. */
   maxSeries?: number;
-  /** Width of the fine buckets, ms. Default 5 min. */
+  /** Width of the fine buckets, ms (at least 1 s). Default 5 min. */
   bucketMs?: number;
   /** The fresh window: the longest span the fresh tests read, ms. Default 2 h. */
   windowMs?: number;
@@ -58,6 +58,8 @@ export interface LeakDetectorOptions {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** Ring indices are relative to a series' first bucket and held in 32 bits. */
+const MAX_RELATIVE_BUCKET = 2 ** 30;
 /** Timestamps beyond what a Date can hold are refused (ignored), so bucket arithmetic stays exact. */
 const MAX_TIMESTAMP_MS = 8.64e15;
 /**
@@ -112,6 +114,10 @@ function nonNegativeOption(name: string, value: number): number {
 
 function resolve(o: LeakDetectorOptions): Resolved {
   const bucketMs = positive('bucketMs', o.bucketMs ?? 5 * MINUTE);
+  if (bucketMs < 1000)
+    throw new RangeError(
+      `mapwatch: LeakDetector option bucketMs must be at least 1000 (1 s), got ${bucketMs}`,
+    );
   const windowMs = positive('windowMs', o.windowMs ?? 2 * HOUR);
   const minWindowMs = positive('minWindowMs', o.minWindowMs ?? HOUR);
   const holdMs = o.holdMs ?? 20 * MINUTE;
@@ -217,7 +223,7 @@ const nonNegative = (v: number | undefined): v is number => typeof v === 'number
 
 export class LeakDetector {
   private readonly cfg: Resolved;
-  /** Past `maxSeries`, the series observed least recently (smallest `lastMs`) is evicted. */
+  /** Past `maxSeries`, the series observed least recently (smallest `lastMs`) are evicted, a tenth at a time. */
   private readonly series = new Map<string, SeriesState>();
   private evictedCount = 0;
 
@@ -275,6 +281,12 @@ export class LeakDetector {
     }
     const age = nonNegative(obs.oldestAgeSeconds) ? obs.oldestAgeSeconds : NaN;
     let s = known;
+    // A jump of more than MAX_RELATIVE_BUCKET buckets (decades at the smallest bucket) starts the series
+    // afresh: the rings index buckets relative to the first, in 32 bits.
+    if (s !== undefined && Math.floor(timestampMs / this.cfg.bucketMs) - s.fineBase > MAX_RELATIVE_BUCKET) {
+      this.series.delete(seriesKey);
+      s = undefined;
+    }
     if (s === undefined) {
       if (this.series.size >= this.cfg.maxSeries) this.evictStalest();
       s = new SeriesState(this.cfg, timestampMs, entries, age);
@@ -310,17 +322,19 @@ export class LeakDetector {
 
   /** Forgets the series observed least recently. O(series), and only when a new series meets the cap. */
   private evictStalest(): void {
-    let stalest: string | undefined;
-    let oldest = Infinity;
+    // A tenth at a time, the stalest first: a stream of new keys past the cap costs amortised
+    // O(log maxSeries) per key, not a scan of every series per key.
+    const count = Math.max(1, Math.ceil(this.cfg.maxSeries / 10));
+    const lastSeen = Float64Array.from(this.series.values(), (state) => state.lastMs).sort();
+    const cutoff = lastSeen[Math.min(count, lastSeen.length) - 1]!;
+    let left = count;
     for (const [key, state] of this.series) {
-      if (state.lastMs < oldest) {
-        oldest = state.lastMs;
-        stalest = key;
+      if (left === 0) break;
+      if (state.lastMs <= cutoff) {
+        this.series.delete(key);
+        this.evictedCount++;
+        left--;
       }
-    }
-    if (stalest !== undefined) {
-      this.series.delete(stalest);
-      this.evictedCount++;
     }
   }
 

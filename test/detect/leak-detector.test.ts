@@ -128,6 +128,16 @@ describe('hostile input', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('survives a bucketMs of 1 s across the whole range of dates, and a stream of new keys past the cap', () => {
+    const d = new LeakDetector({ bucketMs: 1000, maxSeries: 1000 });
+    for (const t of [-8.64e15, 0, 8.64e15]) d.observe('s', t, 1);
+    expect(d.verdict('s')!.state).toBe('collecting');
+    for (let i = 0; i < 200_000; i++) d.observe(`k${i}`, T0 + i, 1);
+    expect(d.size).toBeLessThanOrEqual(1000);
+    expect(d.evicted).toBeGreaterThanOrEqual(199_000);
+    expect(() => new LeakDetector({ bucketMs: 1 })).toThrow(/at least 1000/);
+  });
+
   it('forgets the least recently observed series past maxSeries', () => {
     const d = new LeakDetector({ maxSeries: 2 });
     d.observe('a', T0, 1);
