@@ -5,6 +5,13 @@ import { MAP_NAME_MAX_LENGTH, OVERFLOW_MAP_NAME } from './conventions.js';
 // because names are escaped wherever they are shown.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/**
+ * A surrogate code unit not part of a pair. With the `u` flag a well-formed pair is one code point (not
+ * in the Cs category), so this matches exactly the lone ones (what `String.prototype.isWellFormed()`,
+ * Node 20+, rejects). Encoded as UTF-8 for a label value or a log line, each becomes U+FFFD: 'a\uD800' and
+ * 'a\uDC00' would be one series.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Returns the name unchanged, or throws a TypeError/RangeError that says how to fix it. */
 export function validateMapName(name: unknown, what = 'map name'): string {
@@ -17,6 +24,16 @@ export function validateMapName(name: unknown, what = 'map name'): string {
   if (name.length > MAP_NAME_MAX_LENGTH) {
     throw new RangeError(
       `mapwatch: ${what} is ${name.length} characters; keep it at most ${MAP_NAME_MAX_LENGTH} (it becomes a label value)`,
+    );
+  }
+  // After the length check: scanning a megabyte of text to refuse it for its length would be waste.
+  const lone = LONE_SURROGATE.exec(name);
+  if (lone !== null) {
+    const unit = name.charCodeAt(lone.index).toString(16).toUpperCase();
+    throw new RangeError(
+      `mapwatch: ${what} ${JSON.stringify(name)} is not well-formed Unicode: a lone surrogate (U+${unit}) at ` +
+        `index ${lone.index}. Exporters write it as U+FFFD, so it would share a series with other names; ` +
+        'remove or replace it (a string cut in the middle of an emoji? cut by code points instead)',
     );
   }
   if (CONTROL_CHARS.test(name)) {

@@ -2,15 +2,22 @@
  * `mapwatch/express`: an express Router serving `GET /metrics` (and `HEAD`) from a prom-client Registry,
  * with content negotiation between the Prometheus text format 0.0.4 and OpenMetrics 1.0.0.
  *
- * prom-client fixes the format per Registry and its OpenMetrics serialiser renames counter objects in
- * place, so the format the registry was not made for is rendered through a temporary registry of proxies
- * that leaves the originals untouched.
+ * Each metric is collected and serialised on its own (`serializeRegistry`): a collector that throws
+ * (whatever it throws), rejects or hangs costs its own metric, never the scrape. prom-client fixes the
+ * format per Registry and its OpenMetrics serialiser renames counter objects in place, so every metric is
+ * rendered through a stand-in that leaves the original untouched, in either format.
  */
 import { Router, type Request, type Response } from 'express';
 import client, { type Registry } from 'prom-client';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
 import { debugMapsPage, debugMapsReport, debugPageCsp, newNonce } from './debug-maps.js';
-import { registerPromMetrics } from './prometheus.js';
+import { collectErrorReporter, describeError, type CollectErrorHandler } from './errors.js';
+import {
+  DEFAULT_COLLECT_TIMEOUT_MS,
+  registerPromMetrics,
+  serializeRegistry,
+  type SerializeOptions,
+} from './prometheus.js';
 
 export interface MapwatchRouterOptions {
   /**
@@ -29,11 +36,16 @@ export interface MapwatchRouterOptions {
    * (default `defaultRegistry`). Off by default: it names your maps to whoever can reach the route.
    */
   debug?: boolean | { path?: string; refreshMs?: number };
+  /**
+   * Called for each metric left out of a scrape because its collector threw, rejected or timed out,
+   * mapwatch's or yours (default: one stderr line per metric and failure message).
+   */
+  onError?: CollectErrorHandler;
+  /** A metric still collecting after this long is left out of the scrape (ms, default 10 000). */
+  collectTimeoutMs?: number;
 }
 
 const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
-// prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
-const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => Registry;
 const OPENMETRICS = client.Registry.OPENMETRICS_CONTENT_TYPE;
 
 /** Picks OpenMetrics only when the client asks for it with a higher or equal preference than text. */
@@ -55,76 +67,98 @@ export function negotiateFormat(accept: string | undefined): typeof TEXT | typeo
   return best?.type ?? TEXT;
 }
 
-/** What serialize() needs of a prom-client Registry beyond its public API (stable across 14 and 15). */
-interface RegistryInternals {
-  _metrics?: Record<string, unknown>;
-  _defaultLabels?: Record<string, string>;
-}
-
-/** Serialises `registry` in `format`, without disturbing metric objects registered elsewhere. */
-export async function serialize(registry: Registry, format: string): Promise<string> {
-  if (registry.contentType === format) return registry.metrics();
-  const target = new RegistryOfFormat(format);
-  const internals = registry as unknown as RegistryInternals;
-  if (internals._defaultLabels && Object.keys(internals._defaultLabels).length > 0) {
-    target.setDefaultLabels(internals._defaultLabels);
-  }
-  const toOpenMetrics = format === OPENMETRICS;
-  // Name each copy after the name the metric was registered under: an OpenMetrics registry renames its
-  // counter objects in place (drops `_total`) at every scrape, so `metric.name` cannot be trusted.
-  const registered =
-    internals._metrics ?? Object.fromEntries(registry.getMetricsAsArray().map((m) => [m.name, m]));
-  for (const [registeredName, metric] of Object.entries(registered)) {
-    const m = metric as { type: string; help: string; get(): Promise<{ name: string }> };
-    // OpenMetrics names a counter family without `_total` and appends it to each sample.
-    const name =
-      toOpenMetrics && m.type === 'counter' ? registeredName.replace(/_total$/, '') : registeredName;
-    const proxy = {
-      name,
-      type: m.type,
-      help: m.help,
-      aggregator: 'sum',
-      reset: () => undefined,
-      get: async () => ({ ...(await m.get()), name }),
-    };
-    target.registerMetric(proxy as unknown as client.Metric);
-  }
-  return target.metrics();
+/**
+ * Serialises `registry` in `format`, without disturbing metric objects registered elsewhere. A metric
+ * whose collector fails is left out (see `serializeRegistry` in `mapwatch/prometheus`).
+ */
+export function serialize(
+  registry: Registry,
+  format: string,
+  options: Omit<SerializeOptions, 'contentType'> = {},
+): Promise<string> {
+  return serializeRegistry(registry, { ...options, contentType: format });
 }
 
 export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('mapwatch: mapwatchRouter(options) takes an options object, e.g. { debug: true }');
+  }
   const path = options.path ?? '/metrics';
   if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new TypeError(`mapwatch: path must start with '/', got ${JSON.stringify(path)}`);
+    throw new TypeError(`mapwatch: path must start with '/', got ${JSON.stringify(String(path))}`);
   }
+  const timeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    throw new RangeError(
+      `mapwatch: collectTimeoutMs must be a positive number of ms, got ${String(timeoutMs)}`,
+    );
+  }
+  // One reporter for the router's lifetime, so that a failing collector is logged once, not per scrape.
+  const onError = collectErrorReporter('scrape', options.onError);
   let promRegistry = options.promRegistry;
+  if (promRegistry !== undefined && !isPromRegistry(promRegistry)) {
+    throw new TypeError('mapwatch: mapwatchRouter promRegistry must be a prom-client Registry');
+  }
   if (!promRegistry) {
     promRegistry = new client.Registry();
-    registerPromMetrics(promRegistry, { registry: options.registry ?? defaultRegistry });
+    registerPromMetrics(promRegistry, {
+      registry: options.registry ?? defaultRegistry,
+      onError: options.onError,
+    });
   }
   const source = promRegistry;
   const router = Router();
   // Express answers HEAD with the GET handler and drops the body.
   router.get(path, (req: Request, res: Response) => {
-    const format = negotiateFormat(req.get('accept'));
-    serialize(source, format).then(
-      (body) => {
-        res.set('Content-Type', format);
-        res.set('Cache-Control', 'no-store');
-        res.vary('Accept');
-        res.status(200).send(body);
-      },
-      (err: unknown) => {
-        res
-          .status(500)
-          .type('text/plain')
-          .send(`# mapwatch: scrape failed: ${String(err)}\n`);
-      },
-    );
+    void serveMetrics(source, req, res, onError, timeoutMs);
   });
   if (options.debug)
     mountDebugMaps(router, options.registry ?? defaultRegistry, options.debug === true ? {} : options.debug);
   return router;
+}
+
+function isPromRegistry(value: unknown): boolean {
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Registry).getMetricsAsArray === 'function' &&
+      typeof (value as Registry).registerMetric === 'function'
+    );
+  } catch {
+    return false; // a Proxy whose traps throw
+  }
+}
+
+/** Never rejects: whatever fails, the response is ended and nothing reaches the host's event loop. */
+async function serveMetrics(
+  source: Registry,
+  req: Request,
+  res: Response,
+  onError: CollectErrorHandler,
+  timeoutMs: number,
+): Promise<void> {
+  try {
+    const format = negotiateFormat(req.get('accept'));
+    const body = await serializeRegistry(source, { contentType: format, onError, timeoutMs });
+    res.set('Content-Type', format);
+    res.set('Cache-Control', 'no-store');
+    res.vary('Accept');
+    res.status(200).send(body);
+  } catch (err) {
+    // Only a failure outside every metric gets here (a broken Registry): nothing can be served.
+    try {
+      onError('mapwatch scrape', err);
+      if (res.headersSent) res.destroy();
+      else
+        res
+          .status(500)
+          .type('text/plain')
+          .send(`# mapwatch: scrape failed: ${describeError(err)}\n`);
+    } catch {
+      // the connection is beyond help; the host must not be
+    }
+  }
 }
 
 function mountDebugMaps(
@@ -133,8 +167,8 @@ function mountDebugMaps(
   opts: { path?: string; refreshMs?: number },
 ): void {
   const path = opts.path ?? '/debug/maps';
-  if (!path.startsWith('/'))
-    throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(String(path))}`);
   const refreshMs = opts.refreshMs ?? 2000;
   if (!Number.isFinite(refreshMs) || refreshMs < 100) {
     throw new RangeError(`mapwatch: debug.refreshMs must be a number >= 100, got ${String(refreshMs)}`);

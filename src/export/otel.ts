@@ -21,9 +21,9 @@ import {
   type MeterProvider,
   type Observable,
 } from '@opentelemetry/api';
-import { ALL_METRICS, LABELS, type MetricSpec } from '../conventions.js';
+import { ALL_METRICS, LABELS, METRICS, type MetricSpec } from '../conventions.js';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
-import { guarded, reportOncePerMessage, type CollectErrorHandler } from './errors.js';
+import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { scalarPoints } from './samples.js';
 
 export const OTEL_SCOPE_NAME = 'mapwatch';
@@ -55,32 +55,81 @@ function isNoopProvider(provider: MeterProvider): boolean {
   return provider.getMeter(OTEL_SCOPE_NAME) instanceof NoopMeterClass;
 }
 
+/**
+ * MeterProviders mapwatch's instruments are registered on. A second registration on one provider would
+ * share the first one's instruments (the SDK returns the same instrument for the same name): observable
+ * values would be observed twice and every contended lock wait recorded twice in the histogram. It is
+ * refused, as `registerPromMetrics` refuses a second registration on one prom-client Registry.
+ */
+const claimedProviders = new WeakSet<MeterProvider>();
+/** The registration waiting for a global MeterProvider, if any: a second one would bind to the same. */
+let waitingForGlobal = false;
+
+function isMeterProvider(value: unknown): boolean {
+  try {
+    return (
+      typeof value === 'object' && value !== null && typeof (value as MeterProvider).getMeter === 'function'
+    );
+  } catch {
+    return false; // a Proxy whose traps throw
+  }
+}
+
+function alreadyRegistered(what: string): Error {
+  return new Error(
+    `mapwatch: registerOtelMetrics() was already called for ${what}; a second registration would count ` +
+      'every lock wait twice. Call unregister() on the earlier registration first, or pass another MeterProvider',
+  );
+}
+
 export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegistration {
-  const { registry = defaultRegistry, pollIntervalMs = 1000 } = options;
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      'mapwatch: registerOtelMetrics(options) takes an options object, e.g. { meterProvider }',
+    );
+  }
+  const { registry = defaultRegistry, pollIntervalMs = 1000, meterProvider } = options;
+  if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
     throw new RangeError(`mapwatch: pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`);
   }
-  const onError = guarded(options.onError ?? reportOncePerMessage('collection'));
+  if (meterProvider !== undefined && !isMeterProvider(meterProvider)) {
+    throw new TypeError('mapwatch: meterProvider must be an OpenTelemetry MeterProvider (with getMeter())');
+  }
+  const onError = collectErrorReporter('collection', options.onError);
   let teardown: (() => void) | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
+  let waiting = false;
 
   const bind = (provider: MeterProvider): void => {
-    teardown = bindMeter(provider.getMeter(OTEL_SCOPE_NAME), registry, onError);
+    if (claimedProviders.has(provider)) throw alreadyRegistered('this MeterProvider');
+    const remove = bindMeter(provider.getMeter(OTEL_SCOPE_NAME), registry, onError);
+    claimedProviders.add(provider);
+    teardown = () => {
+      claimedProviders.delete(provider);
+      remove();
+    };
+  };
+  const stopWaiting = (): void => {
+    if (poll) clearInterval(poll);
+    poll = undefined;
+    if (waiting) waitingForGlobal = false;
+    waiting = false;
   };
 
-  if (options.meterProvider) {
-    bind(options.meterProvider);
+  if (meterProvider) {
+    bind(meterProvider);
   } else if (!isNoopProvider(metrics.getMeterProvider())) {
     bind(metrics.getMeterProvider());
   } else {
+    if (waitingForGlobal) throw alreadyRegistered('the global MeterProvider (still waiting for it)');
+    waitingForGlobal = waiting = true;
     poll = setInterval(() => {
       // A third-party provider's failure here would be an uncaught exception in a timer: contain it.
       try {
         const provider = metrics.getMeterProvider();
         if (isNoopProvider(provider)) return;
-        clearInterval(poll);
-        poll = undefined;
+        stopWaiting();
         if (!stopped) bind(provider);
       } catch (err) {
         onError('mapwatch OpenTelemetry binding', err);
@@ -95,10 +144,12 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
     },
     unregister() {
       stopped = true;
-      if (poll) clearInterval(poll);
-      poll = undefined;
-      teardown?.();
-      teardown = undefined;
+      stopWaiting();
+      try {
+        teardown?.();
+      } finally {
+        teardown = undefined;
+      }
     },
   };
 }
@@ -142,7 +193,12 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
   const waitHistogram = histograms.get('lockWaitDuration');
   const unsubscribe = waitHistogram
     ? registry.addLockWaitListener((name, mode, seconds) => {
-        waitHistogram.record(seconds, { [LABELS.mapName]: name, [LABELS.mode]: mode });
+        // Runs inside the lock's release path: a failing SDK costs this one recording, nothing else.
+        try {
+          waitHistogram.record(seconds, { [LABELS.mapName]: name, [LABELS.mode]: mode });
+        } catch (err) {
+          onError(METRICS.lockWaitDuration.name, err);
+        }
       })
     : () => true;
 

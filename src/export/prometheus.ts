@@ -9,7 +9,7 @@ import client, { type Registry } from 'prom-client';
 import { ALL_METRICS, type MetricSpec } from '../conventions.js';
 import { defaultRegistry, type MapRegistry, type RegistrySnapshot } from '../registry.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
-import { guarded, reportOncePerMessage, type CollectErrorHandler } from './errors.js';
+import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
 
 export interface PromMetricsOptions {
@@ -106,8 +106,12 @@ export function registerPromMetrics(
   promRegistry: Registry = client.register,
   options: PromMetricsOptions = {},
 ): PromRegistration {
+  requirePromRegistry(promRegistry, 'registerPromMetrics(promRegistry)');
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('mapwatch: registerPromMetrics(promRegistry, options) takes an options object');
+  }
   const registry = options.registry ?? defaultRegistry;
-  const onError = guarded(options.onError ?? reportOncePerMessage('scrape'));
+  const onError = collectErrorReporter('scrape', options.onError);
   const clash = ALL_METRICS.find((m) => promRegistry.getSingleMetric(m.name) !== undefined);
   if (clash) {
     throw new Error(
@@ -127,4 +131,171 @@ export function registerPromMetrics(
       }
     },
   };
+}
+
+function requirePromRegistry(value: unknown, where: string): asserts value is Registry {
+  let ok: boolean;
+  try {
+    const r = value as { registerMetric?: unknown; getMetricsAsArray?: unknown } | null;
+    ok =
+      typeof r === 'object' &&
+      r !== null &&
+      typeof r.registerMetric === 'function' &&
+      typeof r.getMetricsAsArray === 'function';
+  } catch {
+    ok = false; // a Proxy whose traps throw is no Registry either
+  }
+  if (!ok) throw new TypeError(`mapwatch: ${where} needs a prom-client Registry (new client.Registry())`);
+}
+
+const TEXT_FORMAT = client.Registry.PROMETHEUS_CONTENT_TYPE;
+const OPENMETRICS_FORMAT = client.Registry.OPENMETRICS_CONTENT_TYPE;
+const OPENMETRICS_EOF = '\n# EOF\n';
+/** Prometheus' default scrape_timeout: past it the scraper has given up on the answer anyway. */
+export const DEFAULT_COLLECT_TIMEOUT_MS = 10_000;
+// prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
+const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => Registry;
+
+export interface SerializeOptions {
+  /**
+   * `text/plain; version=0.0.4; charset=utf-8` or `application/openmetrics-text; version=1.0.0;
+   * charset=utf-8` (prom-client's `Registry.PROMETHEUS_CONTENT_TYPE` / `OPENMETRICS_CONTENT_TYPE`).
+   * Default: the Registry's own.
+   */
+  contentType?: string;
+  /**
+   * Called for each metric left out because its collector threw, rejected or timed out (default: one
+   * stderr line per metric and failure message).
+   */
+  onError?: CollectErrorHandler;
+  /** A metric still collecting after this long is left out (ms, default 10 000). */
+  timeoutMs?: number;
+}
+
+/** What serializeRegistry() reads of a Registry beyond its public API (stable across 14 and 15). */
+interface RegistryInternals {
+  _metrics?: Record<string, unknown>;
+  _defaultLabels?: Record<string, string>;
+}
+
+interface ForeignMetric {
+  type: string;
+  help: string;
+  get(): Promise<{ name: string }>;
+  getForPromString?(): Promise<{ name: string }>;
+}
+
+let sharedReporter: CollectErrorHandler | undefined;
+
+/**
+ * Serialises every metric of a prom-client Registry that can be collected, in the format asked for.
+ *
+ * Unlike `registry.metrics()`, which fails as a whole when any one collector throws (and, for a thrown
+ * value `String()` cannot convert, takes down whoever formats the error), each metric is collected and
+ * formatted on its own, by prom-client's own serialiser: a collector that throws, rejects, returns
+ * garbage or does not finish within `timeoutMs` costs its own metric, reported through `onError`, and
+ * the rest is served. The metric objects are never modified (prom-client's OpenMetrics serialiser
+ * renames counters in place; here it renames a stand-in), so one Registry can be served in both formats.
+ * Every collector is asked in one synchronous pass, as prom-client does, so mapwatch's collectors all
+ * read one registry snapshot.
+ */
+export async function serializeRegistry(
+  promRegistry: Registry = client.register,
+  options: SerializeOptions = {},
+): Promise<string> {
+  requirePromRegistry(promRegistry, 'serializeRegistry(promRegistry)');
+  const contentType = options.contentType ?? promRegistry.contentType;
+  if (contentType !== TEXT_FORMAT && contentType !== OPENMETRICS_FORMAT) {
+    throw new TypeError(
+      `mapwatch: contentType must be '${TEXT_FORMAT}' or '${OPENMETRICS_FORMAT}', got ${JSON.stringify(String(contentType))}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    throw new RangeError(`mapwatch: timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
+  }
+  const onError =
+    options.onError === undefined
+      ? (sharedReporter ??= collectErrorReporter('scrape', undefined))
+      : collectErrorReporter('scrape', options.onError);
+
+  const internals = promRegistry as unknown as RegistryInternals;
+  const defaultLabels = internals._defaultLabels;
+  const labels = defaultLabels && Object.keys(defaultLabels).length > 0 ? defaultLabels : undefined;
+  // The name each metric was registered under: an OpenMetrics registry renames its counter objects in
+  // place (drops `_total`) at every `metrics()`, so `metric.name` cannot be trusted.
+  const registered: Array<[string, unknown]> = internals._metrics
+    ? Object.entries(internals._metrics)
+    : promRegistry.getMetricsAsArray().map((m) => [m.name, m]);
+
+  // One synchronous pass starts every collection (see above); each settles to its block or a Failure.
+  const pending = registered.map(([name, metric]) => serializeOne(name, metric, contentType, labels));
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const TIMED_OUT = Symbol('timed out');
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    timer.unref?.();
+  });
+  let blocks: Array<string | typeof TIMED_OUT | Failure>;
+  try {
+    blocks = await Promise.all(pending.map((p) => Promise.race([p, deadline])));
+  } finally {
+    clearTimeout(timer);
+  }
+  const served: string[] = [];
+  blocks.forEach((block, i) => {
+    const name = registered[i]![0];
+    if (typeof block === 'string') served.push(block);
+    else if (block === TIMED_OUT)
+      onError(name, new Error(`collection did not finish within ${timeoutMs} ms`));
+    else onError(name, block.error);
+  });
+  return contentType === OPENMETRICS_FORMAT
+    ? `${served.join('\n')}${OPENMETRICS_EOF}`
+    : `${served.join('\n\n')}\n`;
+}
+
+interface Failure {
+  readonly error: unknown;
+}
+
+/**
+ * One metric through prom-client's serialiser, on a one-metric Registry of the wanted format holding a
+ * stand-in for it. Never rejects: a failure, synchronous or not, settles as a Failure.
+ */
+function serializeOne(
+  registeredName: string,
+  metric: unknown,
+  contentType: string,
+  defaultLabels: Record<string, string> | undefined,
+): Promise<string | Failure> {
+  try {
+    const m = metric as ForeignMetric;
+    const type = m.type;
+    const collect = typeof m.getForPromString === 'function' ? 'getForPromString' : 'get';
+    const standIn: { name: string; [k: string]: unknown } = {
+      name: registeredName,
+      type,
+      help: m.help,
+      aggregator: 'sum',
+      reset: () => undefined,
+      // prom-client's OpenMetrics serialiser has renamed the stand-in by the time it asks: report that.
+      [collect]: async (): Promise<object> => ({ ...(await m[collect]!()), name: standIn.name }),
+    };
+    const target = new RegistryOfFormat(contentType);
+    if (defaultLabels) target.setDefaultLabels(defaultLabels);
+    target.registerMetric(standIn as unknown as client.Metric);
+    return target.metrics().then(
+      (text) => {
+        if (contentType === OPENMETRICS_FORMAT) {
+          return text.endsWith(OPENMETRICS_EOF) ? text.slice(0, -OPENMETRICS_EOF.length) : text;
+        }
+        return text.endsWith('\n') ? text.slice(0, -1) : text;
+      },
+      (error: unknown) => ({ error }),
+    );
+  } catch (error) {
+    return Promise.resolve({ error });
+  }
 }

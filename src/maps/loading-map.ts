@@ -8,8 +8,17 @@
  * - Success stores the value (an insert) and resolves every waiter with it. Failure stores nothing and
  *   rejects every waiter with the loader's own error; the next call loads again.
  * - `signal` concerns one caller only: its abort rejects that caller with `signal.reason` (the platform's
- *   convention, as in fetch) and never cancels the load, which others may be waiting for. An
- *   already-aborted signal rejects before anything is looked up or loaded.
+ *   convention, as in fetch) and never cancels the load, which others may be waiting for. The caller is
+ *   released at once: nothing of it is kept until the load settles (O(1) removal from the flight's
+ *   waiters). An already-aborted signal rejects before anything is looked up or loaded.
+ * - `loadTimeoutMs` bounds how long a load keeps its callers: past it, every caller of that load rejects
+ *   with a `TimeoutError` DOMException, the load counts as failed and is forgotten (the next getOrLoad
+ *   loads afresh; a late result is not stored), and the loader's signal (its second argument, passed only
+ *   with this option) aborts with the same error. Without it a load that never settles holds its
+ *   signal-less callers, and every later caller of the key joins it, for ever.
+ * - User code never leaves a caller pending: a loader that throws or returns a broken thenable, and a
+ *   `now` clock that throws (or returns a non-number) when the result is stored, reject the waiters with
+ *   that error; nothing becomes an unhandled rejection.
  * - An explicit set/delete/clear of a key while its load is in flight wins: the load still answers its
  *   waiters, but its result is not stored, and the flight is forgotten so that a later getOrLoad loads
  *   afresh rather than joining a load whose result will be dropped (so briefly two loads of a key can
@@ -28,6 +37,9 @@
  *
  * Counts: hits/misses for get, has and getOrLoad; inserts/updates for set and stored loads; deletes by
  * cause; loads by result with their cumulative duration (performance.now(), one read per load).
+ *
+ * State lives in private (#) fields, so a frozen LoadingMap works as a frozen Map does, and neither
+ * JSON.stringify nor Object.keys shows internals.
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
@@ -42,6 +54,12 @@ export interface LoadingMapOptions extends MapOptions {
   ttlMs?: number;
   /** Millisecond clock for TTL; tests inject one. Default Date.now. */
   now?: () => number;
+  /**
+   * Longest a load may keep its callers waiting, in milliseconds (> 0; omitted or Infinity: no limit).
+   * Past it the callers reject with a `TimeoutError` DOMException, the load is forgotten (the next
+   * getOrLoad loads afresh) and the signal passed to the loader aborts.
+   */
+  loadTimeoutMs?: number;
 }
 
 export interface GetOrLoadOptions {
@@ -49,7 +67,11 @@ export interface GetOrLoadOptions {
   signal?: AbortSignal;
 }
 
-export type Loader<K, V> = (key: K) => V | PromiseLike<V>;
+/**
+ * Loads the value of a missing key. `signal` is passed only when the map has a `loadTimeoutMs`: it aborts
+ * when the load times out, so that the loader can stop its work (pass it to fetch, a database driver...).
+ */
+export type Loader<K, V> = (key: K, signal?: AbortSignal) => V | PromiseLike<V>;
 
 interface Entry<V> {
   readonly value: V;
@@ -57,64 +79,147 @@ interface Entry<V> {
   readonly expiresAt: number;
 }
 
-interface Flight<V> {
+type Outcome<V> = { ok: true; value: V } | { ok: false; error: unknown };
+
+/** A caller that passed a signal: settled by the flight, or removed from it at once by its abort. */
+interface Waiter<V> {
+  readonly resolve: (value: V) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+}
+
+class Flight<V> {
   readonly promise: Promise<V>;
-  /** Set by an explicit write of the key meanwhile: the result is returned but not stored. */
-  stale: boolean;
+  /** Set by an explicit write of the key meanwhile, or by a timeout: the result is not stored. */
+  stale = false;
+  /** True once the load finished (settled or timed out): later outcomes of the loader are ignored. */
+  done = false;
+  /** Callers with a signal. Callers without one share `promise` and cost nothing here. */
+  readonly waiters = new Set<Waiter<V>>();
+  private resolveAll!: (value: V) => void;
+  private rejectAll!: (error: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<V>((resolve, reject) => {
+      this.resolveAll = resolve;
+      this.rejectAll = reject;
+    });
+    // If nobody awaits the flight (every caller passed a signal), its failure must not be unhandled.
+    this.promise.catch(noop);
+  }
+
+  /** Settles every caller. Never throws. */
+  settle(outcome: Outcome<V>): void {
+    if (outcome.ok) this.resolveAll(outcome.value);
+    else this.rejectAll(outcome.error);
+    for (const w of this.waiters) {
+      if (outcome.ok) w.resolve(outcome.value);
+      else w.reject(outcome.error);
+      removeAbortListener(w.signal, w.onAbort);
+    }
+    this.waiters.clear();
+  }
+
+  /** A promise for one caller with a signal; its abort rejects it and forgets it at once. */
+  wait(signal: AbortSignal): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      const waiter: Waiter<V> = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          if (!this.waiters.delete(waiter)) return;
+          removeAbortListener(signal, waiter.onAbort);
+          reject(abortReason(signal));
+        },
+      };
+      this.waiters.add(waiter);
+      try {
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+        // The loader runs before this (it may abort the caller's signal synchronously).
+        if (signal.aborted) waiter.onAbort();
+      } catch (error) {
+        this.waiters.delete(waiter);
+        reject(error);
+      }
+    });
+  }
 }
 
 const noop = () => undefined;
 
+function removeAbortListener(signal: AbortSignal, listener: () => void): void {
+  try {
+    signal.removeEventListener('abort', listener);
+  } catch {
+    // A look-alike signal whose removal fails: the caller is settled all the same.
+  }
+}
+
+/** The signal's reason; a look-alike whose getter throws gives that error instead. */
+function abortReason(signal: AbortSignal): unknown {
+  try {
+    return signal.reason;
+  } catch (error) {
+    return error;
+  }
+}
+
+function positiveMs(option: string, value: unknown): number | undefined {
+  if (value === undefined || value === Infinity) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(
+      `mapwatch: LoadingMap ${option} must be a number of milliseconds, got ${String(value)}`,
+    );
+  }
+  if (value <= 0) throw new RangeError(`mapwatch: LoadingMap ${option} must be > 0, got ${value}`);
+  return value;
+}
+
 export class LoadingMap<K, V> {
-  private readonly entries_ = new Map<K, Entry<V>>();
-  private readonly flights = new Map<K, Flight<V>>();
-  private readonly stats: MapStats;
-  private readonly ttlMs: number | undefined;
-  private readonly now: () => number;
+  readonly #entries = new Map<K, Entry<V>>();
+  readonly #flights = new Map<K, Flight<V>>();
+  readonly #stats: MapStats;
+  readonly #name: string;
+  readonly #ttlMs: number | undefined;
+  readonly #loadTimeoutMs: number | undefined;
+  readonly #now: () => number;
   /**
-   * With a TTL: a cursor over `entries_` in order, kept across stores so that purging the oldest end does
+   * With a TTL: a cursor over `#entries` in order, kept across stores so that purging the oldest end does
    * not rescan the holes deleted entries leave at the front of V8's hash table (a fresh iterator would,
-   * making each purge O(n)). `head` is the entry read from it and not yet removed; it is re-validated
+   * making each purge O(n)). `#head` is the entry read from it and not yet removed; it is re-validated
    * against the map before use, since its key may have been deleted or re-stored meanwhile. Cost: until
-   * the cursor next advances (at the latest when `head` expires, one TTL), it may keep V8's previous hash
-   * tables of this map reachable, and `head` itself may be a deleted entry: bounded, short-lived memory,
-   * traded for O(1) purging.
+   * the cursor next advances (at the latest when `#head` expires, one TTL), it may keep V8's previous
+   * hash tables of this map reachable, and `#head` itself may be a deleted entry: bounded, short-lived
+   * memory, traded for O(1) purging.
    */
-  private cursor: Iterator<[K, Entry<V>]> | undefined = undefined;
-  private head: [K, Entry<V>] | undefined = undefined;
+  #cursor: Iterator<[K, Entry<V>]> | undefined = undefined;
+  #head: [K, Entry<V>] | undefined = undefined;
 
   constructor(options: LoadingMapOptions) {
-    const {
-      name,
-      registry = defaultRegistry,
-      ttlMs,
-      now = Date.now,
-    } = requireOptions(options, 'new LoadingMap()');
-    if (ttlMs !== undefined) {
-      if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
-        throw new TypeError(
-          `mapwatch: LoadingMap ttlMs must be a number of milliseconds, got ${String(ttlMs)}`,
-        );
-      }
-      if (ttlMs <= 0) throw new RangeError(`mapwatch: LoadingMap ttlMs must be > 0, got ${ttlMs}`);
-    }
+    const { name, registry = defaultRegistry, now = Date.now } = requireOptions(options, 'new LoadingMap()');
+    const ttlMs = positiveMs('ttlMs', options.ttlMs);
+    const loadTimeoutMs = positiveMs('loadTimeoutMs', options.loadTimeoutMs);
     if (typeof now !== 'function')
       throw new TypeError('mapwatch: LoadingMap now must be a function returning ms');
     const bounds = declaredBounds(options, 'new LoadingMap()');
-    this.ttlMs = ttlMs === Infinity ? undefined : ttlMs;
-    this.now = now;
+    this.#ttlMs = ttlMs;
+    this.#loadTimeoutMs = loadTimeoutMs;
+    this.#now = now;
     // The TTL it enforces is its declared TTL.
-    this.stats = registry.trackMap(this, name, 'loading', bounds);
+    this.#stats = registry.trackMap(this, name, 'loading', bounds);
+    this.#name = name;
   }
 
   /** Stored entries, including expired ones not yet removed (they still hold memory). */
   get size(): number {
-    return this.entries_.size;
+    return this.#entries.size;
   }
 
   /** Loads in flight now. */
   get loading(): number {
-    return this.flights.size;
+    return this.#flights.size;
   }
 
   getOrLoad(key: K, loader: Loader<K, V>, options?: GetOrLoadOptions): Promise<V> {
@@ -123,92 +228,110 @@ export class LoadingMap<K, V> {
         'mapwatch: getOrLoad(key, loader) needs a loader function (key) => value | Promise<value>',
       );
     }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(
+        'mapwatch: getOrLoad(key, loader, options) takes an options object, e.g. { signal }',
+      );
+    }
     const signal = options?.signal;
     if (signal !== undefined) {
       if (!isAbortSignal(signal))
         throw new TypeError('mapwatch: getOrLoad option signal must be an AbortSignal');
-      if (signal.aborted) return Promise.reject(signal.reason);
+      if (signal.aborted) return Promise.reject(abortReason(signal));
     }
-    const entry = this.fresh(key);
-    if (entry !== undefined) {
-      this.stats.hits++;
-      return Promise.resolve(entry.value);
+    let flight: Flight<V>;
+    try {
+      const entry = this.#fresh(key, this.#clock());
+      if (entry !== undefined) {
+        this.#stats.hits++;
+        return Promise.resolve(entry.value);
+      }
+      this.#stats.misses++;
+      const joined = this.#flights.get(key);
+      if (joined !== undefined) this.#stats.loadJoins++;
+      flight = joined ?? this.#load(key, loader);
+    } catch (error) {
+      // The clock failed: a promise-returning call reports it as a rejection; nothing has changed.
+      return Promise.reject(error);
     }
-    this.stats.misses++;
-    let flight = this.flights.get(key);
-    if (flight !== undefined) this.stats.loadJoins++;
-    else flight = this.load(key, loader);
-    return signal === undefined ? flight.promise : untilAborted(flight.promise, signal);
+    return signal === undefined ? flight.promise : flight.wait(signal);
   }
 
   get(key: K): V | undefined {
-    const entry = this.fresh(key);
+    const entry = this.#fresh(key, this.#clock());
     if (entry === undefined) {
-      this.stats.misses++;
+      this.#stats.misses++;
       return undefined;
     }
-    this.stats.hits++;
+    this.#stats.hits++;
     return entry.value;
   }
 
   has(key: K): boolean {
-    const found = this.fresh(key) !== undefined;
-    if (found) this.stats.hits++;
-    else this.stats.misses++;
+    const found = this.#fresh(key, this.#clock()) !== undefined;
+    if (found) this.#stats.hits++;
+    else this.#stats.misses++;
     return found;
   }
 
   set(key: K, value: V): this {
-    this.forgetFlight(key);
-    this.store(key, value);
+    const t = this.#clock();
+    this.#forgetFlight(key);
+    this.#store(key, value, t);
     return this;
   }
 
   delete(key: K): boolean {
-    this.forgetFlight(key);
-    const removed = this.fresh(key) !== undefined;
+    const t = this.#clock();
+    this.#forgetFlight(key);
+    const removed = this.#fresh(key, t) !== undefined;
     if (removed) {
-      this.entries_.delete(key);
-      this.stats.deletesExplicit++;
+      this.#entries.delete(key);
+      this.#stats.deletesExplicit++;
       // The cursor is past a deleted head: let go of its value now rather than at the next store.
-      if (this.head !== undefined && this.entries_.get(this.head[0]) !== this.head[1]) this.head = undefined;
+      const head = this.#head;
+      if (head !== undefined && this.#entries.get(head[0]) !== head[1]) this.#head = undefined;
     }
     return removed;
   }
 
   clear(): void {
-    for (const flight of this.flights.values()) flight.stale = true;
-    this.flights.clear();
-    if (this.ttlMs !== undefined) this.purgeExpired();
-    this.stats.deletesClear += this.entries_.size;
-    this.entries_.clear();
-    this.cursor = undefined;
-    this.head = undefined;
+    // Expired entries count as expired, not cleared (this reads the clock before anything changes).
+    if (this.#ttlMs !== undefined) this.purgeExpired();
+    for (const flight of this.#flights.values()) flight.stale = true;
+    this.#flights.clear();
+    this.#stats.deletesClear += this.#entries.size;
+    this.#entries.clear();
+    this.#cursor = undefined;
+    this.#head = undefined;
   }
 
   /** Removes every expired entry now (counted as `cause=expire`); returns how many. */
   purgeExpired(): number {
-    if (this.ttlMs === undefined) return 0;
-    const t = this.now();
+    if (this.#ttlMs === undefined) return 0;
+    const t = this.#clock();
     let removed = 0;
-    for (const [key, entry] of this.entries_) {
+    for (const [key, entry] of this.#entries) {
       if (entry.expiresAt <= t) {
-        this.entries_.delete(key); // deleting the current entry while iterating a Map is safe
+        this.#entries.delete(key); // deleting the current entry while iterating a Map is safe
         removed++;
       }
     }
-    this.stats.deletesExpire += removed;
+    this.#stats.deletesExpire += removed;
     return removed;
   }
 
   forEach(callbackfn: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
+    if (typeof callbackfn !== 'function') {
+      throw new TypeError('mapwatch: LoadingMap forEach(callback) needs a function, as Map does');
+    }
     for (const [key, value] of this.entries()) callbackfn.call(thisArg, value, key, this);
   }
 
   /** Live (unexpired) entries in insertion order, as a Map iterates. */
   *entries(): Generator<[K, V], undefined, undefined> {
-    const t = this.ttlMs === undefined ? -Infinity : this.now();
-    for (const [key, entry] of this.entries_) {
+    const t = this.#ttlMs === undefined ? -Infinity : this.#clock();
+    for (const [key, entry] of this.#entries) {
       if (entry.expiresAt > t) yield [key, entry.value];
     }
   }
@@ -229,33 +352,45 @@ export class LoadingMap<K, V> {
     return 'LoadingMap';
   }
 
-  /** The entry if present and unexpired; an expired one is removed and counted here. */
-  private fresh(key: K): Entry<V> | undefined {
-    const entry = this.entries_.get(key);
+  /**
+   * The injected clock, read once per operation and before anything changes, so that a clock that throws
+   * leaves the map as it was. Without a TTL nothing reads it.
+   */
+  #clock(): number {
+    if (this.#ttlMs === undefined) return -Infinity;
+    const t = this.#now();
+    if (typeof t !== 'number' || Number.isNaN(t)) {
+      throw new TypeError(`mapwatch: LoadingMap now() must return a number of ms, got ${typeof t}`);
+    }
+    return t;
+  }
+
+  /** The entry if present and unexpired at `t`; an expired one is removed and counted here. */
+  #fresh(key: K, t: number): Entry<V> | undefined {
+    const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (this.ttlMs !== undefined && entry.expiresAt <= this.now()) {
-      this.entries_.delete(key);
-      this.stats.deletesExpire++;
+    if (entry.expiresAt <= t) {
+      this.#entries.delete(key);
+      this.#stats.deletesExpire++;
       return undefined;
     }
     return entry;
   }
 
-  private store(key: K, value: V): void {
+  #store(key: K, value: V, t: number): void {
     // An expired entry being replaced counts as expired, then as a new insert.
-    const present = this.fresh(key) !== undefined;
-    if (present) this.stats.updates++;
-    else this.stats.inserts++;
-    const ttlMs = this.ttlMs;
+    const present = this.#fresh(key, t) !== undefined;
+    if (present) this.#stats.updates++;
+    else this.#stats.inserts++;
+    const ttlMs = this.#ttlMs;
     if (ttlMs === undefined) {
-      this.entries_.set(key, { value, expiresAt: Infinity });
+      this.#entries.set(key, { value, expiresAt: Infinity });
       return;
     }
-    const t = this.now();
     // Delete first so the key moves to the end: map order stays expiry order.
-    if (present) this.entries_.delete(key);
-    this.entries_.set(key, { value, expiresAt: t + ttlMs });
-    this.purgeHead(t);
+    if (present) this.#entries.delete(key);
+    this.#entries.set(key, { value, expiresAt: t + ttlMs });
+    this.#purgeHead(t);
   }
 
   /**
@@ -263,17 +398,17 @@ export class LoadingMap<K, V> {
    * the cursor once, so this is amortised O(1) per store. If the clock went backwards the order may not
    * be expiry order; then this stops early (correct, only less thorough) and purgeExpired() does the rest.
    */
-  private purgeHead(t: number): void {
-    const map = this.entries_;
+  #purgeHead(t: number): void {
+    const map = this.#entries;
     let removed = 0;
     // Bounded: every round consumes one entry of the cursor or returns.
     for (;;) {
-      let head = this.head;
+      let head = this.#head;
       if (head === undefined) {
-        this.cursor ??= map.entries();
-        const r = this.cursor.next();
+        this.#cursor ??= map.entries();
+        const r = this.#cursor.next();
         if (r.done === true) {
-          this.cursor = undefined; // a finished Map iterator never resumes; start a new one next time
+          this.#cursor = undefined; // a finished Map iterator never resumes; start a new one next time
           break;
         }
         head = r.value;
@@ -281,78 +416,92 @@ export class LoadingMap<K, V> {
       // Stale when its key was deleted or re-stored since the cursor passed it (the new entry is ahead).
       if (map.get(head[0]) === head[1]) {
         if (head[1].expiresAt > t) {
-          this.head = head;
+          this.#head = head;
           break;
         }
         map.delete(head[0]);
         removed++;
       }
-      this.head = undefined;
+      this.#head = undefined;
     }
-    this.stats.deletesExpire += removed;
+    this.#stats.deletesExpire += removed;
   }
 
   /** Marks the key's flight stale (its result will not be stored) and forgets it, so nobody joins it. */
-  private forgetFlight(key: K): void {
-    const flight = this.flights.get(key);
+  #forgetFlight(key: K): void {
+    const flight = this.#flights.get(key);
     if (flight === undefined) return;
     flight.stale = true;
-    this.flights.delete(key);
+    this.#flights.delete(key);
   }
 
-  private load(key: K, loader: Loader<K, V>): Flight<V> {
-    let settle!: (outcome: { ok: true; value: V } | { ok: false; error: unknown }) => void;
-    const promise = new Promise<V>((resolve, reject) => {
-      settle = (o) => (o.ok ? resolve(o.value) : reject(o.error));
-    });
-    // If every waiter aborted, nobody awaits the flight: its failure must not be an unhandled rejection.
-    promise.catch(noop);
-    const flight: Flight<V> = { promise, stale: false };
+  #load(key: K, loader: Loader<K, V>): Flight<V> {
+    const flight = new Flight<V>();
     // Registered before the loader runs, so even a caller re-entering synchronously joins this flight.
-    this.flights.set(key, flight);
-    const stats = this.stats;
+    this.#flights.set(key, flight);
+    const stats = this.#stats;
     const started = performance.now();
-    const finish = () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** Ends the load once (by its outcome or its timeout); false if it had already ended. */
+    const finish = (): boolean => {
+      if (flight.done) return false;
+      flight.done = true;
+      if (timer !== undefined) clearTimeout(timer);
       stats.loadSeconds += (performance.now() - started) / 1000;
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      return true;
     };
+
+    let controller: AbortController | undefined;
+    const timeoutMs = this.#loadTimeoutMs;
+    if (timeoutMs !== undefined) {
+      controller = new AbortController();
+      const abort = controller;
+      timer = setTimeout(() => {
+        if (!finish()) return;
+        stats.loadsFailure++;
+        flight.stale = true;
+        const error = new DOMException(
+          `mapwatch: a load of LoadingMap '${this.#name}' did not settle within ${timeoutMs} ms ` +
+            '(loadTimeoutMs); its callers were released and the next getOrLoad of the key loads afresh',
+          'TimeoutError',
+        );
+        flight.settle({ ok: false, error });
+        // The loader's own abort listeners run here; whatever they throw is theirs, reported by Node.
+        abort.abort(error);
+      }, timeoutMs);
+      // A pending load must not keep the process alive on its own.
+      timer.unref?.();
+    }
+
     let result: V | PromiseLike<V>;
     try {
-      result = loader(key);
+      result = controller === undefined ? loader(key) : loader(key, controller.signal);
     } catch (error) {
       result = Promise.reject(error);
     }
+    // Neither callback can throw: every user call in them (the clock, when storing) is contained, so
+    // the chain never ends in an unhandled rejection and the callers always settle.
     Promise.resolve(result).then(
       (value) => {
-        finish();
+        if (!finish()) return; // timed out: the callers have their answer, the result is dropped
         stats.loadsSuccess++;
-        if (!flight.stale) this.store(key, value);
-        settle({ ok: true, value });
+        if (!flight.stale) {
+          try {
+            this.#store(key, value, this.#clock());
+          } catch (error) {
+            flight.settle({ ok: false, error });
+            return;
+          }
+        }
+        flight.settle({ ok: true, value });
       },
       (error: unknown) => {
-        finish();
+        if (!finish()) return;
         stats.loadsFailure++;
-        settle({ ok: false, error });
+        flight.settle({ ok: false, error });
       },
     );
     return flight;
   }
-}
-
-/** Follows `promise`, but rejects with the signal's reason as soon as it aborts. */
-function untilAborted<V>(promise: Promise<V>, signal: AbortSignal): Promise<V> {
-  return new Promise<V>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
