@@ -1,7 +1,7 @@
 /** `mapwatch dashboards [--config file.json] [--preset default|fast] [--out dir]`: the Grafana dashboards as JSON. */
 import { type CliIo } from './main.js';
-import { parsePackArgs } from '../pack/cli-common.js';
-import { renderDashboards, writeFileSet } from '../pack/write.js';
+import { parsePackArgs, writeOutput } from '../pack/cli-common.js';
+import { renderDashboards } from '../pack/write.js';
 
 export const HELP = `usage: mapwatch dashboards [--config pack.json] [--preset default|fast] [--out dir]
 
@@ -23,7 +23,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const written = await writeFileSet(out, renderDashboards(config));
+  const written = await writeOutput(out, renderDashboards(config));
   io.stdout(`wrote ${written.length} files to ${out}/\n`);
   return 0;
 }

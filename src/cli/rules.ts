@@ -1,7 +1,7 @@
 /** `mapwatch rules [--config file.json] [--preset default|fast] [--out dir]`: alert rules, PrometheusRule, Alertmanager example, runbook, promtool tests. */
 import { type CliIo } from './main.js';
-import { parsePackArgs } from '../pack/cli-common.js';
-import { renderAlerts, writeFileSet } from '../pack/write.js';
+import { parsePackArgs, writeOutput } from '../pack/cli-common.js';
+import { renderAlerts } from '../pack/write.js';
 
 export const HELP = `usage: mapwatch rules [--config pack.json] [--preset default|fast] [--out dir]
 
@@ -24,7 +24,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const written = await writeFileSet(out, renderAlerts(config));
+  const written = await writeOutput(out, renderAlerts(config));
   io.stdout(`wrote ${written.length} files to ${out}/\n`);
   return 0;
 }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, describeArgError } from '../cli/main.js';
+import { OutputError, writeFileSet, type FileSet } from './write.js';
 import { ConfigError, defaultConfig, fastConfig, resolveConfig, type PackConfig } from './config.js';
 
 const PRESETS: Record<string, PackConfig> = { default: defaultConfig, fast: fastConfig };
@@ -69,6 +70,16 @@ export async function parsePackArgs(args: string[], defaultOut: string): Promise
     return { config: resolveConfig(partial, preset), out, help: false };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`config file ${configPath}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Writes the pack's files; an output that cannot be written is bad usage (exit 2), not a crash. */
+export async function writeOutput(out: string, files: FileSet): Promise<string[]> {
+  try {
+    return await writeFileSet(out, files);
+  } catch (err) {
+    if (err instanceof OutputError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -81,4 +81,27 @@ describe('mapwatch rules / dashboards', () => {
       expect(existsSync(join(dir, 'a'))).toBe(false);
     });
   });
+
+  // Node's recursive mkdir loops for ever on procfs (`--out /proc/x`); every unwritable output is bad
+  // usage, refused at once with the path and the reason.
+  it.each([
+    ['/proc/x', /cannot create or write \/proc\/x \(ENOENT\)/],
+    ['/dev/null/x', /cannot create or write \/dev\/null\/x \(ENOTDIR\)/],
+  ])('exits 2 on an output directory that cannot be written: %s', async (out, message) => {
+    for (const command of ['rules', 'dashboards']) {
+      const { cli, err } = io();
+      expect(await runCli([command, '--out', out], cli)).toBe(2);
+      expect(err.join('')).toMatch(message);
+    }
+  });
+
+  it('refuses an output path that is a file', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'taken');
+      await writeFile(file, 'x');
+      const { cli, err } = io();
+      expect(await runCli(['rules', '--out', file], cli)).toBe(2);
+      expect(err.join('')).toMatch(/exists and is not a directory/);
+    });
+  });
 });
