@@ -50,6 +50,13 @@ export function measureMapOps(makers) {
       body: 'if (s.t.delete(s.keys[i])) acc++;',
       ops: freshOps,
     },
+    // A cache at capacity: each op deletes the oldest of ${HOT} keys and inserts a new one (FIFO), so
+    // sampled keys keep leaving and their slots keep being refilled. Not a goal; shown for its cost.
+    'churn (delete+insert)': {
+      state: (make) => ({ t: filled(make, HOT), keys }),
+      body: `if (s.t.delete(s.keys[i])) acc++; s.t.set(s.keys[i + ${HOT}], i);`,
+      ops: freshOps,
+    },
   };
 
   const rows = [];

@@ -1,11 +1,7 @@
 // Per-operation cost of counting with the defaults (age-only entry survival sampling on): native Map
-// against mapwatch's wrappers, against wrappers that call an OpenTelemetry Counter.add or a prom-client
-// inc() per operation, and against lru-cache. Sampling off and read tracking on are in bench/survival.js.
+// against InstrumentedMap and instrument(), with the per-operation goals. Sampling off and read tracking
+// on are in bench/survival.js, metrics SDK calls per operation and lru-cache in bench/sdk.js.
 // Imports the built modules directly (dist/maps/...), so it does not depend on index exports.
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { LRUCache } from 'lru-cache';
-import client from 'prom-client';
 import { instrument } from '../dist/maps/instrument.js';
 import { InstrumentedMap } from '../dist/maps/instrumented-map.js';
 import { MapRegistry } from '../dist/registry.js';
@@ -32,86 +28,13 @@ export function opGoals(rows, candidate, label) {
   );
 }
 
-/** A Map wrapper that calls an OTel Counter.add per operation, as naive instrumentation would. */
-function otelCountingMap() {
-  const provider = new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] });
-  const meter = provider.getMeter('bench');
-  const lookups = meter.createCounter('bench.lookups');
-  const writes = meter.createCounter('bench.writes');
-  const HIT = { map_name: 'bench', result: 'hit' };
-  const MISS = { map_name: 'bench', result: 'miss' };
-  const W = { map_name: 'bench' };
-  return () => {
-    const m = new Map();
-    return {
-      get(k) {
-        const v = m.get(k);
-        lookups.add(1, v !== undefined ? HIT : MISS);
-        return v;
-      },
-      set(k, v) {
-        m.set(k, v);
-        writes.add(1, W);
-        return this;
-      },
-      delete(k) {
-        const r = m.delete(k);
-        writes.add(1, W);
-        return r;
-      },
-    };
-  };
-}
-
-/** A Map wrapper that calls prom-client inc() with labels per operation. */
-function promCountingMap() {
-  const registry = new client.Registry();
-  const lookups = new client.Counter({
-    name: 'bench_lookups_total',
-    help: 'x',
-    labelNames: ['map_name', 'result'],
-    registers: [registry],
-  });
-  const writes = new client.Counter({
-    name: 'bench_writes_total',
-    help: 'x',
-    labelNames: ['map_name'],
-    registers: [registry],
-  });
-  return () => {
-    const m = new Map();
-    return {
-      get(k) {
-        const v = m.get(k);
-        lookups.inc({ map_name: 'bench', result: v !== undefined ? 'hit' : 'miss' });
-        return v;
-      },
-      set(k, v) {
-        m.set(k, v);
-        writes.inc({ map_name: 'bench' });
-        return this;
-      },
-      delete(k) {
-        const r = m.delete(k);
-        writes.inc({ map_name: 'bench' });
-        return r;
-      },
-    };
-  };
-}
-
 export async function run() {
   // A registry with its defaults: every map samples entry ages (32 entries, no read tracking).
   const registry = new MapRegistry();
-  const otelMap = otelCountingMap();
-  const promMap = promCountingMap();
   const makers = {
     'native Map': () => new Map(),
     InstrumentedMap: () => new InstrumentedMap({ name: 'bench', registry }),
     'instrument()': () => instrument(new Map(), { name: 'bench-instrumented', registry }),
-    'OTel Counter.add per op': otelMap,
-    'prom-client inc() per op': promMap,
-    'lru-cache': () => new LRUCache({ max: 1_000_000 }),
   };
   const rows = measureMapOps(makers);
   return {
@@ -125,7 +48,7 @@ export async function run() {
     notes: [
       'InstrumentedMap and instrument() run with the defaults: age-only entry survival sampling (32 entries; inserts, deletes and clears call the sampler, get and has do not).',
       'Each candidate runs its own compiled loop over the same keys; rounds are interleaved and the median is reported.',
-      'The OTel and prom-client rows are what calling a metrics SDK on every operation costs; mapwatch counts in plain fields and reads them at scrape time.',
+      'get is the mean of the get-hit and get-miss ratios, set the mean of set-insert (fresh maps, so the sampler fills and replaces slots) and set-update.',
     ],
   };
 }

@@ -39,7 +39,7 @@ export async function run() {
     ],
     notes: [
       'The per-operation goals of the defaults are checked in the maps section; the default row here is for reference.',
-      'Age-only sampling (the default) costs a decrement per insert (reservoir skip counting) and one lookup in an index of at most 32 keys per delete; read tracking adds that lookup to every hit.',
+      'Age-only sampling (the default) costs a decrement per insert (reservoir skip counting) and, per delete, a cheap hash of the key (for a string: its length, last three and middle characters) into a table of the 32 sampled keys; read tracking adds that lookup to every hit. No hook reads the clock: sampled entries are stamped at the next collection.',
     ],
   };
 }

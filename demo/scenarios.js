@@ -40,7 +40,13 @@ export function createWorkloads(registry) {
 
   // healthy
   // Age sampling is on by default; reads tracking is opt-in: the dashboards' "never read" panel shows it.
-  const sessions = new InstrumentedMap({ name: 'sessions', registry, sampleSurvival: { reads: true } });
+  // sessions declares its bound (it keeps the newest 300): the bound series and MapwatchMapAboveDeclaredMax.
+  const sessions = new InstrumentedMap({
+    name: 'sessions',
+    registry,
+    sampleSurvival: { reads: true },
+    maxEntries: 1000,
+  });
   const sessionOrder = [];
   const routes = instrument(
     new Map([

@@ -1,13 +1,20 @@
 // The mapwatch demo service: real workloads through every map type, served on 127.0.0.1 with /metrics
 // and /debug/maps. `npm start` runs it; scenarios can be chosen at start and switched at run time.
 //
-//   node demo/server.js [--scenario healthy,leak] [--port 9464]
+//   node demo/server.js [--scenario healthy,leak] [--port 9464] [--memory-limit-mb 64]
 //   curl -X POST 'http://127.0.0.1:9464/scenario?set=healthy,lock-storm'
+//
+// --memory-limit-mb exports that limit instead of V8's heap limit: a small value plays a process close to
+// its memory limit, so the memory alerts fire while a map grows (use it with `leak` alone).
 import express from 'express';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
+import client from 'prom-client';
 import { MapRegistry } from '../dist/index.js';
 import { mapwatchRouter } from '../dist/export/express.js';
+import { registerPromMetrics } from '../dist/export/prometheus.js';
 import { startLeakDetection } from '../dist/detect/monitor.js';
+import { defaultConfig } from '../dist/pack/config.js';
 import { SCENARIOS, TICK_MS, createWorkloads } from './scenarios.js';
 
 function fail(message) {
@@ -21,6 +28,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '9464' },
     host: { type: 'string', default: '127.0.0.1' },
     'detect-interval-ms': { type: 'string', default: process.env.DETECT_INTERVAL_MS ?? '1000' },
+    'memory-limit-mb': { type: 'string', default: process.env.MEMORY_LIMIT_MB },
   },
 });
 
@@ -39,6 +47,10 @@ function parseScenarios(text) {
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0-65535, got ${values.port}`);
+const memoryLimitMb = values['memory-limit-mb'] === undefined ? undefined : Number(values['memory-limit-mb']);
+if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) {
+  fail(`--memory-limit-mb must be a positive number, got ${values['memory-limit-mb']}`);
+}
 let active;
 try {
   active = parseScenarios(values.scenario);
@@ -62,9 +74,28 @@ const detection = startLeakDetection({
   holdMs: 5000,
 });
 
+// One prom-client registry for mapwatch and the process metrics the memory alerts read: prom-client's
+// defaults (heap in use, start time) and the V8 heap limit, which prom-client does not export (yet). The
+// names come from the pack config, so the demo exports what the shipped rules read.
+const promRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: promRegistry });
+if (defaultConfig.memory.limitSeries) {
+  new client.Gauge({
+    name: defaultConfig.memory.limitSeries,
+    help: 'V8 heap size limit in bytes (v8.getHeapStatistics().heap_size_limit), or the limit of --memory-limit-mb.',
+    registers: [promRegistry],
+    collect() {
+      this.set(
+        memoryLimitMb === undefined ? getHeapStatistics().heap_size_limit : memoryLimitMb * 1024 * 1024,
+      );
+    },
+  });
+}
+registerPromMetrics(promRegistry, { registry });
+
 const app = express();
 app.disable('x-powered-by');
-app.use(mapwatchRouter({ registry, debug: { refreshMs: 1000 } }));
+app.use(mapwatchRouter({ promRegistry, registry, debug: { refreshMs: 1000 } }));
 app.get('/scenario', (_req, res) => res.json({ active: [...active], available: SCENARIOS }));
 app.post('/scenario', (req, res) => {
   try {

@@ -117,8 +117,10 @@ export function startProcess(name, cmd, args, logDir) {
 }
 
 /**
- * Starts the pipeline. `demos` is a list of `{ job, scenarios }`: one demo process per entry, each its own
- * scrape job. Returns `{ promUrl, amUrl, demoUrls, alerts, stop() }`.
+ * Starts the pipeline. `demos` is a list of `{ job, scenarios, args? }`: one demo process per entry, each its
+ * own scrape job (`args`: more demo options, e.g. `['--memory-limit-mb', '8']`). Every target carries the
+ * topology labels the pack keeps (`cluster`, and the job as `namespace`), as on Kubernetes. Returns
+ * `{ promUrl, amUrl, demoUrls, alerts, stop() }`.
  */
 export async function startStack({
   demos = [{ job: 'mapwatch-demo', scenarios: 'healthy' }],
@@ -159,19 +161,25 @@ export async function startStack({
     webhook = await startWebhook(whPort, onAlert);
     // Alertmanager first: an alert sent before Prometheus has discovered it would only be re-sent
     // after --rules.alert.resend-delay.
+    const example = alertmanagerExample(fastConfig);
     writeFileSync(
       join(dir, 'alertmanager.yml'),
       stringify({
         route: {
           receiver: 'webhook',
-          group_by: ['alertname', 'job', 'map_name'],
+          // The shipped grouping (no instance) and the info inhibitor routed nowhere, as users run them.
+          group_by: example.route.group_by,
           group_wait: '1s',
           group_interval: '2s',
           repeat_interval: '1h',
+          routes: example.route.routes.filter((r) => r.receiver === 'null'),
         },
-        receivers: [{ name: 'webhook', webhook_configs: [{ url: webhook.url, send_resolved: true }] }],
+        receivers: [
+          { name: 'null' },
+          { name: 'webhook', webhook_configs: [{ url: webhook.url, send_resolved: true }] },
+        ],
         // The shipped inhibition rules, so the pipeline exercises them as users will run them.
-        inhibit_rules: alertmanagerExample(fastConfig).inhibit_rules,
+        inhibit_rules: example.inhibit_rules,
       }),
     );
     procs.push(
@@ -191,14 +199,14 @@ export async function startStack({
     const amUrl = `http://127.0.0.1:${amPort}`;
 
     const demoUrls = {};
-    demos.forEach(({ job, scenarios }, i) => {
+    demos.forEach(({ job, scenarios, args = [] }, i) => {
       const port = demoPorts[i];
       demoUrls[job] = `http://127.0.0.1:${port}`;
       procs.push(
         startProcess(
           `demo-${job}`,
           process.execPath,
-          [join(ROOT, 'demo/server.js'), '--port', String(port), '--scenario', scenarios],
+          [join(ROOT, 'demo/server.js'), '--port', String(port), '--scenario', scenarios, ...args],
           dir,
         ),
       );
@@ -212,7 +220,9 @@ export async function startStack({
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
         scrape_configs: demos.map(({ job }, i) => ({
           job_name: job,
-          static_configs: [{ targets: [`127.0.0.1:${demoPorts[i]}`] }],
+          static_configs: [
+            { targets: [`127.0.0.1:${demoPorts[i]}`], labels: { cluster: 'local', namespace: job } },
+          ],
         })),
       }),
     );

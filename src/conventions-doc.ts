@@ -1,5 +1,17 @@
 /** Renders the metric table as Markdown (docs/metrics.md), so the docs are derived, never retyped. */
-import { ALL_METRICS, LOCK_WAIT_BUCKETS } from './conventions.js';
+import {
+  ALL_METRICS,
+  DELETE_CAUSES,
+  LEAK_STATES,
+  LOAD_RESULTS,
+  LOCK_MODES,
+  LOCK_WAIT_BUCKETS,
+  LOOKUP_RESULTS,
+  MAP_KINDS,
+} from './conventions.js';
+
+/** `a` | `b`: the values of a label, from the table's own lists. */
+const values = (list: readonly string[]): string => list.map((v) => `\`${v}\``).join(' | ');
 
 export function renderMetricsDoc(): string {
   const rows = ALL_METRICS.map(
@@ -24,10 +36,11 @@ export function renderMetricsDoc(): string {
     '',
     '## Label values',
     '',
-    '- `map_kind`: `plain` | `locked` | `sharded` | `read_mostly` | `loading`',
-    '- `result`: `hit` | `miss` (lookups), `success` | `failure` (loads)',
-    '- `cause`: `explicit` | `clear` | `evict` | `expire`',
-    '- `mode`: `read` | `write`; `contended`: `true` | `false`',
+    `- \`map_kind\`: ${values(MAP_KINDS)}`,
+    `- \`result\`: ${values(LOOKUP_RESULTS)} (lookups), ${values(LOAD_RESULTS)} (loads)`,
+    `- \`cause\`: ${values(DELETE_CAUSES)}`,
+    `- \`mode\`: ${values(LOCK_MODES)}; \`contended\`: \`true\` | \`false\``,
+    `- \`state\`: ${values(LEAK_STATES)}`,
     '',
     '## The same names through every export path',
     '',

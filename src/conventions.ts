@@ -55,7 +55,8 @@ export const LABELS = {
   state: 'state',
 } as const;
 
-export const MAP_KINDS = ['plain', 'locked', 'sharded', 'read_mostly', 'loading'] as const;
+/** `lru_cache`: an lru-cache watched through its diagnostics channel (`mapwatch/lru-cache`). */
+export const MAP_KINDS = ['plain', 'locked', 'sharded', 'read_mostly', 'loading', 'lru_cache'] as const;
 export type MapKind = (typeof MAP_KINDS)[number];
 
 export const LOOKUP_RESULTS = ['hit', 'miss'] as const;
@@ -116,7 +117,7 @@ export const METRICS = {
     type: 'counter',
     unit: '{lookup}',
     labels: [mapName, result],
-    help: 'Lookups (get and has) by result, hit or miss.',
+    help: 'Lookups (get and has; for a watched lru-cache also peek, fetch and memo) by result, hit or miss; an expired (stale) entry is a miss.',
     family: 'map',
     grafanaUnit: 'ops',
   }),
@@ -400,6 +401,17 @@ export const METRICS = {
     unit: '{map}',
     labels: [],
     help: `Maps registered past the name cap and folded into map_name="${OVERFLOW_MAP_NAME}".`,
+    family: 'registry',
+    grafanaUnit: 'ops',
+  }),
+  collectErrors: spec({
+    key: 'collectErrors',
+    name: 'mapwatch_collect_errors_total',
+    otelName: 'mapwatch.collect_errors',
+    type: 'counter',
+    unit: '{error}',
+    labels: [],
+    help: 'Metrics whose collection threw and that were left out of a scrape or collection, one per metric and scrape.',
     family: 'registry',
     grafanaUnit: 'ops',
   }),

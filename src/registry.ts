@@ -23,7 +23,11 @@ export interface Measurable {
 
 /** Entry survival sampling of one map (see the detector module); the registry only reads it. */
 export interface SurvivalSource {
-  /** Insertion time (ms since epoch) of the oldest sampled entry still in the map, if any. */
+  /**
+   * Insertion time (ms since epoch) of the oldest sampled entry still in the map, if any. A source may
+   * read the clock lazily (mapwatch's sampler stamps an entry at the first call after its insertion):
+   * the time must never be earlier than the insertion.
+   */
   oldestSampledAtMs(): number | undefined;
   /** Sampled entries still in the map. */
   sampledLive(): number;

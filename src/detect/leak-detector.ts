@@ -154,7 +154,6 @@ class SeriesState {
   lastMs: number;
   lastEntries = 0;
   hasCounters = false;
-  hasAges = false;
   rawInserts = 0;
   rawDeletes = 0;
   cumInserts = 0;
@@ -169,8 +168,12 @@ class SeriesState {
   verdict: LeakVerdictDetail;
 
   constructor(cfg: Resolved, t: number, entries: number, ageSeconds: number) {
-    this.fine = new BucketRing(cfg.bucketMs, cfg.windowBuckets + 6, true);
-    this.coarse = new BucketRing(HOUR, cfg.longBuckets + 2, true);
+    // Both rings in one buffer: a buffer and its views cost more than a dozen buckets each.
+    const fineBuckets = cfg.windowBuckets + 4;
+    const coarseBuckets = cfg.longBuckets + 2;
+    const buffer = new ArrayBuffer(BucketRing.bytes(fineBuckets) + BucketRing.bytes(coarseBuckets));
+    this.fine = new BucketRing(cfg.bucketMs, fineBuckets, buffer, 0);
+    this.coarse = new BucketRing(HOUR, coarseBuckets, buffer, BucketRing.bytes(fineBuckets));
     this.fineBase = Math.floor(t / cfg.bucketMs);
     this.coarseBase = Math.floor(t / HOUR);
     this.first = { atMs: t, entries, ageSeconds };
@@ -294,7 +297,6 @@ export class LeakDetector {
     }
 
     if (nonNegative(obs.inserts) && nonNegative(obs.deletes)) this.count(s, obs.inserts, obs.deletes);
-    if (!Number.isNaN(age)) s.hasAges = true;
     s.maxEntries = nonNegative(obs.maxEntries) ? obs.maxEntries : undefined;
     s.ttlSeconds = nonNegative(obs.ttlSeconds) && obs.ttlSeconds > 0 ? obs.ttlSeconds : undefined;
     s.lastMs = timestampMs;
@@ -418,15 +420,16 @@ export class LeakDetector {
       explain = () => `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`;
     } else if (w.rising && fresh.boundSeen === undefined) {
       state = 'growing';
-      explain = () => `${describeRise(w)}; ${fresh.missing.map((m) => m()).join('; ')}`;
+      explain = () => `${describeRise(w)}; ${describeMissing(w, fresh)}`;
     } else {
       state = 'ok';
-      explain =
-        fresh.boundSeen ??
-        (() =>
-          w.rise > 0
+      const seenBound = fresh.boundSeen;
+      explain = () =>
+        seenBound !== undefined
+          ? describeBoundSeen(w, seenBound)
+          : w.rise > 0
             ? `no sustained growth: ${describeRise(w)}, not rising in every third`
-            : `no growth: ${describeRise(w)}`);
+            : `no growth: ${describeRise(w)}`;
     }
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
     s.state = state;
@@ -467,38 +470,49 @@ export class LeakDetector {
   }
 }
 
-/** The fresh tests together: a vote, the bound the evidence shows (if any) and what is missing. */
-function freshVote(w: WindowEvidence): {
-  vote: boolean;
-  boundSeen: (() => string) | undefined;
-  missing: (() => string)[];
-} {
-  const missing: (() => string)[] = [];
-  let boundSeen: (() => string) | undefined;
-  if (w.survived === false) {
-    boundSeen = () =>
-      `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`;
-  } else if (w.netPositive === false && w.rising) {
-    boundSeen = () =>
-      `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
-  }
-  if (w.survived === undefined) missing.push(() => 'no survival ages (sampling off): unconfirmed');
-  if (w.netPositive === undefined) missing.push(() => 'no insert/delete counters');
+/** What the fresh tests found: a vote, the bound the evidence shows (if any), and whether it is paced. */
+interface FreshVote {
+  readonly vote: boolean;
+  readonly boundSeen: 'entries leave' | 'deletes kept pace' | undefined;
+  readonly paced: boolean;
+}
+
+function freshVote(w: WindowEvidence): FreshVote {
+  const boundSeen =
+    w.survived === false
+      ? 'entries leave'
+      : w.netPositive === false && w.rising
+        ? 'deletes kept pace'
+        : undefined;
   // Below 1 %/h of the map's size, churn noise swamps the halves' comparison (a net flow of 100/h
   // beside thousands of inserts and deletes an hour), and a fill that slow is close to its bound anyway.
   const slow = (w.slopePerMs * HOUR) / Math.max(w.floors[0], 1) < SLOW_REL_PER_HOUR;
   const paced = slow || w.lateToEarly >= MIN_LATE_TO_EARLY;
-  if (!paced) {
+  const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
+  return { vote, boundSeen, paced };
+}
+
+/** The bound the window's evidence shows, in words. */
+function describeBoundSeen(w: WindowEvidence, seen: 'entries leave' | 'deletes kept pace'): string {
+  return seen === 'entries leave'
+    ? `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`
+    : `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
+}
+
+/** Why a rising series is not (yet) a leak: the evidence that is missing or against it. */
+function describeMissing(w: WindowEvidence, fresh: FreshVote): string {
+  const missing: string[] = [];
+  if (w.survived === undefined) missing.push('no survival ages (sampling off): unconfirmed');
+  if (w.netPositive === undefined) missing.push('no insert/delete counters');
+  if (!fresh.paced) {
     missing.push(
-      () =>
-        `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
+      `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
     );
   }
-  const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
-  if (!w.rising && missing.length === 0) missing.push(() => 'the floor does not rise in every third');
-  if (vote && missing.length === 0)
-    missing.push(() => 'the evidence of a leak holds; confirming it before the verdict');
-  return { vote, boundSeen, missing };
+  if (!w.rising && missing.length === 0) missing.push('the floor does not rise in every third');
+  if (fresh.vote && missing.length === 0)
+    missing.push('the evidence of a leak holds; confirming it before the verdict');
+  return missing.join('; ');
 }
 
 function describeRise(w: WindowEvidence): string {

@@ -1,40 +1,40 @@
 /**
  * A fixed-size ring of time buckets for one series. Each bucket keeps the lowest and highest entry
- * count seen in it; a ring made `withEvidence` also keeps, at the bucket's last observation, the entry
- * count, the cumulative (reset-corrected) insert and delete counters and the oldest sampled entry's age.
+ * count seen in it and, at the bucket's last observation, the entry count, the cumulative
+ * (reset-corrected) insert and delete counters and the oldest sampled entry's age.
  *
  * Buckets are addressed by their index relative to the series' first bucket, so gaps in sampling leave
  * buckets empty, irregular intervals need no special handling, and indices stay small whatever the
  * timestamps are. Entry counts and ages are stored as 32-bit floats: exact for counts up to 16.7 million
  * and to a fraction of a second for ages of days; counters, which only matter as differences of large
- * numbers, stay 64-bit. Memory is fixed at construction.
+ * numbers, stay 64-bit. Memory is fixed at construction: three views on one ArrayBuffer, which a
+ * series' rings share (a typed array's own overhead is about as large as a dozen buckets).
  */
 export class BucketRing {
+  /** Per slot, at f64[slot * 2 + k]: k = 0 inserts, 1 deletes (cumulative). */
+  private readonly f64: Float64Array;
+  /** Per slot, at f32[slot * 4 + k]: k = 0 lowest entries, 1 highest, 2 last entries, 3 oldest age. */
+  private readonly f32: Float32Array;
   /** Relative bucket index held by each slot; -1 when the slot was never written. */
   private readonly index: Int32Array;
-  private readonly mins: Float32Array;
-  private readonly maxs: Float32Array;
-  private readonly lasts: Float32Array | undefined;
-  private readonly ages: Float32Array | undefined;
-  private readonly ins: Float64Array | undefined;
-  private readonly dels: Float64Array | undefined;
   /** Relative index of the newest bucket written, or -1. */
   newest = -1;
 
+  /** Bytes a ring of `capacity` buckets takes in a buffer (a multiple of 8, so rings can share one). */
+  static bytes(capacity: number): number {
+    return Math.ceil((capacity * (16 + 16 + 4)) / 8) * 8;
+  }
+
+  /** The ring lives in `buffer` from `offset` (8-aligned) for `BucketRing.bytes(capacity)` bytes. */
   constructor(
     readonly widthMs: number,
     readonly capacity: number,
-    withEvidence: boolean,
+    buffer: ArrayBuffer = new ArrayBuffer(BucketRing.bytes(capacity)),
+    offset = 0,
   ) {
-    this.index = new Int32Array(capacity).fill(-1);
-    this.mins = new Float32Array(capacity);
-    this.maxs = new Float32Array(capacity);
-    if (withEvidence) {
-      this.lasts = new Float32Array(capacity);
-      this.ages = new Float32Array(capacity);
-      this.ins = new Float64Array(capacity);
-      this.dels = new Float64Array(capacity);
-    }
+    this.f64 = new Float64Array(buffer, offset, capacity * 2);
+    this.f32 = new Float32Array(buffer, offset + capacity * 16, capacity * 4);
+    this.index = new Int32Array(buffer, offset + capacity * 32, capacity).fill(-1);
   }
 
   /**
@@ -43,21 +43,20 @@ export class BucketRing {
    */
   add(b: number, entries: number, inserts: number, deletes: number, ageSeconds: number): boolean {
     const slot = b % this.capacity;
-    const fresh = this.index[slot] !== b;
-    if (fresh) {
+    const f = slot * 4;
+    const f32 = this.f32;
+    if (this.index[slot] !== b) {
       this.index[slot] = b;
-      this.mins[slot] = entries;
-      this.maxs[slot] = entries;
+      f32[f] = entries;
+      f32[f + 1] = entries;
     } else {
-      if (entries < this.mins[slot]!) this.mins[slot] = entries;
-      if (entries > this.maxs[slot]!) this.maxs[slot] = entries;
+      if (entries < f32[f]!) f32[f] = entries;
+      if (entries > f32[f + 1]!) f32[f + 1] = entries;
     }
-    if (this.lasts) {
-      this.lasts[slot] = entries;
-      this.ages![slot] = ageSeconds;
-      this.ins![slot] = inserts;
-      this.dels![slot] = deletes;
-    }
+    f32[f + 2] = entries;
+    f32[f + 3] = ageSeconds;
+    this.f64[slot * 2] = inserts;
+    this.f64[slot * 2 + 1] = deletes;
     const opened = b > this.newest;
     if (opened) this.newest = b;
     return opened;
@@ -70,9 +69,9 @@ export class BucketRing {
   /** Lowest entries over buckets [from, to] (inclusive); NaN when none of them holds data. */
   minOver(from: number, to: number): number {
     let min = Infinity;
-    for (let b = Math.max(from, this.newest - this.capacity + 1, 0); b <= to; b++) {
+    for (let b = Math.max(from, this.oldest); b <= to; b++) {
       const slot = b % this.capacity;
-      if (this.index[slot] === b && this.mins[slot]! < min) min = this.mins[slot]!;
+      if (this.index[slot] === b && this.f32[slot * 4]! < min) min = this.f32[slot * 4]!;
     }
     return min === Infinity ? NaN : min;
   }
@@ -80,9 +79,9 @@ export class BucketRing {
   /** Highest entries over buckets [from, to]; NaN when none of them holds data. */
   maxOver(from: number, to: number): number {
     let max = -Infinity;
-    for (let b = Math.max(from, this.newest - this.capacity + 1, 0); b <= to; b++) {
+    for (let b = Math.max(from, this.oldest); b <= to; b++) {
       const slot = b % this.capacity;
-      if (this.index[slot] === b && this.maxs[slot]! > max) max = this.maxs[slot]!;
+      if (this.index[slot] === b && this.f32[slot * 4 + 1]! > max) max = this.f32[slot * 4 + 1]!;
     }
     return max === -Infinity ? NaN : max;
   }
@@ -92,22 +91,18 @@ export class BucketRing {
     return Math.max(0, this.newest - this.capacity + 1);
   }
 
-  /**
-   * The evidence at the last observation of the newest bucket with data in [floorB, b]; undefined when
-   * there is none (or the ring keeps no evidence).
-   */
+  /** The evidence at the last observation of the newest bucket with data in [floorB, b]; or undefined. */
   evidenceAtOrBefore(b: number, floorB: number): BucketEvidence | undefined {
-    if (!this.lasts) return undefined;
     const lowest = Math.max(floorB, this.oldest);
     for (let i = Math.min(b, this.newest); i >= lowest; i--) {
       const slot = i % this.capacity;
       if (this.index[slot] === i) {
         return {
           bucket: i,
-          entries: this.lasts[slot]!,
-          inserts: this.ins![slot]!,
-          deletes: this.dels![slot]!,
-          ageSeconds: this.ages![slot]!,
+          entries: this.f32[slot * 4 + 2]!,
+          inserts: this.f64[slot * 2]!,
+          deletes: this.f64[slot * 2 + 1]!,
+          ageSeconds: this.f32[slot * 4 + 3]!,
         };
       }
     }

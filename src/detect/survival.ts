@@ -8,11 +8,15 @@
  * - By default it tracks ages only: the map calls it on inserts, deletes and clears, never on `get` or
  *   `has`. A delete looks the key up among the sampled keys, so a deleted sampled key leaves the sample
  *   at once: a key deleted and inserted again is a new insert, never older than its re-insertion. The
- *   lookup is made cheap for the common case, a key that is not sampled: string and number keys go
- *   through a small table indexed by a cheap hash (a few character codes), which names the one sampled
- *   key of that hash, if any, to compare with; other keys go to an index of sampled keys (a Map for
- *   primitives, a WeakMap for objects).
- * - With `reads: true` it also marks sampled keys read on lookup hits (one lookup in the same index per
+ *   lookup is cheap for the common case, a key that is not sampled: string and number keys go through a
+ *   small table indexed by a cheap hash (the length and last two character codes of a string), which
+ *   names the one sampled key of that hash, if any, to compare with; other primitives go to a Map and
+ *   objects to a WeakMap of the sampled keys.
+ * - Insertion times are read lazily: a sampled entry is stamped with the clock at the first collection
+ *   (`oldestSampledAtMs`) after its insertion, so the hot path never reads the clock (a clock read costs
+ *   more than the Map operation). An age is therefore never older than the entry, and at most one
+ *   collection interval younger.
+ * - With `reads: true` it also marks sampled keys read on lookup hits (one lookup in the same table per
  *   hit), for the share of sampled entries never read since insertion.
  * - Keys are never kept alive by the sample: primitive keys are held as they are (a string or number
  *   owns no other object), object keys are held through a WeakRef and indexed in a WeakMap. A map holds
@@ -91,22 +95,25 @@ const EMPTY: unique symbol = Symbol('mapwatch.survival.empty');
 
 /**
  * Cheap hashes of string and number keys for the sampled-key table (its top bits pick the bucket). A
- * string hashes its length and last two characters, where ids and counters differ (characters before
- * the start read as NaN, which bitwise operations take as 0); a number its integer and fraction bits.
- * Equal keys (SameValueZero) hash alike; a collision only costs a comparison or an index lookup.
+ * string hashes its length, its last three characters (where ids and counters differ) and its middle
+ * one (characters before the start read as NaN, which bitwise operations take as 0); a number its
+ * integer and fraction bits. Equal keys (SameValueZero) hash alike. Keys that differ only elsewhere
+ * (`1234:profile`, `5678:profile`) share buckets: then an index of the sampled keys answers.
  */
 function stringHash(key: string): number {
   const n = key.length;
-  return Math.imul(n ^ (key.charCodeAt(n - 1) << 8) ^ (key.charCodeAt(n - 2) << 16), 0x9e3779b1);
+  return Math.imul(
+    n ^
+      (key.charCodeAt(n - 1) << 8) ^
+      (key.charCodeAt(n - 2) << 16) ^
+      (key.charCodeAt(n - 3) << 24) ^
+      (key.charCodeAt(n >> 1) << 4),
+    0x9e3779b1,
+  );
 }
 
 function numberHash(key: number): number {
   return Math.imul((key | 0) ^ ((key * 65536) | 0), 0x9e3779b1);
-}
-
-/** SameValueZero, as Map compares keys (NaN equals NaN, 0 equals -0). */
-function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
 }
 
 /** Bucket values of the sampled-key table besides a slot number. */
@@ -121,20 +128,25 @@ export class SurvivalSampler implements SurvivalSource {
   readonly size: number;
   /** Whether onRead marks keys read; when false, onRead does nothing and never-read is not reported. */
   readonly tracksReads: boolean;
-  // Storage is allocated at the first insert, so an empty map's sampler costs a few fields.
+  // Storage grows with the slots in use (4, 8, 16... up to `size`), so a small map's sampler stays small
+  // and an empty map's costs a few fields.
   /** Per slot: EMPTY, a primitive key, or a WeakRef to an object key. */
   private held: unknown[] | undefined;
+  /** Per slot: when the entry was first seen by a collection (ms), or NaN until then. */
   private insertedAt: Float64Array | undefined;
   private readFlags: Uint8Array | undefined;
   /**
    * The sampled string and number keys by hash bucket: NO_KEY, the slot of the one sampled key of the
-   * bucket, or SEVERAL_KEYS (then `primitiveIndex` answers). About 8 buckets per slot, so most keys
-   * that are not sampled find NO_KEY.
+   * bucket, or SEVERAL_KEYS (then `primitiveIndex` holds the bucket's keys). About 16 buckets per slot,
+   * so most keys that are not sampled find NO_KEY and few sampled keys share a bucket.
    */
   private buckets: Int16Array = EMPTY_BUCKETS;
   /** Bucket = hash >>> bucketShift (the hash's top bits). */
   private bucketShift = 32 - EMPTY_BITS;
-  /** Every sampled primitive key, by slot. */
+  /**
+   * Sampled primitive keys by slot: those other than strings and numbers (undefined, booleans,
+   * symbols...), and the strings and numbers of shared buckets.
+   */
   private primitiveIndex: Map<unknown, number> | undefined;
   /** Every sampled object key, by slot. */
   private objectIndex: WeakMap<object, number> | undefined;
@@ -177,18 +189,23 @@ export class SurvivalSampler implements SurvivalSource {
   /** A lookup found the key (only with read tracking; maps do not call it otherwise). */
   onRead(key: unknown): void {
     if (this.liveCount === 0 || this.readFlags === undefined) return;
-    const slot = this.find(key);
+    const slot = this.find(key, this.bucketOf(key));
     if (slot !== undefined) this.readFlags[slot] = 1;
   }
 
   /** The key was removed from the map. */
   onDelete(key: unknown): void {
+    let bucket: number;
     // The common case inline: a string key that no sampled key shares a bucket with.
     if (typeof key === 'string') {
-      if (this.buckets[stringHash(key) >>> this.bucketShift] === NO_KEY) return;
-    } else if (this.liveCount === 0) return;
-    const slot = this.find(key);
-    if (slot !== undefined) this.release(slot);
+      bucket = stringHash(key) >>> this.bucketShift;
+      if (this.buckets[bucket] === NO_KEY) return;
+    } else {
+      if (this.liveCount === 0) return;
+      bucket = this.bucketOf(key);
+    }
+    const slot = this.find(key, bucket);
+    if (slot !== undefined) this.release(slot, bucket);
   }
 
   /** The map was cleared. */
@@ -205,20 +222,27 @@ export class SurvivalSampler implements SurvivalSource {
     this.countdown = 1;
   }
 
+  /**
+   * The time the oldest sampled entry still present was first seen by a collection (this call), at or
+   * after its insertion; undefined when none is sampled. Stamps the entries sampled since the last call.
+   */
   oldestSampledAtMs(): number | undefined {
     const held = this.held;
-    if (held === undefined || this.liveCount === 0) return undefined;
+    const insertedAt = this.insertedAt;
+    if (held === undefined || insertedAt === undefined || this.liveCount === 0) return undefined;
     let oldest: number | undefined;
-    for (let i = 0; i < this.size; i++) {
+    let nowMs: number | undefined;
+    for (let i = 0; i < this.fresh; i++) {
       const h = held[i];
       if (h === EMPTY) continue;
       // An object key that died was dropped by the map in a way the sampler did not see (a call that
       // bypassed the instrumentation): its entry is gone, so its slot is free again.
       if (h instanceof WeakRef && h.deref() === undefined) {
-        this.release(i);
+        this.release(i, -1);
         continue;
       }
-      const at = this.insertedAt![i]!;
+      let at = insertedAt[i]!;
+      if (Number.isNaN(at)) at = insertedAt[i] = nowMs ??= this.now();
       if (oldest === undefined || at < oldest) oldest = at;
     }
     return oldest;
@@ -235,62 +259,100 @@ export class SurvivalSampler implements SurvivalSource {
     const held = this.held;
     if (flags === undefined || held === undefined) return 0;
     let n = 0;
-    for (let i = 0; i < this.size; i++) if (held[i] !== EMPTY && flags[i] === 0) n++;
+    for (let i = 0; i < this.fresh; i++) if (held[i] !== EMPTY && flags[i] === 0) n++;
     return n;
   }
 
-  /** The slot of a sampled key, or undefined. Only called once storage is allocated. */
-  private find(key: unknown): number | undefined {
-    let bucket: number;
-    if (typeof key === 'string') bucket = stringHash(key) >>> this.bucketShift;
-    else if (typeof key === 'number') bucket = numberHash(key) >>> this.bucketShift;
-    else return isObjectKey(key) ? this.objectIndex?.get(key) : this.primitiveIndex?.get(key);
+  /** The slot of a sampled key, or undefined; `bucket` is `bucketOf(key)`. */
+  private find(key: unknown, bucket: number): number | undefined {
+    if (bucket < 0) return isObjectKey(key) ? this.objectIndex?.get(key) : this.primitiveIndex?.get(key);
     const slot = this.buckets[bucket]!;
     if (slot === NO_KEY) return undefined;
-    if (slot >= 0) return sameKey(this.held![slot], key) ? slot : undefined;
-    return this.primitiveIndex!.get(key);
+    if (slot >= 0) {
+      const h = this.held![slot];
+      // SameValueZero, as a Map compares keys (NaN equals NaN, 0 equals -0).
+      return h === key || (h !== h && key !== key) ? slot : undefined;
+    }
+    return this.primitiveIndex!.get(key); // a bucket several sampled keys share
   }
 
   private hasFree(): boolean {
     return this.free.length > 0 || this.fresh < this.size;
   }
 
+  /** A free slot; the storage has room for it (sampleInsert grows it first). */
   private takeFree(): number {
     return this.free.length > 0 ? this.free.pop()! : this.fresh++;
   }
 
   /** The slow path of an insert: fill a free slot, or replace a random one when the skip runs out. */
   private sampleInsert(key: unknown): void {
-    if (this.held === undefined) this.allocate();
+    if (this.held === undefined) this.allocate(Math.min(4, this.size));
+    // Grow before hashing: the bucket of a key depends on the table's size.
+    else if (this.free.length === 0 && this.fresh === this.held.length && this.fresh < this.size) this.grow();
+    const bucket = this.bucketOf(key);
     // A key still sampled was deleted behind the instrumentation's back (e.g. Map.prototype.delete.call)
     // and inserted again: it is a new insertion, so it takes the new time in its own slot.
-    const existing = this.liveCount === 0 ? undefined : this.find(key);
+    const existing = this.liveCount === 0 ? undefined : this.find(key, bucket);
     if (this.hasFree()) {
       if (existing !== undefined) this.stamp(existing);
-      else this.admit(key, this.takeFree());
+      else this.admit(key, this.takeFree(), bucket);
       this.countdown = this.hasFree() ? 1 : this.skip;
       return;
     }
     if (existing !== undefined) this.stamp(existing);
     else {
       const slot = this.randomSlot();
-      this.unindex(slot);
-      this.admit(key, slot);
+      this.unindex(slot, this.bucketOf(this.held![slot]));
+      this.admit(key, slot, bucket);
     }
     this.w *= Math.exp(Math.log(this.rand()) / this.size);
     this.skip = this.nextSkip();
     this.countdown = this.skip;
   }
 
-  private allocate(): void {
-    const size = this.size;
-    this.held = new Array<unknown>(size).fill(EMPTY);
-    this.insertedAt = new Float64Array(size);
-    if (this.tracksReads) this.readFlags = new Uint8Array(size);
-    let bits = 6;
-    while (1 << bits < size * 8) bits++;
+  /** Storage for `capacity` slots, with about 16 hash buckets per slot (at least 64). */
+  private allocate(capacity: number): void {
+    this.held = new Array<unknown>(capacity).fill(EMPTY);
+    this.insertedAt = new Float64Array(capacity);
+    if (this.tracksReads) this.readFlags = new Uint8Array(capacity);
+    let bits = EMPTY_BITS;
+    while (1 << bits < capacity * 16) bits++;
     this.buckets = new Int16Array(1 << bits).fill(NO_KEY);
     this.bucketShift = 32 - bits;
+  }
+
+  /** Doubles the storage (up to `size` slots), keeping every slot where it is and rehashing the keys. */
+  private grow(): void {
+    const held = this.held!;
+    const insertedAt = this.insertedAt!;
+    const readFlags = this.readFlags;
+    this.allocate(Math.min(this.size, held.length * 2));
+    for (let i = 0; i < held.length; i++) {
+      const key = held[i];
+      this.held![i] = key;
+      this.insertedAt![i] = insertedAt[i]!;
+      if (readFlags !== undefined) this.readFlags![i] = readFlags[i]!;
+      const bucket = key === EMPTY ? -1 : this.bucketOf(key);
+      if (bucket >= 0) {
+        this.primitiveIndex?.delete(key);
+        this.link(key, i, bucket);
+      }
+    }
+  }
+
+  /** Enters a string or number key (already in `held`) into its bucket. */
+  private link(key: unknown, slot: number, bucket: number): void {
+    const other = this.buckets[bucket]!;
+    if (other === NO_KEY) {
+      this.buckets[bucket] = slot;
+      return;
+    }
+    // A shared bucket: its keys go to the index.
+    const index = (this.primitiveIndex ??= new Map());
+    if (other >= 0) index.set(this.held![other], other);
+    index.set(key, slot);
+    this.buckets[bucket] = SEVERAL_KEYS;
   }
 
   /** The bucket of a string or number key, or -1 for other keys. */
@@ -300,29 +362,31 @@ export class SurvivalSampler implements SurvivalSource {
     return -1;
   }
 
-  /** Puts `key` in an empty slot with the current time. */
-  private admit(key: unknown, slot: number): void {
-    if (isObjectKey(key)) {
+  /** Puts `key` (of bucket `bucketOf(key)`) in an empty slot, to be stamped at the next collection. */
+  private admit(key: unknown, slot: number, bucket: number): void {
+    if (bucket >= 0) {
+      this.held![slot] = key;
+      this.link(key, slot, bucket);
+    } else if (isObjectKey(key)) {
       (this.objectIndex ??= new WeakMap()).set(key, slot);
       this.held![slot] = new WeakRef(key);
     } else {
       (this.primitiveIndex ??= new Map()).set(key, slot);
       this.held![slot] = key;
-      const bucket = this.bucketOf(key);
-      if (bucket >= 0) this.buckets[bucket] = this.buckets[bucket] === NO_KEY ? slot : SEVERAL_KEYS;
     }
     this.liveCount++;
     this.stamp(slot);
   }
 
+  /** A new insertion in `slot`: its time is read at the next collection (NaN until then). */
   private stamp(slot: number): void {
-    this.insertedAt![slot] = this.now();
+    this.insertedAt![slot] = NaN;
     if (this.readFlags !== undefined) this.readFlags[slot] = 0;
   }
 
   /** Empties a live slot and puts it on the free list, so the next insert refills it. */
-  private release(slot: number): void {
-    this.unindex(slot);
+  private release(slot: number, bucket: number): void {
+    this.unindex(slot, bucket);
     if (!this.hasFree()) {
       this.skip = this.countdown;
       this.countdown = 1;
@@ -330,32 +394,35 @@ export class SurvivalSampler implements SurvivalSource {
     this.free.push(slot);
   }
 
-  /** Removes a live slot's key from the indexes and empties the slot (not yet on the free list). */
-  private unindex(slot: number): void {
+  /**
+   * Removes a live slot's key from the indexes and empties the slot (not yet on the free list);
+   * `bucket` is the bucket of the slot's key (-1 for an object or another primitive).
+   */
+  private unindex(slot: number, bucket: number): void {
     const held = this.held!;
     const key = held[slot];
     if (key === EMPTY) return;
     held[slot] = EMPTY;
     this.liveCount--;
-    if (key instanceof WeakRef) {
-      const target = key.deref() as object | undefined;
-      if (target !== undefined) this.objectIndex?.delete(target);
+    if (bucket < 0) {
+      if (key instanceof WeakRef) {
+        const target = key.deref() as object | undefined;
+        if (target !== undefined) this.objectIndex?.delete(target);
+      } else this.primitiveIndex!.delete(key);
       return;
     }
-    this.primitiveIndex!.delete(key);
-    const bucket = this.bucketOf(key);
-    if (bucket < 0) return;
     if (this.buckets[bucket] !== SEVERAL_KEYS) {
       this.buckets[bucket] = NO_KEY;
       return;
     }
-    // The bucket was shared: recount the sampled keys left in it (rare, at most `size` hashes).
+    // The bucket was shared: recount the sampled keys left in it (rare, at most `size` hashes), and a
+    // key left alone leaves the index.
+    this.primitiveIndex!.delete(key);
     let left = NO_KEY;
-    for (let i = 0; i < this.size; i++) {
-      const other = held[i];
-      if (other === EMPTY || other instanceof WeakRef || this.bucketOf(other) !== bucket) continue;
-      left = left === NO_KEY ? i : SEVERAL_KEYS;
+    for (let i = 0; i < this.fresh; i++) {
+      if (held[i] !== EMPTY && this.bucketOf(held[i]) === bucket) left = left === NO_KEY ? i : SEVERAL_KEYS;
     }
+    if (left >= 0) this.primitiveIndex!.delete(held[left]);
     this.buckets[bucket] = left;
   }
 

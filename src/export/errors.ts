@@ -92,12 +92,19 @@ export function guarded(handler: CollectErrorHandler): CollectErrorHandler {
   };
 }
 
+/** Metrics left out of a scrape or collection by any mapwatch exporter of this process, ever. */
+let collectErrors = 0;
+
+/** The count behind `mapwatch_collect_errors_total` (process-wide: every exporter, every registry). */
+export function collectErrorCount(): number {
+  return collectErrors;
+}
+
 /**
- * The one path every collection failure takes: the user's `onError` (default: one stderr line per metric
- * and message), guarded. `where` names the occasion in the default message ('scrape', 'collection').
- *
- * Hook: `mapwatch_collect_errors_total` is to be counted here, once per call (a call is one metric left
- * out of one scrape or collection), before the handler runs.
+ * The one path every collection failure takes: counted for `mapwatch_collect_errors_total` (once per
+ * call: one metric left out of one scrape or collection), then the user's `onError` (default: one stderr
+ * line per metric and message), guarded. `where` names the occasion in the default message ('scrape',
+ * 'collection').
  */
 export function collectErrorReporter(
   where: string,
@@ -106,5 +113,9 @@ export function collectErrorReporter(
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('mapwatch: onError must be a function (metricName, error) => void');
   }
-  return guarded(onError ?? reportOncePerMessage(where));
+  const handler = guarded(onError ?? reportOncePerMessage(where));
+  return (metricName, error) => {
+    collectErrors++;
+    handler(metricName, error);
+  };
 }

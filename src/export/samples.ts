@@ -17,6 +17,7 @@ import {
   type MetricSpec,
 } from '../conventions.js';
 import type { NameSnapshot, RegistrySnapshot } from '../registry.js';
+import { collectErrorCount } from './errors.js';
 import type { MapStatsField } from '../stats/map-stats.js';
 
 export type Labels = Record<string, string>;
@@ -54,10 +55,12 @@ function perName(when: (n: NameSnapshot) => boolean, value: (n: NameSnapshot) =>
 
 const isMap = (n: NameSnapshot): boolean => n.kinds.size > 0;
 const hasKind =
-  (kind: 'read_mostly' | 'loading' | 'sharded') =>
+  (kind: 'read_mostly' | 'loading' | 'sharded' | 'lru_cache') =>
   (n: NameSnapshot): boolean =>
     n.kinds.has(kind);
 const hasLock = (n: NameSnapshot): boolean => n.lock !== undefined;
+/** Names that load values: loading maps, and watched lru-caches (their fetches). */
+const loads = (n: NameSnapshot): boolean => n.kinds.has('loading') || n.kinds.has('lru_cache');
 
 function mapCounter(field: MapStatsField, when: (n: NameSnapshot) => boolean = isMap): ScalarBuilder {
   return perName(when, (n) => n.map[field]);
@@ -113,14 +116,14 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
   lockWaiters: perName(hasLock, (n) => n.lock!.waiters),
   lockTimeouts: perName(hasLock, (n) => n.lock!.timeouts),
   loads: (snap) =>
-    snap.names.filter(hasKind('loading')).flatMap((n) =>
+    snap.names.filter(loads).flatMap((n) =>
       LOAD_RESULTS.map((r) => ({
         labels: { [mapName]: n.name, [result]: r },
         value: r === 'success' ? n.map.loadsSuccess : n.map.loadsFailure,
       })),
     ),
-  loadJoins: mapCounter('loadJoins', hasKind('loading')),
-  loadSeconds: mapCounter('loadSeconds', hasKind('loading')),
+  loadJoins: mapCounter('loadJoins', loads),
+  loadSeconds: mapCounter('loadSeconds', loads),
   shardImbalance: perName(
     (n) => n.shardImbalance !== undefined,
     (n) => n.shardImbalance!,
@@ -162,6 +165,7 @@ export const SCALAR_BUILDERS: Partial<Record<MetricKey, ScalarBuilder>> = {
   ),
   registryMaps: (snap) => [{ labels: {}, value: snap.trackedNames }],
   registryOverflow: (snap) => [{ labels: {}, value: snap.overflow }],
+  collectErrors: () => [{ labels: {}, value: collectErrorCount() }],
 };
 
 export const HISTOGRAM_BUILDERS: Partial<Record<MetricKey, HistogramBuilder>> = {

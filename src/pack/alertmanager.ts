@@ -1,15 +1,21 @@
 /**
  * The prometheus-operator PrometheusRule manifest and an example Alertmanager config.
  *
- * Inhibition design: related alerts share a static `signal` label (growth, lock, loading, ...). A critical
- * alert inhibits every warning/info alert with the same `signal` on the same map and target, so a page
- * for `MapwatchMapCeilingPredicted` silences `MapwatchMapGrowingUnbounded` / `MapwatchMapLeakSuspected`
- * for that map, and `MapwatchLockStuck` / `MapwatchLockStorm` silence `MapwatchLockWaitsLong` /
- * `MapwatchLockTimeouts`.
- * Alert names stay distinct (one name, one meaning, one runbook section).
+ * Routing (docs/pack.md, "Severities and routing"): notifications are grouped by alert name, topology
+ * (groupBy), job and map, never by instance, so a leak on 50 replicas is one notification. Critical alerts
+ * page; warnings go to chat; info alerts go to chat too, but only as context: MapwatchInfoInhibitor (routed
+ * nowhere) inhibits them while no warning or critical mapwatch alert fires for their job, as kube-prometheus
+ * does with its InfoInhibitor.
+ *
+ * Inhibition: related alerts share a static `signal` label (growth, lock, loading, ...). A critical alert
+ * inhibits every warning/info alert with the same `signal` on the same map and target, so a page for
+ * `MapwatchMapCeilingPredicted` silences `MapwatchMapGrowingUnbounded` / `MapwatchMapLeakSuspected` for that
+ * map, and `MapwatchLockStuck` silences `MapwatchLockStorm`, `MapwatchLockWaitsLong` and
+ * `MapwatchLockTimeouts`; `MapwatchLockStorm` silences `MapwatchLockWaitsLong`. MapwatchMapInstancesGrowing inhibits the warning growth alerts of the same map: its
+ * entries grow because its owners leak. Alert names stay distinct (one name, one meaning, one runbook section).
  */
 import { LABELS } from '../conventions.js';
-import { buildRuleGroups, type RuleGroup } from './alerts.js';
+import { alertDef, buildRuleGroups, INFO_INHIBITOR, type RuleGroup } from './alerts.js';
 import { type PackConfig } from './config.js';
 
 export function prometheusRule(c: PackConfig): Record<string, unknown> {
@@ -24,38 +30,50 @@ export function prometheusRule(c: PackConfig): Record<string, unknown> {
   };
 }
 
+const MAPWATCH = 'alertname=~"Mapwatch.*"';
+
 export function alertmanagerExample(c: PackConfig): Record<string, unknown> {
-  const equal = ['signal', 'job', 'instance', LABELS.mapName, ...c.groupBy];
+  const sameMap = ['job', 'instance', LABELS.mapName, ...c.groupBy];
   return {
     route: {
-      receiver: 'default',
-      group_by: ['alertname', 'job', 'instance', LABELS.mapName, ...c.groupBy],
+      receiver: 'team-chat',
+      // No `instance`: one notification per alert, job and map, whatever the number of replicas.
+      group_by: ['alertname', ...c.groupBy, 'job', LABELS.mapName],
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
       routes: [
-        {
-          receiver: 'pager',
-          matchers: ['severity="critical"', 'alertname=~"Mapwatch.*"'],
-          repeat_interval: '1h',
-        },
-        { receiver: 'team-chat', matchers: ['severity="warning"', 'alertname=~"Mapwatch.*"'] },
-        {
-          receiver: 'team-chat',
-          matchers: ['severity="info"', 'alertname=~"Mapwatch.*"'],
-          repeat_interval: '24h',
-        },
+        { receiver: 'null', matchers: [`alertname="${INFO_INHIBITOR}"`] },
+        { receiver: 'pager', matchers: ['severity="critical"', MAPWATCH], repeat_interval: '1h' },
+        { receiver: 'team-chat', matchers: ['severity="warning"', MAPWATCH] },
+        { receiver: 'team-chat', matchers: ['severity="info"', MAPWATCH], repeat_interval: '24h' },
       ],
     },
     inhibit_rules: [
       {
-        source_matchers: ['severity="critical"', 'alertname=~"Mapwatch.*"'],
-        target_matchers: ['severity=~"warning|info"', 'alertname=~"Mapwatch.*"'],
-        equal,
+        source_matchers: ['severity="critical"', MAPWATCH],
+        target_matchers: ['severity=~"warning|info"', MAPWATCH],
+        equal: ['signal', ...sameMap],
+      },
+      {
+        // A storm explains the long waits of its lock (its timeouts are failures and stay).
+        source_matchers: [`alertname="${alertDef('lockStorm').name}"`],
+        target_matchers: [`alertname="${alertDef('lockWaitsLong').name}"`],
+        equal: sameMap,
+      },
+      {
+        source_matchers: [`alertname="${alertDef('instancesGrowing').name}"`],
+        target_matchers: ['signal="growth"', 'severity=~"warning|info"', MAPWATCH],
+        equal: sameMap,
+      },
+      {
+        source_matchers: [`alertname="${INFO_INHIBITOR}"`],
+        target_matchers: ['severity="info"', MAPWATCH],
+        equal: ['job', ...c.groupBy],
       },
     ],
     receivers: [
-      { name: 'default' },
+      { name: 'null' },
       { name: 'pager', webhook_configs: [{ url: 'http://pager.example.internal/alertmanager' }] },
       { name: 'team-chat', webhook_configs: [{ url: 'http://chat.example.internal/alertmanager' }] },
     ],

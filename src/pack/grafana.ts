@@ -17,13 +17,26 @@ export interface Target {
   legendFormat: string;
   /** Instant (table/stat) or range (time series) query. */
   instant?: boolean;
+  /** `table`: one row per series, its labels as columns (table panels). */
+  format?: 'table';
+}
+
+export interface Link {
+  title: string;
+  url: string;
+}
+
+/** Colours of a threshold: where an alert starts, in the alert's severity colour. */
+export interface Threshold {
+  value: number;
+  color: 'red' | 'orange' | 'blue';
 }
 
 export interface PanelSpec {
   title: string;
   description: string;
   unit: string;
-  type?: 'timeseries' | 'stat';
+  type?: 'timeseries' | 'stat' | 'table' | 'row';
   targets: Target[];
   /** Width in grid units (24 = full row). */
   width?: number;
@@ -31,7 +44,19 @@ export interface PanelSpec {
   /** Draw series as 0/1 steps (verdicts). */
   steps?: boolean;
   /** Data links on the panel's series (e.g. to the per-map dashboard). */
-  links?: Array<{ title: string; url: string }>;
+  links?: Link[];
+  /** Links of the panel itself (its header), e.g. to the drill-down with the dashboard's variables. */
+  panelLinks?: Link[];
+  /** Thresholds of the alert the panel shows: a line on a time series, the colour of a stat. */
+  thresholds?: Threshold[];
+  /** Table panels: the label columns shown first, in order. */
+  columns?: string[];
+  /** Table panels: columns to hide (the timestamp, labels that say nothing here). */
+  hidden?: string[];
+  /** Table panels: value mappings of the value column (e.g. a severity rank to its name). */
+  valueText?: Record<string, { text: string; color: string }>;
+  /** Table panels: links per column (by column name). */
+  columnLinks?: Record<string, Link[]>;
 }
 
 export type Json = Record<string, unknown>;
@@ -41,6 +66,7 @@ function target(t: Target, index: number): Json {
     datasource: DATASOURCE,
     editorMode: 'code',
     expr: t.expr,
+    ...(t.format ? { format: t.format } : {}),
     instant: t.instant ?? false,
     legendFormat: t.legendFormat,
     range: !(t.instant ?? false),
@@ -48,15 +74,77 @@ function target(t: Target, index: number): Json {
   };
 }
 
-/** Lays panels out left to right, wrapping at 24 columns, and numbers them. */
+function thresholdsOf(p: PanelSpec): Json {
+  return {
+    mode: 'absolute',
+    steps: [
+      { color: p.type === 'stat' ? 'green' : 'transparent', value: null },
+      ...(p.thresholds ?? []).map((t) => ({ color: t.color, value: t.value })),
+    ],
+  };
+}
+
+function tablePanelParts(p: PanelSpec): { fieldConfig: Json; options: Json; transformations: Json[] } {
+  const shown = p.columns ?? [];
+  const overrides: Json[] = Object.entries(p.columnLinks ?? {}).map(([column, links]) => ({
+    matcher: { id: 'byName', options: column },
+    properties: [{ id: 'links', value: links }],
+  }));
+  if (p.valueText) {
+    overrides.push({
+      matcher: { id: 'byName', options: 'Value' },
+      properties: [
+        { id: 'displayName', value: 'severity' },
+        {
+          id: 'mappings',
+          value: [
+            {
+              type: 'value',
+              options: Object.fromEntries(
+                Object.entries(p.valueText).map(([v, m], index) => [v, { ...m, index }]),
+              ),
+            },
+          ],
+        },
+        { id: 'custom.cellOptions', value: { type: 'color-text' } },
+      ],
+    });
+  }
+  return {
+    fieldConfig: {
+      defaults: { custom: { align: 'auto', cellOptions: { type: 'auto' } }, unit: p.unit },
+      overrides,
+    },
+    options: {
+      cellHeight: 'sm',
+      footer: { show: false },
+      showHeader: true,
+      sortBy: [{ desc: true, displayName: p.valueText ? 'severity' : 'Value' }],
+    },
+    transformations: [
+      {
+        id: 'organize',
+        options: {
+          // The value and the listed labels first, in that order; the hidden columns out.
+          excludeByName: Object.fromEntries((p.hidden ?? []).map((c) => [c, true])),
+          indexByName: Object.fromEntries(['Value', ...shown].map((c, i) => [c, i])),
+          renameByName: {},
+        },
+      },
+    ],
+  };
+}
+
+/** Lays panels out left to right, wrapping at 24 columns, and numbers them. Rows span the width. */
 export function layout(specs: readonly PanelSpec[]): Json[] {
   let x = 0;
   let y = 0;
   let rowHeight = 0;
   return specs.map((p, i) => {
-    const w = p.width ?? 12;
-    const h = p.height ?? 8;
-    if (x + w > 24) {
+    const type = p.type ?? 'timeseries';
+    const w = type === 'row' ? 24 : (p.width ?? 12);
+    const h = type === 'row' ? 1 : (p.height ?? 8);
+    if (x + w > 24 || type === 'row') {
       x = 0;
       y += rowHeight;
       rowHeight = 0;
@@ -64,7 +152,26 @@ export function layout(specs: readonly PanelSpec[]): Json[] {
     const gridPos = { h, w, x, y };
     x += w;
     rowHeight = Math.max(rowHeight, h);
-    const type = p.type ?? 'timeseries';
+    if (type === 'row') {
+      x = 24; // the next panel starts a new line
+      return { collapsed: false, gridPos, id: i + 1, panels: [], title: p.title, type };
+    }
+    if (type === 'table') {
+      const parts = tablePanelParts(p);
+      return {
+        datasource: DATASOURCE,
+        description: p.description,
+        fieldConfig: parts.fieldConfig,
+        gridPos,
+        id: i + 1,
+        ...(p.panelLinks ? { links: p.panelLinks } : {}),
+        options: parts.options,
+        targets: p.targets.map(target),
+        title: p.title,
+        transformations: parts.transformations,
+        type,
+      };
+    }
     const custom =
       type === 'timeseries'
         ? {
@@ -74,6 +181,7 @@ export function layout(specs: readonly PanelSpec[]): Json[] {
             lineWidth: 1,
             showPoints: 'never',
             spanNulls: false,
+            thresholdsStyle: { mode: p.thresholds?.length ? 'line' : 'off' },
           }
         : {};
     const options =
@@ -84,26 +192,30 @@ export function layout(specs: readonly PanelSpec[]): Json[] {
               displayMode: 'table',
               placement: 'bottom',
               showLegend: true,
+              sortBy: 'Last *',
+              sortDesc: true,
             },
             tooltip: { mode: 'multi', sort: 'desc' },
           }
         : {
-            colorMode: 'value',
+            colorMode: p.thresholds?.length ? 'background' : 'value',
             graphMode: 'area',
             justifyMode: 'auto',
             orientation: 'auto',
             reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
             textMode: 'auto',
           };
+    const defaults: Json = { custom };
+    if (p.links) defaults.links = p.links;
+    defaults.thresholds = thresholdsOf(p);
+    defaults.unit = p.unit;
     return {
       datasource: DATASOURCE,
       description: p.description,
-      fieldConfig: {
-        defaults: p.links ? { custom, links: p.links, unit: p.unit } : { custom, unit: p.unit },
-        overrides: [],
-      },
+      fieldConfig: { defaults, overrides: [] },
       gridPos,
       id: i + 1,
+      ...(p.panelLinks ? { links: p.panelLinks } : {}),
       options,
       targets: p.targets.map(target),
       title: p.title,
@@ -132,11 +244,19 @@ export function datasourceVariable(): Json {
 
 /**
  * A query variable: multi-select with an `All` option matching any value, or (`single`) one value, the
- * first one found, for a drill-down that makes sense only for one thing at a time.
+ * first one found, for a drill-down that makes sense only for one thing at a time. `allValue` `.*` also
+ * matches series without the label (topology labels that some targets lack). `regex` extracts the value
+ * from a `query_result()` line; `ordered` keeps the order the query returns (no sorting by name).
  */
-export function queryVariable(name: string, label: string, query: string, single = false): Json {
+export function queryVariable(
+  name: string,
+  label: string,
+  query: string,
+  opts: { single?: boolean; allValue?: string; regex?: string; ordered?: boolean } = {},
+): Json {
+  const single = opts.single ?? false;
   return {
-    allValue: single ? null : '.+',
+    allValue: single ? null : (opts.allValue ?? '.+'),
     current: single ? {} : { selected: true, text: ['All'], value: ['$__all'] },
     datasource: DATASOURCE,
     definition: query,
@@ -148,8 +268,8 @@ export function queryVariable(name: string, label: string, query: string, single
     options: [],
     query: { qryType: 1, query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
     refresh: 2,
-    regex: '',
-    sort: 1,
+    regex: opts.regex ?? '',
+    sort: opts.ordered ? 0 : 1,
     type: 'query',
   };
 }
@@ -172,7 +292,8 @@ export interface DashboardSpec {
 
 export function dashboard(c: PackConfig, d: DashboardSpec): Json {
   const panels = layout(d.panels);
-  const panelTypes = [...new Set(panels.map((p) => p.type as string))].sort();
+  const panelTypes = [...new Set(panels.map((p) => p.type as string))].filter((t) => t !== 'row').sort();
+  const NAMES: Record<string, string> = { stat: 'Stat', table: 'Table', timeseries: 'Time series' };
   return {
     __inputs: [
       {
@@ -189,7 +310,7 @@ export function dashboard(c: PackConfig, d: DashboardSpec): Json {
       { id: 'prometheus', name: 'Prometheus', type: 'datasource', version: '1.0.0' },
       ...panelTypes.map((t) => ({
         id: t,
-        name: t === 'stat' ? 'Stat' : 'Time series',
+        name: NAMES[t] ?? t,
         type: 'panel',
         version: '',
       })),

@@ -103,33 +103,66 @@ export class Sim {
     return result * (interval / sampled);
   }
 
+  /** changes(): how often the value changed between consecutive samples of the range. */
+  changes(s: Sample[], i: number, w: number): number | undefined {
+    const r = this.range(s, i, w);
+    if (r.length === 0) return undefined;
+    let n = 0;
+    for (let k = 1; k < r.length; k++)
+      if ((r[k] as [number, number])[1] !== (r[k - 1] as [number, number])[1]) n++;
+    return n;
+  }
+
   rate(s: Sample[], i: number, w: number): number | undefined {
     const inc = this.increase(s, i, w);
     return inc === undefined ? undefined : inc / (w * this.step);
   }
 
-  /** predict_linear(s[w], horizonSeconds): least squares, intercept at the evaluation time. */
+  /**
+   * Prometheus' linearRegression (2.42): least squares with Neumaier-compensated sums, x in seconds from
+   * `interceptStep`; a constant range has slope 0.
+   */
+  linearRegression(r: Array<[number, number]>, interceptStep: number): { slope: number; intercept: number } {
+    const k = () => ({ sum: 0, c: 0 });
+    const add = (acc: { sum: number; c: number }, inc: number) => {
+      const t = acc.sum + inc;
+      acc.c += Math.abs(acc.sum) >= Math.abs(inc) ? acc.sum - t + inc : inc - t + acc.sum;
+      acc.sum = t;
+    };
+    const [sx, sy, sxy, sx2] = [k(), k(), k(), k()];
+    const initY = (r[0] as [number, number])[1];
+    let constY = true;
+    let n = 0;
+    r.forEach(([j, v], idx) => {
+      if (constY && idx > 0 && v !== initY) constY = false;
+      n += 1;
+      const x = ((j - interceptStep) * this.step * 1000) / 1e3;
+      add(sx, x);
+      add(sy, v);
+      add(sxy, x * v);
+      add(sx2, x * x);
+    });
+    if (constY) return { slope: 0, intercept: initY };
+    const [X, Y, XY, X2] = [sx.sum + sx.c, sy.sum + sy.c, sxy.sum + sxy.c, sx2.sum + sx2.c];
+    const cov = XY - (X * Y) / n;
+    const varx = X2 - (X * X) / n;
+    const slope = cov / varx;
+    return { slope, intercept: Y / n - (slope * X) / n };
+  }
+
+  /** predict_linear(s[w], horizonSeconds): the regression's intercept at the evaluation time. */
   predictLinear(s: Sample[], i: number, w: number, horizon: number): number | undefined {
     const r = this.range(s, i, w);
     if (r.length < 2) return undefined;
-    let n = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxy = 0;
-    let sx2 = 0;
-    for (const [j, v] of r) {
-      const x = (j - i) * this.step;
-      n += 1;
-      sx += x;
-      sy += v;
-      sxy += x * v;
-      sx2 += x * x;
-    }
-    const cov = sxy - (sx * sy) / n;
-    const varx = sx2 - (sx * sx) / n;
-    const slope = cov / varx;
-    const intercept = sy / n - (slope * sx) / n;
-    return intercept + slope * horizon;
+    const { slope, intercept } = this.linearRegression(r, i);
+    return slope * horizon + intercept;
+  }
+
+  /** deriv(s[w]): the regression's slope per second, x from the first sample. */
+  deriv(s: Sample[], i: number, w: number): number | undefined {
+    const r = this.range(s, i, w);
+    if (r.length < 2) return undefined;
+    return this.linearRegression(r, (r[0] as [number, number])[0]).slope;
   }
 }
 
@@ -160,6 +193,15 @@ export function histogramQuantile(q: number, buckets: Array<[number, number]>): 
  * a plain `{{ $value }}` (fmt `%v`).
  */
 function g4(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  // toPrecision rounds an exact tie up; Go rounds it to even (458.25 -> 458.2).
+  const exact = /^(-?)(\d)\.(\d{3})(\d)(\d*)e([+-]\d+)$/.exec(Math.abs(v) > 0 ? v.toExponential(29) : '0');
+  if (exact && exact[4] === '5' && /^0*$/.test(exact[5] as string)) {
+    const digits = Number(`${exact[2]}${exact[3]}`);
+    const even = digits % 2 === 0 ? digits : digits + 1;
+    return String(Number(`${exact[1]}${even}e${Number(exact[6]) - 3}`));
+  }
   return String(Number(v.toPrecision(4)));
 }
 
@@ -194,13 +236,104 @@ export function humanizePercentage(v: number): string {
   return `${g4(v * 100)}%`;
 }
 
-/** Expands the template subset the rules use; anything else is an error so tests never guess. */
-export function renderTemplate(text: string, labels: Record<string, string>, value: number): string {
-  return text.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, inner: string) => {
-    const label = /^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/.exec(inner);
-    if (label) return labels[label[1] as string] ?? '<no value>';
-    if (inner === '$value | humanize') return humanize(value);
-    if (inner === '$value | humanizePercentage') return humanizePercentage(value);
+/** Prometheus' humanizeDuration: whole seconds as `1d 2h 3m 4s` down to the largest unit, else `%.4gs`. */
+export function humanizeDuration(v: number): string {
+  if (!Number.isFinite(v)) return g4(v);
+  if (v === 0) return '0s';
+  if (Math.abs(v) >= 1) {
+    const sign = v < 0 ? '-' : '';
+    const total = Math.trunc(Math.abs(v));
+    const [d, h, m, sec] = [
+      Math.floor(total / 86400),
+      Math.floor(total / 3600) % 24,
+      Math.floor(total / 60) % 60,
+      total % 60,
+    ];
+    if (d) return `${sign}${d}d ${h}h ${m}m ${sec}s`;
+    if (h) return `${sign}${h}h ${m}m ${sec}s`;
+    if (m) return `${sign}${m}m ${sec}s`;
+    return `${sign}${g4(Math.abs(v))}s`;
+  }
+  let x = v;
+  let prefix = '';
+  for (const p of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
+    if (Math.abs(x) >= 1) break;
+    prefix = p;
+    x *= 1000;
+  }
+  return `${g4(x)}${prefix}s`;
+}
+
+/** Go's url.QueryEscape, which text/template's `urlquery` applies. */
+export function urlQueryEscape(text: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(ch)) out += ch;
+    else if (ch === ' ') out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+const FORMATTERS: Record<string, (v: number) => string> = {
+  humanize,
+  humanizePercentage,
+  humanizeDuration,
+};
+
+/**
+ * A value printed by a template function, refusing one so close to a rounding boundary of the format that
+ * Prometheus' floating point and the model's could print it differently.
+ */
+export function formatClearly(format: string, v: number): string {
+  const f = FORMATTERS[format];
+  if (!f) throw new Error(`no formatter ${format}`);
+  const out = f(v);
+  if (!Number.isFinite(v)) return out;
+  // Sums and differences of whole numbers are exact in both; a duration is truncated at every whole second.
+  if (Number.isInteger(v) && format !== 'humanizeDuration') return out;
+  const eps = Math.max(Math.abs(v) * 1e-9, 1e-12);
+  if (f(v - eps) !== out || f(v + eps) !== out) {
+    throw new Error(`${v} is on a rounding boundary of ${format}; the test data must avoid it`);
+  }
+  return out;
+}
+
+/** Resolves a live template (src/pack/live.ts): its printf format and arguments -> the query's value. */
+export type LiveResolver = (format: string, args: string[]) => number | undefined;
+
+const LIVE =
+  /\{\{ with printf "([^"]*)"((?: \$[a-zA-Z_.]+)*) \| query \}\}\{\{ \. \| first \| value \| (\w+) \}\}\{\{ else \}\}([^{]*)\{\{ end \}\}/g;
+/** Template variables the live templates set (the ceiling of the map); the model reads them itself. */
+const VARIABLES =
+  /\{\{ \$[a-z]+ := "[^"]*" \}\}|\{\{ if eq \$labels\.[a-zA-Z_]+ "(?:[^"\\]|\\.)*" \}\}\{\{ \$[a-z]+ = "[^"]*" \}\}\{\{ end \}\}/g;
+
+/**
+ * Expands the template subset the rules use; anything else is an error so tests never guess. A label the
+ * alert does not carry renders empty, as in Prometheus.
+ */
+export function renderTemplate(
+  text: string,
+  labels: Record<string, string>,
+  value: number,
+  live?: LiveResolver,
+): string {
+  const expanded = text
+    .replace(VARIABLES, '')
+    .replace(LIVE, (_m, format: string, args: string, fn: string, fallback: string) => {
+      if (!live) throw new Error(`a live template needs a resolver: ${format}`);
+      const v = live(format, args.trim().split(' ').filter(Boolean));
+      return v === undefined ? fallback : formatClearly(fn, v);
+    });
+  return expanded.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, inner: string) => {
+    const label = /^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)( \| urlquery)?$/.exec(inner);
+    if (label) {
+      const v = labels[label[1] as string] ?? '';
+      return label[2] ? urlQueryEscape(v) : v;
+    }
+    if (inner === '$value | humanize') return formatClearly('humanize', value);
+    if (inner === '$value | humanizePercentage') return formatClearly('humanizePercentage', value);
     if (inner === 'printf "%.0f" $value') return printfRound(value);
     if (inner === '$value') {
       if (Math.abs(value) >= 1e21 || (value !== 0 && Math.abs(value) < 1e-4) || Math.abs(value) >= 1e6) {

@@ -15,10 +15,17 @@
  * from the rule (`ruleTestCoverage`), so deleting any guard makes promtool fail. Silent scenarios (warm-up
  * then plateau, TTL sawtooth, periodic clear, a daily cycle near the ceiling, a 24h-TTL refill after a
  * restart, a membership set) assert that no alert fires at all.
+ *
+ * The series builder and its helpers live in scenarios/builder.ts; the memory alerts and the out-of-memory
+ * cycle (oom-cycle.yml) in scenarios/memory.ts, the exporter-health alerts in scenarios/exporter.ts, the
+ * info inhibitor's test in scenarios/inhibitor.ts, and the model of the live values of descriptions (the
+ * `query` templates) in scenarios/live.ts.
  */
 import { LABELS, LOCK_WAIT_BUCKETS, METRICS } from '../conventions.js';
 import {
   ALERT_DEFS,
+  ALWAYS_EXPORTED,
+  INFO_INHIBITOR,
   alertDef,
   buildRule,
   freshAgeThreshold,
@@ -28,182 +35,54 @@ import {
 import { ALERT_KEYS, type AlertKey, type PackConfig } from './config.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { histogramSeries } from './promql.js';
-import { Sim, histogramQuantile, renderTemplate, type Sample, type SimSeries } from './promsim.js';
+import {
+  Sim,
+  histogramQuantile,
+  renderTemplate,
+  type LiveResolver,
+  type Sample,
+  type SimSeries,
+} from './promsim.js';
+import {
+  Builder,
+  GROUP_VALUE,
+  JOB,
+  MAP,
+  SOURCES,
+  counter,
+  entriesSeries,
+  holds,
+  instanceOf,
+  keptAge,
+  leakSeries,
+  netInsertsOver,
+  noiseAt,
+  phases,
+  round,
+  steps,
+  stepsOf,
+  sumOf,
+  unless,
+  type Cond,
+  type Control,
+  type Scenario,
+} from './scenarios/builder.js';
+import { PROMETHEUS_SERIES } from './series.js';
+import { exporterConditions, exporterScenarios } from './scenarios/exporter.js';
+import { infoInhibitorTest } from './scenarios/inhibitor.js';
+import { ceilingFor, liveResolver } from './scenarios/live.js';
+import {
+  MEMORY_KEYS,
+  memoryConditions,
+  memoryScenarios,
+  oomCycleScenario,
+  processSeries,
+} from './scenarios/memory.js';
 
-const JOB = 'checkout';
-/** The two export paths: label sets of the same map as prom-client and the OTel exporter emit them. */
-const SOURCES = [
-  { job: JOB, instance: 'checkout-0:9464' },
-  { job: JOB, instance: 'checkout-1:9464', otel_scope_name: 'mapwatch', otel_scope_version: '0.1.0' },
-] as const;
-const MAP = 'sessions';
 /** Alerts whose windows are hours to days; their tests run on a coarser step (see longConfig). */
 const LONG_KEYS: readonly AlertKey[] = ['growth', 'growthCeiling', 'instancesGrowing'];
-/** Value given to each configured groupBy label, so the `by (..., <groupBy>)` path is exercised. */
-const GROUP_VALUE = 'eu-1';
-
-type Values = (i: number) => Sample;
-
-interface SeriesMeta {
-  entity: string;
-  source: number;
-  /** Generation: a process that replaced the previous one under a new instance label (a new pod). */
-  gen: string | undefined;
-}
-
-/** Instance label of source `k`, in generation `gen` when one is given (`checkout-0-b:9464`). */
-function instanceOf(k: number, gen?: string): string {
-  const instance = (SOURCES[k] as { instance: string }).instance;
-  return gen === undefined ? instance : instance.replace(':', `-${gen}:`);
-}
-
-/** Builds the series of one scenario for both sources. */
-class Builder {
-  readonly series: SimSeries[] = [];
-  private readonly meta: SeriesMeta[] = [];
-  constructor(
-    readonly c: PackConfig,
-    readonly length: number,
-  ) {}
-
-  /**
-   * Adds one series per source. `entity` names the map (map scope) or the target (target scope, as a
-   * distinct instance); the faulty map/target is MAP. `gen` puts a map's series on the instance of that
-   * generation.
-   */
-  add(
-    name: string,
-    labels: Record<string, string>,
-    f: Values,
-    scope: 'map' | 'target' = 'map',
-    entity = MAP,
-    gen?: string,
-  ): void {
-    SOURCES.forEach((src, k) => {
-      const base: Record<string, string> = { __name__: name, ...src };
-      for (const l of this.c.groupBy) base[l] = GROUP_VALUE;
-      if (scope === 'map') {
-        base[LABELS.mapName] = entity;
-        base.instance = instanceOf(k, gen);
-      } else if (entity !== MAP) base.instance = `${entity}-${k}:9464`;
-      const values = Array.from({ length: this.length }, (_, i) => f(i));
-      this.series.push({ labels: { ...base, ...labels }, values });
-      this.meta.push({ entity, source: k, gen });
-    });
-  }
-
-  /** Values of every matching series of the first source (both sources carry identical values). */
-  all(name: string, labels: Record<string, string> = {}, entity = MAP, gen?: string): Sample[][] {
-    return this.series
-      .filter(
-        (x, n) =>
-          x.labels.__name__ === name &&
-          this.meta[n]?.entity === entity &&
-          this.meta[n]?.source === 0 &&
-          this.meta[n]?.gen === gen &&
-          Object.entries(labels).every(([k, v]) => x.labels[k] === v),
-      )
-      .map((x) => x.values);
-  }
-
-  /** Values of the first matching series; no samples at all when the scenario has none. */
-  values(name: string, labels: Record<string, string> = {}, entity = MAP, gen?: string): Sample[] {
-    return this.all(name, labels, entity, gen)[0] ?? [];
-  }
-
-  /**
-   * A builder over recorded series (one sample per step): each map name is an entity and each instance a
-   * generation of it, all from one source.
-   */
-  static recorded(c: PackConfig, series: SimSeries[]): Builder {
-    const b = new Builder(c, Math.max(0, ...series.map((x) => x.values.length)));
-    for (const x of series) {
-      b.series.push(x);
-      b.meta.push({ entity: x.labels[LABELS.mapName] ?? MAP, source: 0, gen: x.labels.instance });
-    }
-    return b;
-  }
-
-  /** The generations of an entity's series, in the order they were added. */
-  gens(entity = MAP): Array<string | undefined> {
-    const out: Array<string | undefined> = [];
-    this.meta.forEach((m) => {
-      if (m.entity === entity && !out.includes(m.gen)) out.push(m.gen);
-    });
-    return out;
-  }
-}
-
-/** One condition of an alert expression: its value when it holds, undefined when it does not. */
-type Cond = (i: number) => number | undefined;
-
-/** A map or target in a scenario that satisfies every condition of `key` except `skip`. */
-interface Control {
-  entity: string;
-  key: AlertKey;
-  skip: number;
-  what: string;
-  /** The generation (instance) of the entity the control is about. */
-  gen?: string;
-}
-
-interface Scenario {
-  title: string;
-  builder: Builder;
-  controls: Control[];
-  /** Generations of MAP whose alerts are predicted (default: the one without a generation). */
-  gens?: Array<string | undefined>;
-  /** PromQL expressions checked at one step, with the value the model expects. */
-  exprTests?: ExprTest[];
-  /** Step at which the last generation started (reported in the test name). */
-  startedAt?: number;
-}
-
-interface ExprTest {
-  expr: string;
-  at: number;
-  samples: Array<{ labels: string; value: number }>;
-}
-
-const round = (v: number) => Math.round(v * 1e6) / 1e6;
-const steps = (c: PackConfig, d: string) => parseDuration(d) / parseDuration(c.evaluationInterval);
-
-/** Stretches of a fault: healthy, then bad from `start` to `stop` (exclusive), then healthy again. */
-interface Phases {
-  start: number;
-  stop: number;
-  length: number;
-}
-
-function phases(c: PackConfig, key: AlertKey, windowSteps: number, minStart = 0): Phases {
-  const t = c.alerts[key];
-  const forSteps = steps(c, t.for);
-  const kff = t.keepFiringFor ? steps(c, t.keepFiringFor) : 0;
-  const start = Math.max(windowSteps + 2, minStart);
-  const stop = start + 2 * windowSteps + forSteps + 4;
-  return { start, stop, length: stop + 2 * windowSteps + kff + 6 };
-}
-
-/** A counter whose increase per step is `perStep(i)`, starting at 0 (or again at 0 after `resetAt`). */
-function counter(length: number, perStep: (i: number) => number, resetAt?: number): (i: number) => number {
-  let acc = 0;
-  const out = Array.from({ length }, (_, i) => {
-    if (i === resetAt) acc = 0;
-    const v = acc;
-    acc += perStep(i);
-    return round(v);
-  });
-  return (i: number) => out[i] as number;
-}
 
 // ----------------------------------------------------------------------------------------- models
-
-/** Sum of defined values, undefined when none is (PromQL's sum drops missing series). */
-function sumOf(xs: Array<number | undefined>): number | undefined {
-  const d = xs.filter((x): x is number => x !== undefined);
-  return d.length ? d.reduce((a, x) => a + x, 0) : undefined;
-}
-
 function floorRise(sim: Sim, s: Sample[], i: number, w: number): number | undefined {
   const now = sim.minOver(s, i, w);
   const then = sim.minOver(s, i, w, w);
@@ -242,31 +121,15 @@ function aboveYesterday(sim: Sim, s: Sample[], peak: (i: number) => number | und
   };
 }
 
-/** An `unless` guard: holds (value 0) unless `excluded` at that step. */
-const unless =
-  (excluded: (i: number) => boolean): Cond =>
-  (i) =>
-    excluded(i) ? undefined : 0;
-
-const holds = (v: number | undefined, ok: (v: number) => boolean): number | undefined =>
-  v !== undefined && ok(v) ? v : undefined;
-
-function ceilingFor(c: PackConfig, entity: string): number {
-  return c.growth.ceilings[entity] ?? c.growth.ceiling;
-}
-
 /** The conditions of an alert's expression for one map (or target) of a scenario, in rule order. */
 function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: string, gen?: string): Cond[] {
   const rate = (s: Sample[][], i: number, w: number) => sumOf(s.map((x) => sim.rate(x, i, w)));
   const ent = b.values(METRICS.entries.name, {}, e, gen);
   const age = b.values(METRICS.oldestSampledAge.name, {}, e, gen);
   /** Inserts minus deletes over w steps (`or 0 * inserts`: no delete series counts as no deletes). */
-  const netOver = (i: number, w: number): number | undefined => {
-    const inc = sim.increase(b.values(METRICS.inserts.name, {}, e, gen), i, w);
-    if (inc === undefined) return undefined;
-    const del = sumOf(b.all(METRICS.deletes.name, {}, e, gen).map((d) => sim.increase(d, i, w))) ?? 0;
-    return inc - del;
-  };
+  const netOver = netInsertsOver(sim, b, e, gen);
+  /** Maps that grow by design skip the growth alerts (`excludeMaps`). */
+  const growthOk = !c.excludeMaps.includes(e);
   const declaredMax = b.values(METRICS.declaredMaxEntries.name, {}, e, gen);
   const declaredTtl = b.values(METRICS.declaredTtl.name, {}, e, gen);
   const withinMax = unless((i) => {
@@ -288,11 +151,16 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
       if (key === 'growthCeiling') {
         const W = steps(c, c.growth.predictWindow);
         const h = parseDuration(c.growth.predictHorizon);
-        const pred: Cond = (i) => holds(sim.predictLinear(ent, i, W, h), (v) => v > ceilingFor(c, e));
-        return [pred, rise, above];
+        const ceiling = ceilingFor(c, e);
+        const pred: Cond = (i) =>
+          growthOk ? holds(sim.predictLinear(ent, i, W, h), (v) => v > ceiling) : undefined;
+        const share = Math.round(ceiling * c.growth.pageAboveShare * 1e6) / 1e6;
+        const headroom: Cond = (i) => holds(sim.instant(ent, i), (v) => v >= share);
+        return [pred, rise, above, headroom];
       }
+      const risen: Cond = (i) => (growthOk ? rise(i) : undefined);
       const net: Cond = (i) => holds(netOver(i, F), (v) => v >= min);
-      return [rise, net, above, withinMax, withinTtl];
+      return [risen, net, above, withinMax, withinTtl];
     }
     case 'freshLeak': {
       const W = steps(c, c.fresh.window);
@@ -302,7 +170,7 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
       return [
         (i) => {
           const n = sim.instant(ent, i);
-          if (n === undefined) return undefined;
+          if (n === undefined || !growthOk) return undefined;
           const min = Math.max(c.fresh.minNetShare * n, c.fresh.minNetInserts);
           return holds(netOver(i, W), (v) => v >= min);
         },
@@ -330,14 +198,21 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
     case 'leakSuspect': {
       const W = steps(c, c.leak.holdWindow);
       const s = b.values(METRICS.leakSuspect.name, {}, e, gen);
-      return [(i) => holds(sim.minOver(s, i, W), (v) => v === 1)];
+      const rate = b.values(METRICS.growthPerSecond.name, {}, e, gen);
+      return [
+        (i) => {
+          const v = sim.instant(rate, i);
+          return v === undefined || !growthOk ? undefined : v * 3600;
+        },
+        (i) => holds(sim.minOver(s, i, W), (v) => v === 1),
+      ];
     }
     case 'instancesGrowing': {
       const W = steps(c, c.instances.window);
       const s = b.values(METRICS.instances.name, {}, e, gen);
       const min = c.instances.minFloorRise;
       return [
-        (i) => holds(floorRise(sim, s, i, W), (v) => v >= min),
+        (i) => (growthOk ? holds(floorRise(sim, s, i, W), (v) => v >= min) : undefined),
         (i) => holds(floorRise(sim, s, i, W / 2), (v) => v > 0),
         aboveYesterday(sim, s, jobPeak(sim, b, METRICS.instances.name, e, steps(c, c.instances.peakWindow))),
       ];
@@ -358,10 +233,14 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
     case 'lockStorm': {
       const W = steps(c, c.lock.window);
       const ws = b.all(METRICS.lockWaitSeconds.name, {}, e);
-      const wt = b.values(METRICS.lockWaiters.name, {}, e);
+      const acq = b.all(METRICS.lockAcquisitions.name, { [LABELS.contended]: 'true' }, e);
       return [
-        (i) => holds(rate(ws, i, W), (v) => v > c.lock.stormWaitSecondsPerSecond),
-        (i) => holds(sim.avgOver(wt, i, W), (v) => v >= c.lock.stormWaiters),
+        (i) => holds(rate(ws, i, W), (v) => v >= c.lock.stormWaiters),
+        (i) => {
+          const [w, a] = [rate(ws, i, W), rate(acq, i, W)];
+          if (w === undefined || a === undefined || (w === 0 && a === 0)) return undefined;
+          return holds(a === 0 ? Infinity : w / a, (v) => v >= c.lock.stormMeanWaitSeconds);
+        },
       ];
     }
     case 'lockWaitsLong': {
@@ -384,8 +263,18 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
     }
     case 'lockTimeouts': {
       const W = steps(c, c.lock.timeoutWindow);
-      const s = b.all(METRICS.lockTimeouts.name, {}, e);
-      return [(i) => holds(sumOf(s.map((x) => sim.increase(x, i, W))), (v) => v >= c.lock.minTimeouts)];
+      const inc = (series: Sample[][], i: number) => sumOf(series.map((x) => sim.increase(x, i, W)));
+      const timeouts = b.all(METRICS.lockTimeouts.name, {}, e);
+      const grants = b.all(METRICS.lockAcquisitions.name, {}, e);
+      return [
+        // timeouts / ((grants or 0 * timeouts) + timeouts); 0 / 0 is NaN, which compares false.
+        (i) => {
+          const [t, g] = [inc(timeouts, i), inc(grants, i) ?? 0];
+          if (t === undefined || t + g === 0) return undefined;
+          return holds(t / (g + t), (v) => v >= c.lock.timeoutRatio);
+        },
+        (i) => holds(inc(timeouts, i), (v) => v >= c.lock.minTimeouts),
+      ];
     }
     case 'promotionChurn': {
       const W = steps(c, c.promotion.window);
@@ -450,18 +339,49 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
       ];
     }
     case 'registryOverflow': {
-      const s = b.all(METRICS.registryOverflow.name, {}, e);
-      return [(i) => holds(s.length ? sim.instant(s[0] as Sample[], i) : undefined, (v) => v > 0)];
+      const W = steps(c, c.registry.overflowWindow);
+      const s = b.values(METRICS.registryOverflow.name, {}, e, gen);
+      return [
+        (i) => {
+          const inc = sim.increase(s, i, W);
+          if (inc !== undefined && inc > 0) return inc;
+          const now = sim.instant(s, i);
+          return now !== undefined && now > 0 && sim.instant(s, i - W) === undefined ? now : undefined;
+        },
+      ];
     }
     case 'metricsAbsent': {
       const L = steps(c, c.absence.lookback);
-      const s = b.values(METRICS.registryMaps.name, {}, e);
-      const up = b.values('up', {}, e);
+      const up = b.targetSeries('up', gen);
+      const family = b.metric ?? METRICS.registryMaps.name;
+      if (!ALWAYS_EXPORTED.some((m) => m.name === family)) throw new Error(`${family} is not watched`);
+      const series = b.targetSeries(family, gen);
+      /** Series of the family present at step j (the recorded count). */
+      const countAt = (j: number) => series.filter((x) => sim.instant(x, j) !== undefined).length;
       return [
-        (i) => (sim.maxOver(s, i, L) !== undefined && sim.instant(s, i) === undefined ? 1 : undefined),
-        (i) => holds(sim.instant(up, i), (v) => v === 1),
+        (i) => {
+          if (countAt(i) > 0) return undefined;
+          if (c.recordingRules) {
+            let top: number | undefined;
+            for (let j = Math.max(0, i - L); j <= i; j++) {
+              const n = countAt(j);
+              if (n > 0) top = Math.max(top ?? 0, n);
+            }
+            return top;
+          }
+          const n = series.filter((x) => sim.maxOver(x, i, L) !== undefined).length;
+          return n > 0 ? n : undefined;
+        },
+        (i) => holds(sumOf(up.map((x) => sim.instant(x, i))), (v) => v === 1),
       ];
     }
+    case 'memoryNearLimit':
+    case 'restartNearLimit':
+      return memoryConditions(c, sim, key, b, e, gen);
+    case 'collectErrors':
+    case 'scrapeSlow':
+    case 'samplesGrowing':
+      return exporterConditions(c, sim, key, b, e);
   }
 }
 
@@ -480,55 +400,6 @@ function model(conds: Cond[], skip = -1): (i: number) => number | undefined {
 }
 
 // ----------------------------------------------------------------------------------------- series
-
-/** Noise that toggles every quarter of `w` steps, so every window sees its low value. */
-const noiseAt = (i: number, w: number, size: number) =>
-  (Math.floor(i / Math.max(1, Math.floor(w / 4))) % 2) * size;
-
-/** Entries that rise by `slope` per step between start and stop, with churn and a little noise. */
-function leakSeries(
-  b: Builder,
-  p: Phases,
-  base: number,
-  slope: number,
-  noise: number,
-  F: number,
-  deletes = true,
-  entity = MAP,
-): void {
-  const level = (i: number) => base + slope * (Math.min(Math.max(i, p.start), p.stop) - p.start);
-  const churn = 10 * Math.max(slope, 1);
-  b.add(
-    METRICS.entries.name,
-    { [LABELS.mapKind]: 'plain' },
-    (i) => level(i) + noiseAt(i, F, noise),
-    'map',
-    entity,
-  );
-  if (!deletes) {
-    // The classic slow leak: only ever added to, so no delete series exists at all.
-    b.add(METRICS.inserts.name, {}, (i) => level(i) - base, 'map', entity);
-    return;
-  }
-  // inserts - deletes tracks the level; churn keeps both counters moving as in a real cache.
-  b.add(METRICS.inserts.name, {}, (i) => churn * i + level(i) - base, 'map', entity);
-  b.add(METRICS.deletes.name, { [LABELS.cause]: 'explicit' }, (i) => churn * i, 'map', entity);
-}
-
-/** A map whose entries follow `level` while inserts and deletes churn `churn` per step plus net `net`. */
-function entriesSeries(
-  b: Builder,
-  entity: string,
-  level: (i: number) => number,
-  churn: number,
-  net: (i: number) => number,
-  cause = 'evict',
-): void {
-  b.add(METRICS.entries.name, { [LABELS.mapKind]: 'plain' }, level, 'map', entity);
-  b.add(METRICS.inserts.name, {}, (i) => churn * i + net(i), 'map', entity);
-  b.add(METRICS.deletes.name, { [LABELS.cause]: cause }, (i) => churn * i, 'map', entity);
-}
-
 /** Lock, cache and load series of a healthy map (optionally restarting: counters reset at `resetAt`). */
 function healthyExtras(c: PackConfig, b: Builder, resetAt?: number): void {
   const step = parseDuration(c.evaluationInterval);
@@ -564,33 +435,27 @@ function healthyExtras(c: PackConfig, b: Builder, resetAt?: number): void {
   b.add(
     METRICS.lockWaitSeconds.name,
     { [LABELS.mode]: 'write' },
-    counter(n, () => 0.1 * c.lock.stormWaitSecondsPerSecond * step, resetAt),
+    counter(n, () => 0.1 * c.lock.stormWaiters * step, resetAt),
   );
   // A busy lock: somebody is waiting in every sample, but grants keep flowing.
   b.add(METRICS.lockWaiters.name, {}, () => 2);
   b.add(METRICS.registryMaps.name, {}, () => 12, 'target');
+  b.add(METRICS.registryOverflow.name, {}, () => 0, 'target');
+  b.add(METRICS.collectErrors.name, {}, () => 0, 'target');
   b.add('up', {}, () => 1, 'target');
+  // The process: half its memory limit, restarted at `resetAt`; scraped quickly, a steady sample count.
+  processSeries(
+    c,
+    b,
+    undefined,
+    () => c.memory.ratio / 2,
+    (i) => (resetAt !== undefined && i >= resetAt ? resetAt : 0),
+  );
+  b.add(PROMETHEUS_SERIES.scrapeDuration, {}, () => c.exporter.maxScrapeSeconds / 10, 'target');
+  b.add(PROMETHEUS_SERIES.scrapeSamples, {}, () => 10 * c.exporter.minSampleGrowth, 'target');
 }
 
 // ----------------------------------------------------------------------------------------- scenarios
-
-/** Sample size of the survival sampler the synthetic ages stand for (the library's default). */
-const SAMPLE_SIZE = 32;
-
-/**
- * Age of the oldest sampled entry of a map that keeps what it inserts, `from` its first step: a uniform
- * sample of k entries inserted at a steady rate has its oldest at k/(k+1) of the map's age.
- */
-const keptAge =
-  (step: number, from = 0) =>
-  (i: number): Sample =>
-    i < from ? undefined : Math.round(((i - from) * step * SAMPLE_SIZE) / (SAMPLE_SIZE + 1));
-
-const stepsOf = (c: PackConfig, key: AlertKey, which: 'for' | 'keepFiringFor') => {
-  const v = c.alerts[key][which];
-  return v ? steps(c, v) : 0;
-};
-
 /**
  * A deploy: the old pod (generation a) ran more than a day at a steady size under churn; its replacement
  * (generation b, a new instance label) refills and then leaks. Yesterday's peak is the job's, so the new
@@ -724,6 +589,9 @@ function freshLeakScenario(c: PackConfig): Scenario {
   b.add(METRICS.declaredMaxEntries.name, {}, () => 4 * slope * length, 'map', 'ctl-bounded');
   leak('ctl-long-ttl');
   b.add(METRICS.declaredTtl.name, {}, () => length * step, 'map', 'ctl-long-ttl');
+  // The same leak on a map that grows by design (excludeMaps): silent.
+  const excluded = c.excludeMaps[0];
+  if (excluded !== undefined) leak(excluded);
   return {
     title: 'a new target that leaks from its first minute (no history), fixed later',
     builder: b,
@@ -733,6 +601,9 @@ function freshLeakScenario(c: PackConfig): Scenario {
       { entity: 'ctl-uncounted', key, skip: 2, what: 'a flat floor (deletes not counted)' },
       { entity: 'ctl-bounded', key, skip: 3, what: 'within its declared maxEntries' },
       { entity: 'ctl-long-ttl', key, skip: 4, what: 'within its declared TTL' },
+      ...(excluded === undefined
+        ? []
+        : [{ entity: excluded, key, skip: -1, what: 'the same leak on a map of excludeMaps' }]),
     ],
   };
 }
@@ -775,6 +646,9 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const ttl = Math.max(1, Math.round(parseDuration(c.growth.window) / 2));
       churn.add(METRICS.oldestSampledAge.name, {}, (i) => Math.min(i * step, ttl), 'map', 'ctl-ttl');
       churn.add(METRICS.declaredTtl.name, {}, () => ttl, 'map', 'ctl-ttl');
+      // The same leak on a map that grows by design (excludeMaps): silent.
+      const excluded = c.excludeMaps[0];
+      if (excluded !== undefined) leakSeries(churn, p, 1000, slope, rise, F, true, excluded);
       const addOnly = new Builder(c, p.length);
       leakSeries(addOnly, p, 1000, slope, 0, F, false);
       return [
@@ -786,6 +660,9 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
             { entity: 'ctl-no-net', key, skip: 1, what: 'inserts matched by deletes' },
             { entity: 'ctl-bounded', key, skip: 3, what: 'within its declared maxEntries' },
             { entity: 'ctl-ttl', key, skip: 4, what: 'oldest entries within the declared TTL' },
+            ...(excluded === undefined
+              ? []
+              : [{ entity: excluded, key, skip: -1, what: 'the same leak on a map of excludeMaps' }]),
           ],
         },
         { title: 'a map only ever added to (no delete series exists)', builder: addOnly, controls: [] },
@@ -827,8 +704,10 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const horizonSteps = parseDuration(c.growth.predictHorizon) / step;
       const ceiling = ceilingFor(c, MAP);
       const slope = Math.max(slopeFor(rise, F), Math.ceil(ceiling / horizonSteps));
-      // Odd numbers, so that predicted values do not land on a rounding boundary of humanize.
-      leakSeries(b, p, Math.round(ceiling / 4) + 7, slope + 1, 0, F);
+      // Odd numbers, so that predicted values do not land on a rounding boundary of humanize. It starts a
+      // little under the share of its ceiling at which it may page, so the headroom guard holds it back first.
+      const below = Math.round(ceiling * Math.max(0, c.growth.pageAboveShare - 0.1));
+      leakSeries(b, p, below + 7, slope + 1, 0, F);
       // Above its ceiling and above yesterday, but creeping (floor rise below minFloorRise).
       const k = Math.max(1, Math.ceil((2 * F) / rise));
       const high = Math.ceil(ceilingFor(c, 'ctl-creeping') * 1.1);
@@ -839,22 +718,39 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
         10,
         (i) => Math.floor(i / k),
       );
-      // A slow leak far below the ceiling.
+      // A slow leak close to its ceiling (past the share at which it may page), predicted to stay under it.
       const sl = slopeFor(rise, F);
+      const near = Math.round((ceilingFor(c, 'ctl-near') * (1 + 3 * c.growth.pageAboveShare)) / 4) + 3;
       entriesSeries(
         b,
-        'ctl-far',
-        (i) => 1000 + sl * i,
+        'ctl-near',
+        (i) => near + sl * i,
         10 * sl,
         (i) => sl * i,
       );
+      // A steep climb predicted past the ceiling while it still holds less than the share at which it may
+      // page: headroom is left now. It levels off under that share.
+      const own = ceilingFor(c, 'ctl-steep');
+      const share = c.growth.pageAboveShare;
+      const steep = ((1.1 - share) * own) / horizonSteps;
+      const predictSteps = steps(c, c.growth.predictWindow);
+      const from = Math.max(0, (share - 0.1) * own - steep * (predictSteps + 1));
+      const top = Math.floor(share * own) - 1;
+      const climb = (i: number) => Math.min(top, Math.round(from + steep * Math.max(0, i - p.start)));
+      entriesSeries(b, 'ctl-steep', climb, 10, (i) => climb(i) - climb(0));
       return [
         {
           title: 'a fast leak heading for the ceiling',
           builder: b,
           controls: [
-            { entity: 'ctl-far', key, skip: 0, what: 'a leak predicted to stay under the ceiling' },
+            {
+              entity: 'ctl-near',
+              key,
+              skip: 0,
+              what: 'a leak close to the ceiling, predicted to stay under it',
+            },
             { entity: 'ctl-creeping', key, skip: 1, what: 'above the ceiling, floor barely rising' },
+            { entity: 'ctl-steep', key, skip: 3, what: 'a steep climb that leaves headroom now' },
           ],
         },
       ];
@@ -863,8 +759,23 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const W = steps(c, c.leak.holdWindow);
       const p = phases(c, key, W);
       const b = new Builder(c, p.length);
-      b.add(METRICS.leakSuspect.name, {}, (i) => (i >= p.start && i < p.stop ? 1 : 0));
-      return [{ title: 'the detector verdict turns to 1, holds, then clears', builder: b, controls: [] }];
+      const verdict = (i: number) => (i >= p.start && i < p.stop ? 1 : 0);
+      b.add(METRICS.leakSuspect.name, {}, verdict);
+      // The detector's growth rate (entries per second), the value the alert shows per hour.
+      b.add(METRICS.growthPerSecond.name, {}, (i) => (verdict(i) ? 0.4167 : 0.0013));
+      b.add(METRICS.leakSuspect.name, {}, () => 0, 'map', 'ctl-growing');
+      b.add(METRICS.growthPerSecond.name, {}, () => 0.4167, 'map', 'ctl-growing');
+      b.add(METRICS.leakSuspect.name, {}, verdict, 'map', 'ctl-no-rate');
+      return [
+        {
+          title: 'the detector verdict turns to 1, holds, then clears',
+          builder: b,
+          controls: [
+            { entity: 'ctl-no-rate', key, skip: 0, what: 'a verdict without a growth rate' },
+            { entity: 'ctl-growing', key, skip: 1, what: 'a growth rate without the verdict' },
+          ],
+        },
+      ];
     }
     case 'instancesGrowing': {
       const W = steps(c, c.instances.window);
@@ -947,29 +858,47 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const p = phases(c, key, W);
       const b = new Builder(c, p.length);
       const bad = (i: number) => i >= p.start && i < p.stop;
-      const T = c.lock.stormWaitSecondsPerSecond;
-      const wait = (perSecond: (i: number) => number, entity = MAP) =>
+      const [L, M] = [c.lock.stormWaiters, c.lock.stormMeanWaitSeconds];
+      /** A lock where `waiting(i)` tasks wait on average and each contended acquisition waits `wait(i)` s. */
+      const lock = (entity: string, waiting: (i: number) => number, wait: (i: number) => number) => {
         b.add(
           METRICS.lockWaitSeconds.name,
           { [LABELS.mode]: 'write' },
-          counter(p.length, (i) => perSecond(i) * step),
+          counter(p.length, (i) => waiting(i) * step),
           'map',
           entity,
         );
-      wait((i) => (bad(i) ? 2 * T : 0.1 * T));
-      b.add(METRICS.lockWaiters.name, {}, (i) => (bad(i) ? 2 * c.lock.stormWaiters : 1));
-      // Long waits by few tasks; many tasks queued but hardly waiting.
-      wait(() => 2 * T, 'ctl-few');
-      b.add(METRICS.lockWaiters.name, {}, () => 1, 'map', 'ctl-few');
-      wait(() => 0.1 * T, 'ctl-short');
-      b.add(METRICS.lockWaiters.name, {}, () => 2 * c.lock.stormWaiters, 'map', 'ctl-short');
+        b.add(
+          METRICS.lockAcquisitions.name,
+          { [LABELS.mode]: 'write', [LABELS.contended]: 'true' },
+          counter(p.length, (i) => (waiting(i) / wait(i)) * step),
+          'map',
+          entity,
+        );
+      };
+      lock(
+        MAP,
+        (i) => (bad(i) ? 2 * L : L / 10),
+        (i) => (bad(i) ? 2 * M : M / 2),
+      );
+      // Few tasks waiting, each for long; many waiting, each briefly (a busy lock that moves fast).
+      lock(
+        'ctl-few',
+        () => L / 4,
+        () => 4 * M,
+      );
+      lock(
+        'ctl-fast',
+        () => 2 * L,
+        () => M / 10,
+      );
       return [
         {
-          title: 'a lock storm: waiting time and waiters both high, then recovery',
+          title: 'a lock storm: many tasks wait at once and each waits long, then recovery',
           builder: b,
           controls: [
-            { entity: 'ctl-short', key, skip: 0, what: 'many waiters, little waiting time' },
-            { entity: 'ctl-few', key, skip: 1, what: 'much waiting time, few waiters' },
+            { entity: 'ctl-few', key, skip: 0, what: 'long waits of few tasks' },
+            { entity: 'ctl-fast', key, skip: 1, what: 'many tasks waiting briefly each' },
           ],
         },
       ];
@@ -1033,13 +962,34 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const W = steps(c, c.lock.timeoutWindow);
       const p = phases(c, key, W);
       const b = new Builder(c, p.length);
+      const bad = (i: number) => i >= p.start && i < p.stop;
       const perStep = Math.max(1, Math.ceil((2 * c.lock.minTimeouts) / W));
-      b.add(
-        METRICS.lockTimeouts.name,
-        {},
-        (i) => perStep * (Math.min(Math.max(i, p.start), p.stop) - p.start),
-      );
-      return [{ title: 'lock acquisitions time out for a while', builder: b, controls: [] }];
+      /** Grants per step that make `perStep` timeouts the share `share` of the attempts. */
+      const grantsFor = (share: number) => Math.ceil((perStep * (1 - share)) / share);
+      const lock = (entity: string, timeouts: (i: number) => number, grants: number) => {
+        b.add(METRICS.lockTimeouts.name, {}, counter(p.length, timeouts), 'map', entity);
+        b.add(
+          METRICS.lockAcquisitions.name,
+          { [LABELS.mode]: 'write', [LABELS.contended]: 'true' },
+          counter(p.length, () => grants),
+          'map',
+          entity,
+        );
+      };
+      lock(MAP, (i) => (bad(i) ? perStep : 0), grantsFor(2 * c.lock.timeoutRatio));
+      // As many timeouts among far more grants; a high share of very few timeouts.
+      lock('ctl-busy', () => perStep, grantsFor(c.lock.timeoutRatio / 10));
+      lock('ctl-rare', () => c.lock.minTimeouts / (4 * W), 0);
+      return [
+        {
+          title: 'a share of the lock acquisitions time out for a while',
+          builder: b,
+          controls: [
+            { entity: 'ctl-busy', key, skip: 0, what: 'timeouts a small share of many grants' },
+            { entity: 'ctl-rare', key, skip: 1, what: 'fewer timeouts than the minimum' },
+          ],
+        },
+      ];
     }
     case 'promotionChurn': {
       const W = steps(c, c.promotion.window);
@@ -1203,23 +1153,29 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       ];
     }
     case 'registryOverflow': {
-      const W = Math.max(4, steps(c, c.alerts.registryOverflow.for));
-      const p = phases(c, key, W);
-      const bb = new Builder(c, p.length);
-      // A process that overflowed at start-up: the counter is already 40 at its first scrape and stays
-      // flat (so increase() sees nothing); at `stop` it restarts with fewer names and the counter is 0.
-      bb.add(
+      const W = steps(c, c.registry.overflowWindow);
+      const forSteps = stepsOf(c, key, 'for');
+      const start = 3;
+      const again = start + W + forSteps + 5;
+      const length = again + W + forSteps + 6;
+      const b = new Builder(c, length);
+      // A target that overflowed at start-up: the counter is already 40 at its first scrape (so increase()
+      // sees nothing), then flat; later 15 more names are folded in.
+      b.add(
         METRICS.registryOverflow.name,
         {},
-        (i) => (i < p.start ? undefined : i < p.stop ? 40 : 0),
+        (i) => (i < start ? undefined : i < again ? 40 : 55),
         'target',
       );
-      bb.add(METRICS.registryMaps.name, {}, () => 100, 'target');
+      b.add(METRICS.registryMaps.name, {}, () => 100, 'target');
+      // A target that never overflowed: its counter is 0 from the start.
+      b.add(METRICS.registryOverflow.name, {}, () => 0, 'target', MAP, 'zero');
       return [
         {
-          title: 'the registry overflowed at start-up (counter flat after its first scrape), until a restart',
-          builder: bb,
-          controls: [],
+          title:
+            'names overflow at start-up (the counter is born at 40), then 15 more names later; the alert resolves when none overflowed within the window',
+          builder: b,
+          controls: [{ entity: MAP, gen: 'zero', key, skip: -1, what: 'a target that never overflowed' }],
         },
       ];
     }
@@ -1230,27 +1186,54 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       const start = 4;
       const stop = start + Math.min(L - 2, forSteps + 2 * steps(c, '1h'));
       const length = stop + forSteps + 6;
-      const b = new Builder(c, length);
       // Exported until start, then gone (a staleness marker, as a scrape without the series writes).
-      const gone = (i: number): Sample => (i === start ? 'stale' : i > start && i < stop ? undefined : 12);
-      b.add(METRICS.registryMaps.name, {}, gone, 'target');
-      b.add('up', {}, () => 1, 'target');
-      // A target that went down (up == 0, its series gone), and a healthy one.
-      b.add(METRICS.registryMaps.name, {}, gone, 'target', 'ctl-down');
-      b.add('up', {}, (i) => (i >= start ? 0 : 1), 'target', 'ctl-down');
-      b.add(METRICS.registryMaps.name, {}, () => 12, 'target', 'ctl-fine');
-      b.add('up', {}, () => 1, 'target', 'ctl-fine');
+      const gone =
+        (v: number) =>
+        (i: number): Sample =>
+          i === start ? 'stale' : i > start && i < stop ? undefined : v;
+      const target = (b: Builder, gen: string | undefined, up: (i: number) => number) =>
+        b.add('up', {}, up, 'target', MAP, gen);
+      const exporterGone = new Builder(c, length);
+      for (const gen of [undefined, 'down']) {
+        exporterGone.add(METRICS.registryMaps.name, {}, gone(12), 'target', MAP, gen);
+        target(exporterGone, gen, (i) => (gen === 'down' && i >= start && i < stop ? 0 : 1));
+      }
+      exporterGone.add(METRICS.registryMaps.name, {}, () => 12, 'target', MAP, 'fine');
+      target(exporterGone, 'fine', () => 1);
+      // One family gone while the rest of mapwatch is exported: collecting it fails.
+      const familyGone = new Builder(c, length);
+      familyGone.metric = METRICS.entries.name;
+      familyGone.add(METRICS.registryMaps.name, {}, () => 12, 'target');
+      familyGone.add(METRICS.inserts.name, {}, (i) => 7 * i, 'map', MAP);
+      for (const m of ['sessions', 'carts']) {
+        familyGone.add(METRICS.entries.name, { [LABELS.mapKind]: 'plain' }, gone(30), 'map', m);
+      }
+      target(familyGone, undefined, () => 1);
       return [
         {
           title: 'a target stops exporting mapwatch metrics while staying up, for longer than an hour',
-          builder: b,
+          builder: exporterGone,
+          labels: { metric: METRICS.registryMaps.name },
           controls: [
-            { entity: 'ctl-fine', key, skip: 0, what: 'an up target that still exports' },
-            { entity: 'ctl-down', key, skip: 1, what: 'a target that went down' },
+            { entity: MAP, gen: 'fine', key, skip: 0, what: 'an up target that still exports' },
+            { entity: MAP, gen: 'down', key, skip: 1, what: 'a target that went down' },
           ],
+        },
+        {
+          title: "a target stops exporting one family (every map's entries) and exports the rest",
+          builder: familyGone,
+          labels: { metric: METRICS.entries.name },
+          controls: [],
         },
       ];
     }
+    case 'memoryNearLimit':
+    case 'restartNearLimit':
+      return memoryScenarios(c, key);
+    case 'collectErrors':
+    case 'scrapeSlow':
+    case 'samplesGrowing':
+      return exporterScenarios(c, key);
   }
 }
 
@@ -1683,6 +1666,8 @@ interface StepState {
   firing: boolean;
   /** Value shown in annotations while firing. */
   value: number | undefined;
+  /** The last active evaluation: annotations (and their live queries) were expanded then. */
+  at: number;
 }
 
 /** Prometheus' alert state machine (pending -> firing, keep_firing_for) applied to a model. */
@@ -1700,10 +1685,12 @@ function alertStates(
   let activeAt = 0;
   let keepSince: number | undefined;
   let value: number | undefined;
+  let at = 0;
   const out: StepState[] = [];
   for (let i = 0; i < length; i++) {
     const v = m(i);
     if (v !== undefined) {
+      at = i;
       if (state === 'inactive') {
         state = 'pending';
         activeAt = i;
@@ -1717,7 +1704,7 @@ function alertStates(
     } else {
       state = 'inactive';
     }
-    out.push({ firing: state === 'firing', value: state === 'firing' ? value : undefined });
+    out.push({ firing: state === 'firing', value: state === 'firing' ? value : undefined, at });
   }
   return out;
 }
@@ -1776,25 +1763,34 @@ function expectedAlert(
   key: AlertKey,
   value: number,
   labels: Record<string, string>,
+  live: LiveResolver,
 ): ExpAlert {
   const rule = buildRule(alertDef(key), c);
   return {
-    exp_labels: { ...labels, severity: rule.labels.severity, signal: rule.labels.signal },
+    exp_labels: { ...labels, ...rule.labels },
     exp_annotations: {
-      description: renderTemplate(rule.annotations.description, labels, value),
+      dashboard_url: renderTemplate(rule.annotations.dashboard_url, labels, value),
+      description: renderTemplate(rule.annotations.description, labels, value, live),
       runbook_url: rule.annotations.runbook_url,
       summary: rule.annotations.summary,
     },
   };
 }
 
-function expectedAlerts(c: PackConfig, key: AlertKey, value: number, gen?: string): ExpAlert[] {
+function expectedAlerts(
+  c: PackConfig,
+  key: AlertKey,
+  value: number,
+  gen: string | undefined,
+  live: LiveResolver,
+  extra: Record<string, string> = {},
+): ExpAlert[] {
   const def = alertDef(key);
   return SOURCES.map((src, k) => {
     const labels: Record<string, string> = { job: src.job, instance: instanceOf(k, gen) };
     for (const l of c.groupBy) labels[l] = GROUP_VALUE;
     if (def.scope === 'map') labels[LABELS.mapName] = MAP;
-    return expectedAlert(c, key, value, labels);
+    return expectedAlert(c, key, value, { ...labels, ...extra }, live);
   });
 }
 
@@ -1888,6 +1884,10 @@ function checkControls(
 interface GenStates {
   gen: string | undefined;
   states: StepState[];
+  /** The live values of the alert's description as evaluated at a step. */
+  live: (at: number) => LiveResolver;
+  /** Labels the alerts carry beyond the map's or target's. */
+  labels: Record<string, string>;
 }
 
 /** The predicted alert states of MAP, per generation (instance) of the scenario. */
@@ -1901,6 +1901,8 @@ function mapStates(c: PackConfig, sim: Sim, key: AlertKey, sc: Scenario): GenSta
       sc.builder.length,
       sim.step,
     ),
+    live: (at: number) => liveResolver(c, sim, sc.builder, MAP, gen, at),
+    labels: sc.labels ?? {},
   }));
 }
 
@@ -1908,8 +1910,26 @@ function mapStates(c: PackConfig, sim: Sim, key: AlertKey, sc: Scenario): GenSta
 function expectedAt(c: PackConfig, key: AlertKey, per: GenStates[], i: number): ExpAlert[] {
   return per.flatMap((p) => {
     const st = p.states[i] as StepState;
-    return st.firing ? expectedAlerts(c, key, st.value as number, p.gen) : [];
+    return st.firing ? expectedAlerts(c, key, st.value as number, p.gen, p.live(st.at), p.labels) : [];
   });
+}
+
+/** Throws if the model predicts any alert on a map the scenario says must stay silent. */
+function checkSilent(c: PackConfig, sim: Sim, sc: Scenario): void {
+  for (const { entity, gen } of sc.silent ?? []) {
+    for (const def of ALERT_DEFS) {
+      const states = alertStates(
+        c,
+        def.key,
+        model(conditions(c, sim, def.key, sc.builder, entity, gen)),
+        sc.builder.length,
+        sim.step,
+      );
+      if (states.some((x) => x.firing)) {
+        throw new Error(`${def.name} fires on ${entity} in '${sc.title}', which must stay silent`);
+      }
+    }
+  }
 }
 
 const firstFiring = (per: GenStates[]) => {
@@ -1954,9 +1974,16 @@ function fireTest(c: PackConfig, def: AlertDef, sc: Scenario, sim: Sim, pin: Pin
  * predicted change of its state, expecting what the model predicts (firing or not); plus the expression
  * checks of the shape.
  */
-function shapeTest(c: PackConfig, sc: Scenario, sim: Sim, pin: Pin): Record<string, unknown> {
+function shapeTest(
+  c: PackConfig,
+  sc: Scenario,
+  sim: Sim,
+  pin: Pin,
+  prefix = 'fresh start',
+): Record<string, unknown> {
   const at = (i: number) => formatDuration(i * sim.step);
   const n = sc.builder.length;
+  checkSilent(c, sim, sc);
   const every = Math.max(1, Math.floor(steps(c, c.fresh.window) / 2));
   const grid: number[] = [];
   for (let i = every; i < n; i += every) grid.push(i);
@@ -1981,7 +2008,7 @@ function shapeTest(c: PackConfig, sc: Scenario, sim: Sim, pin: Pin): Record<stri
   });
   checks.sort((a, b) => a.i - b.i || a.order - b.order);
   const test: Record<string, unknown> = {
-    name: `fresh start ${sc.title}: ${fired.length ? fired.join('; ') : 'no alert fires'}`,
+    name: `${prefix} ${sc.title}: ${fired.length ? fired.join('; ') : 'no alert fires'}`,
     interval: c.evaluationInterval,
     input_series: inputSeries(sc.builder),
     alert_rule_test: checks.map((x) => x.test),
@@ -2034,8 +2061,8 @@ function longConfig(c: PackConfig): PackConfig {
 }
 
 /**
- * The config of the fresh-target tests (5m for the defaults): its windows, and those of the day-scale
- * alerts that the fresh-start shapes check too.
+ * The config of the fresh-target and memory tests (5m for the defaults): their windows, and those of the
+ * day-scale alerts that the fresh-start and out-of-memory shapes check too.
  */
 function freshConfig(c: PackConfig): PackConfig {
   const half = formatDuration(parseDuration(c.instances.window) / 2);
@@ -2048,15 +2075,18 @@ function freshConfig(c: PackConfig): PackConfig {
     c.growth.peakWindow,
     c.instances.peakWindow,
     half,
+    c.memory.window,
+    c.memory.restartWindow,
   ];
-  const timing = timingOf(c, [...LONG_KEYS, 'freshLeak']);
+  const timing = timingOf(c, [...LONG_KEYS, 'freshLeak', ...MEMORY_KEYS]);
   return scaledConfig(c, [...windows, ...timing], [parseDuration(c.fresh.floorWindow)], 6);
 }
 
 function generate(c: PackConfig, ruleFile: string): Generated {
   const long = longConfig(c);
   const fresh = freshConfig(c);
-  const configFor = (key: AlertKey) => (LONG_KEYS.includes(key) ? long : key === 'freshLeak' ? fresh : c);
+  const configFor = (key: AlertKey) =>
+    LONG_KEYS.includes(key) ? long : key === 'freshLeak' || MEMORY_KEYS.includes(key) ? fresh : c;
   const files: Record<string, PromtoolTestFile> = {};
   const pinned = new Map<AlertKey, Map<number, Set<string>>>();
   const pinIn =
@@ -2092,6 +2122,10 @@ function generate(c: PackConfig, ruleFile: string): Generated {
     ruleFile,
     freshStartScenarios(fresh).map((sc) => shapeTest(fresh, sc, freshSim, pinIn('fresh-start-shapes.yml'))),
   );
+  files['oom-cycle.yml'] = testFile(fresh, ruleFile, [
+    shapeTest(fresh, oomCycleScenario(fresh), freshSim, pinIn('oom-cycle.yml'), 'out of memory'),
+  ]);
+  files[`${INFO_INHIBITOR}.yml`] = infoInhibitorTest(c, ruleFile) as unknown as PromtoolTestFile;
   return { files, pinned, conditionCounts };
 }
 
@@ -2215,7 +2249,8 @@ export function replayRecording(
   for (let i = every; i < b.length; i += every) grid.push(i);
   const pages: ReplayPage[] = [];
   const checks: Array<{ i: number; order: number; test: Record<string, unknown> }> = [];
-  ALERT_DEFS.forEach((def, order) => {
+  // Map alerts only: the recordings hold map series, no target series (process, scrape, registry).
+  ALERT_DEFS.filter((d) => d.scope === 'map').forEach((def, order) => {
     const per = [...targets.values()].map((t) => ({
       t,
       states: alertStates(
@@ -2234,7 +2269,8 @@ export function replayRecording(
     for (const i of times) {
       const exp = per.flatMap((p) => {
         const st = p.states[i] as StepState;
-        return st.firing ? [expectedAlert(c, def.key, st.value as number, p.t.labels)] : [];
+        const live = liveResolver(c, sim, b, p.t.entity, p.t.gen, st.at);
+        return st.firing ? [expectedAlert(c, def.key, st.value as number, p.t.labels, live)] : [];
       });
       checks.push({ i, order, test: { eval_time: at(i), alertname: def.name, exp_alerts: exp } });
     }

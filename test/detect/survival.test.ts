@@ -70,20 +70,88 @@ describe('SurvivalSampler', () => {
     s.onDelete(NaN);
     s.onDelete(0);
     expect(s.sampledLive()).toBe(0);
-    // Same length and last two characters: every one of these keys lands in one bucket.
-    const keys = Array.from({ length: 20 }, (_, i) => `${String.fromCharCode(65 + i)}-00`);
+    // Same length and last four characters: every one of these keys lands in one bucket (the sample
+    // grows its storage from 4 slots meanwhile, rehashing them).
+    const keys = Array.from({ length: 20 }, (_, i) => `${String.fromCharCode(65 + i)}0000`);
     for (const k of keys) s.onInsert(k);
     expect(s.sampledLive()).toBe(20);
-    s.onDelete('Z-00'); // not sampled, same bucket
+    s.onDelete('Z0000'); // not sampled, same bucket
     expect(s.sampledLive()).toBe(20);
     for (let i = 0; i < keys.length; i++) {
       s.onDelete(keys[i]);
       expect(s.sampledLive()).toBe(keys.length - i - 1);
     }
     // The bucket is empty again: a key of it is not found, and a new one is.
-    s.onInsert('A-00');
-    s.onDelete('A-00');
+    s.onInsert('A0000');
+    s.onDelete('A0000');
     expect(s.sampledLive()).toBe(0);
+
+    // A shared bucket survives the storage growing (4 slots, then 8) with a key of another bucket.
+    const t = new SurvivalSampler(64, Date.now, prng(6));
+    for (const k of ['A0000', 'B0000', 'C0000', 'D0000', 'other']) t.onInsert(k);
+    for (const k of ['A0000', 'B0000', 'C0000', 'D0000', 'other']) t.onDelete(k);
+    expect(t.sampledLive()).toBe(0);
+  });
+
+  it.each([16, 3])('model (%i slots): the live keys are sampled, whatever their hash buckets', (size) => {
+    // Keys that share hash buckets (same length and last four characters), numbers with SameValueZero
+    // corner cases, other primitives and objects; 14 keys in a sample of 16 slots that grows from 4.
+    const objects = [{ id: 1 }, { id: 2 }];
+    const pool: unknown[] = [
+      'A0000',
+      'B0000',
+      'C0000',
+      'D0000',
+      'E0000',
+      'x',
+      '',
+      0,
+      NaN,
+      2.5,
+      true,
+      undefined,
+      ...objects,
+    ];
+    const opArb = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({ op: fc.constant('insert' as const), key: fc.constantFrom(...pool) }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom(...pool) }),
+      },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 120 }), fc.integer(), (ops, seed) => {
+        const s = new SurvivalSampler(size, Date.now, prng(seed));
+        const live = new Set<unknown>(); // SameValueZero, like a Map
+        for (const o of ops) {
+          if (o.op === 'insert') {
+            if (live.has(o.key)) continue; // an update: the map does not call the sampler
+            live.add(o.key);
+            s.onInsert(o.key);
+          } else if (o.op === 'delete') {
+            if (!live.delete(o.key)) continue; // nothing removed: the map does not call the sampler
+            s.onDelete(o.key);
+          } else {
+            live.clear();
+            s.onClear();
+          }
+          // With room for every key (16 slots, 14 keys) exactly the live keys are sampled; with 3, a
+          // reservoir of them.
+          if (size >= pool.length) expect(s.sampledLive()).toBe(live.size);
+          else expect(s.sampledLive()).toBeLessThanOrEqual(Math.min(size, live.size));
+        }
+        for (const k of [...live]) s.onDelete(k);
+        expect(s.sampledLive()).toBe(0);
+        // Nothing is held for keys the map no longer has (white box: the sampler's key index).
+        const index = (s as unknown as { primitiveIndex?: Map<unknown, number> }).primitiveIndex;
+        expect(index?.size ?? 0).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it.each([
@@ -152,6 +220,7 @@ describe('survival sampling on maps', () => {
     const b = instrument(new Map<string, number>(), { name: 'legacy', registry });
     a.set('x', 1);
     b.set('x', 1);
+    registry.collect(); // the first collection after an insert stamps it
     c.advance(42_000);
     const onRead = vi.spyOn(SurvivalSampler.prototype, 'onRead');
     expect(a.get('x')).toBe(1);
@@ -175,10 +244,12 @@ describe('survival sampling on maps', () => {
     });
     m.set('a', 1);
     m.set('b', 2);
+    registry.collect();
     c.advance(60_000);
     m.get('a');
     m.has('b');
     m.set('c', 3);
+    registry.collect();
     c.advance(60_000);
     const snap = registry.collect().names.find((n) => n.name === 'users')!;
     expect(snap.survival).toEqual({ oldestAgeSeconds: 120, neverReadRatio: 1 / 3 });
@@ -251,21 +322,25 @@ describe('survival sampling on maps', () => {
     const m = make(registry);
     const age = () => registry.collect().names[0]!.survival!.oldestAgeSeconds;
     m.set('k', 1);
+    expect(age()).toBe(0);
     c.advance(600_000);
     expect(age()).toBe(600);
     m.delete('k');
     c.advance(60_000);
     m.set('k', 2);
+    expect(age()).toBe(0);
     c.advance(5_000);
     expect(age()).toBe(5);
     // The same with the reservoir full: the re-inserted key is sampled again or not at all, and the
     // oldest sampled entry is never older than the oldest live entry.
     for (let i = 0; i < 200; i++) m.set(`x${i}`, i);
+    expect(age()).toBeLessThanOrEqual(5); // 'k' may have left the reservoir
     c.advance(1_000_000);
     for (let i = 0; i < 200; i++) m.delete(`x${i}`);
     m.delete('k');
     c.advance(10_000);
     m.set('k', 3);
+    expect(age()).toBe(0);
     c.advance(1_000);
     expect(age()).toBe(1);
   });
@@ -274,12 +349,32 @@ describe('survival sampling on maps', () => {
     const c = clock();
     const registry = new MapRegistry({ now: c.now });
     const m = instrument(new Map<string, number>(), { name: 'bypassed', registry });
+    const age = () => registry.collect().names[0]!.survival!.oldestAgeSeconds;
     m.set('k', 1);
+    expect(age()).toBe(0);
     c.advance(100_000);
     Map.prototype.delete.call(m, 'k'); // not seen by the instrumentation
     m.set('k', 2);
+    expect(age()).toBe(0);
     c.advance(1_000);
-    expect(registry.collect().names[0]!.survival!.oldestAgeSeconds).toBe(1);
+    expect(age()).toBe(1);
+  });
+
+  it('stamps an entry at the first collection after its insertion: never older, at most one interval younger', () => {
+    const c = clock();
+    const registry = new MapRegistry({ now: c.now });
+    const m = new InstrumentedMap<string, number>({ name: 'lazy', registry });
+    const age = () => registry.collect().names[0]!.survival!.oldestAgeSeconds;
+    m.set('a', 1);
+    c.advance(10_000); // inserted 10 s before the first collection that sees it
+    expect(age()).toBe(0);
+    c.advance(20_000);
+    expect(age()).toBe(20);
+    m.set('b', 2); // a younger entry does not change the oldest
+    c.advance(5_000);
+    expect(age()).toBe(25);
+    m.delete('a');
+    expect(age()).toBe(0); // 'b' was first seen just now
   });
 
   it.each([

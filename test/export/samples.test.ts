@@ -65,6 +65,7 @@ describe('survival points', () => {
     }).set('a', 1);
     const off = new InstrumentedMap<string, number>({ name: 'off', registry, sampleSurvival: false });
     off.set('a', 1);
+    registry.collect(); // stamps the sampled entries (ages count from the first collection)
     now = 30_000;
     const age = pointsOf(registry, 'oldestSampledAge');
     expect(age.map((p) => [p.labels.map_name, p.value])).toEqual([

@@ -239,6 +239,35 @@ describe('a failing user collector on the served Registry', () => {
   });
 });
 
+describe('mapwatch_collect_errors_total', () => {
+  it('counts one per metric left out of a scrape, on every exporter path', async () => {
+    const prom = new client.Registry();
+    const { registry, keep } = populatedRegistry();
+    registerPromMetrics(prom, { registry, onError: () => undefined });
+    new client.Gauge({
+      name: 'app_broken',
+      help: 'throws',
+      registers: [prom],
+      collect() {
+        throw new Error('broken');
+      },
+    });
+    const errorsOf = async (): Promise<number> => {
+      const text = await serializeRegistry(prom, { onError: () => undefined });
+      const sample = parseExposition(text).find((x) => x.name === METRICS.collectErrors.name);
+      expect(sample, 'mapwatch_collect_errors_total is served').toBeDefined();
+      return sample!.value;
+    };
+    const first = await errorsOf();
+    const second = await errorsOf();
+    const third = await errorsOf();
+    // Each scrape leaves app_broken out once; the counter is read before that scrape's failure or after.
+    expect(second - first).toBe(1);
+    expect(third - second).toBe(1);
+    void keep;
+  });
+});
+
 describe('serializeRegistry', () => {
   /** Every kind of prom-client metric, default labels with characters that need escaping, exemplars. */
   function fullRegistry(contentType: string): client.Registry {

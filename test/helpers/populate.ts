@@ -12,7 +12,10 @@ import { MapRegistry } from '../../src/registry.js';
  */
 const pinned = new WeakMap<MapRegistry, unknown[]>();
 
-/** The fixture's clock: maps are filled at FIXTURE_START, and snapshots are taken 90 s later. */
+/**
+ * The fixture's clock: maps are filled (and first collected) at FIXTURE_START, and snapshots are taken
+ * 90 s later.
+ */
 export const FIXTURE_START = 1_700_000_000_000;
 export const FIXTURE_AGE_SECONDS = 90;
 
@@ -87,6 +90,8 @@ export function populatedRegistry(): Populated {
   registry.setLeakVerdict('config', { state: 'ok', suspect: false, growthPerSecond: 0 });
   registry.setLeakVerdict('profiles', { state: 'collecting', suspect: false, growthPerSecond: 0 });
   pinned.set(registry, keep);
+  // Survival ages count from the first collection after an insertion: take it now, then let 90 s pass.
+  registry.collect();
   now += FIXTURE_AGE_SECONDS * 1000;
 
   return {

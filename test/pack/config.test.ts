@@ -6,8 +6,8 @@ describe('resolveConfig', () => {
   it('returns the defaults for an empty partial, as a copy', () => {
     const c = resolveConfig({});
     expect(c).toEqual(defaultConfig);
-    c.groupBy.push('cluster');
-    expect(defaultConfig.groupBy).toEqual([]);
+    c.groupBy.push('team');
+    expect(defaultConfig.groupBy).toEqual(['cluster', 'namespace']);
   });
 
   it('deep-merges a partial over the defaults', () => {
@@ -31,7 +31,7 @@ describe('resolveConfig', () => {
   it.each([
     [
       { lock: { stormWaiter: 3 } },
-      /unknown key 'lock.stormWaiter'; known keys here: stuckWindow, window, stormWaitSecondsPerSecond/,
+      /unknown key 'lock.stormWaiter'; known keys here: stuckWindow, window, stormWaiters, stormMeanWaitSeconds/,
     ],
     [{ alerts: { NoSuchAlert: {} } }, /unknown key 'alerts.NoSuchAlert'/],
     [{ lock: { stormWaiters: '3' } }, /lock.stormWaiters must be a number/],
@@ -57,9 +57,41 @@ describe('resolveConfig', () => {
     ],
     [{ fresh: { window: '90s' } }, /fresh.window \(90s\) must be a multiple of evaluationInterval/],
     [[], /config must be an object/],
+    [{ alertLabels: { 'team-name': 'x' } }, /alertLabels: 'team-name' is not a Prometheus label name/],
+    [{ alertLabels: { severity: 'page' } }, /alertLabels: 'severity' is set by the pack/],
+    [{ alertLabels: { cluster: 'x' } }, /alertLabels: 'cluster' is set by the pack or by the series/],
+    [{ alertLabels: { team: 3 } }, /alertLabels.team must be a string/],
+    [{ alertLabels: { team: '' } }, /alertLabels.team must not be empty/],
+    [{ excludeMaps: [''] }, /excludeMaps: map names must not be empty/],
+    [{ excludeMaps: 'catalogue' }, /excludeMaps must be an array of strings/],
+    [{ grafanaBaseUrl: 'grafana.example.com' }, /grafanaBaseUrl must be an http\(s\) URL/],
+    [{ grafanaBaseUrl: 'https://grafana.example.com/' }, /without a trailing '\/'/],
+    [{ memory: { limitSeries: '' } }, /memory.limitBytes must be a positive number of bytes/],
+    [{ memory: { limitBytes: 1e9 } }, /set either memory.limitSeries or memory.limitBytes/],
+    [{ memory: { usageSeries: 'heap used' } }, /memory.usageSeries must be a Prometheus metric name/],
+    [{ memory: { ratio: 1.5 } }, /memory.ratio must be above 0 and at most 1/],
+    [{ growth: { pageAboveShare: 0 } }, /growth.pageAboveShare must be above 0 and at most 1/],
+    [{ lock: { timeoutRatio: 1 } }, /lock.timeoutRatio must be between 0 and 1/],
+    [{ exporter: { sampleGrowthRatio: 1 } }, /exporter.sampleGrowthRatio must be above 1/],
   ])('rejects %j', (partial, message) => {
     expect(() => resolveConfig(partial)).toThrow(ConfigError);
     expect(() => resolveConfig(partial)).toThrow(message);
+  });
+
+  it('accepts owner labels, an exclusion list and a fixed memory limit', () => {
+    const c = resolveConfig({
+      alertLabels: { team: 'payments' },
+      excludeMaps: ['catalogue'],
+      memory: { limitSeries: '', limitBytes: 4e9 },
+    });
+    expect(c.alertLabels).toEqual({ team: 'payments' });
+    expect(c.excludeMaps).toEqual(['catalogue']);
+    expect(c.memory.limitBytes).toBe(4e9);
+    expect(defaultConfig.alertLabels).toEqual({});
+  });
+
+  it('keeps the topology labels cluster and namespace by default', () => {
+    expect(defaultConfig.groupBy).toEqual(['cluster', 'namespace']);
   });
 
   it('accepts per-map ceilings', () => {

@@ -97,6 +97,16 @@ export function scanSelectors(expr: string): SelectorUse[] {
         out.push({ name: word, matchers, range, enclosing: stack[stack.length - 1] ?? '' });
         i = m;
       }
+    } else if (ch === '{') {
+      // A selector without a metric name (`{job="a", __name__=~"x.+"}`).
+      const end = readBalanced(expr, i, '{', '}');
+      out.push({
+        name: '',
+        matchers: expr.slice(i + 1, end - 1),
+        range: undefined,
+        enclosing: stack[stack.length - 1] ?? '',
+      });
+      i = end;
     } else if (ch === '(') {
       stack.push(pendingFn);
       pendingFn = '';
@@ -122,9 +132,15 @@ export function parseMatchers(text: string): Map<string, string> {
   return out;
 }
 
-/** `label_values(selector, label)` of a Grafana variable, split into its parts. */
-export function parseLabelValues(query: string): { selector: string; label: string } {
+/**
+ * `label_values(selector, label)` of a Grafana variable, split into its parts; or `query_result(expr)` with
+ * the `regex` that extracts the value (`/label="([^"]+)"/`), as its expression and that label.
+ */
+export function parseLabelValues(query: string, regex = ''): { selector: string; label: string } {
   const m = /^label_values\((.*),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$/s.exec(query.trim());
-  if (!m) throw new Error(`not a label_values() query: ${query}`);
-  return { selector: m[1] as string, label: m[2] as string };
+  if (m) return { selector: m[1] as string, label: m[2] as string };
+  const q = /^query_result\((.*)\)$/s.exec(query.trim());
+  const label = /^\/([a-zA-Z_][a-zA-Z0-9_]*)="\(\[\^"\]\+\)"\/$/.exec(regex)?.[1];
+  if (q && label) return { selector: q[1] as string, label };
+  throw new Error(`not a label_values() query, nor a query_result() with a label regex: ${query} ${regex}`);
 }

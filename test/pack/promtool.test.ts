@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALERT_DEFS, alertDef, buildRecordingRules, buildRuleGroups } from '../../src/pack/alerts.js';
+import {
+  ALERT_DEFS,
+  INFO_INHIBITOR,
+  alertDef,
+  buildRecordingRules,
+  buildRuleGroups,
+} from '../../src/pack/alerts.js';
 import { defaultConfig, fastConfig, resolveConfig } from '../../src/pack/config.js';
 import { parseDuration } from '../../src/pack/duration.js';
 import { pinnedGuards, ruleTestCoverage } from '../../src/pack/rule-tests.js';
@@ -21,8 +27,8 @@ import { runTool, withTempDir } from './tmp.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const promtool = requireTool('promtool');
 const amtool = requireTool('amtool');
-/** Alerting and recording rules of the default config. */
-const RULE_COUNT = ALERT_DEFS.length + buildRecordingRules(defaultConfig).length;
+/** Alerting rules (the info inhibitor too) and recording rules of the default config. */
+const RULE_COUNT = ALERT_DEFS.length + 1 + buildRecordingRules(defaultConfig).length;
 
 interface RuleTest {
   name: string;
@@ -71,7 +77,7 @@ describe.skipIf(!promtool)('promtool', () => {
       .map((f) => join('alerts/tests', f));
     const r = await runTool(tool, ['test', 'rules', ...files], ROOT);
     expect(r.code, r.output).toBe(0);
-  });
+  }, 300_000);
 
   it('has, for every alert, a test that it fires at its for boundary and not one evaluation before', () => {
     for (const def of ALERT_DEFS) {
@@ -160,6 +166,64 @@ describe.skipIf(!promtool)('promtool', () => {
     });
   });
 
+  // The out-of-memory cycle of the on-call issue, as the committed test (run by promtool above) states it
+  // for the default rules: a map from 0 past its ceiling in 10h, killed at the memory limit, ten times.
+  describe('out-of-memory cycle (committed test, default rules)', () => {
+    const [test] = committedTests('oom-cycle.yml');
+    const cycle = parseDuration(/ in ([0-9dhms]+), killed/.exec(test?.name ?? '')?.[1] ?? '0s');
+    const cyclesOf = (alert: string) =>
+      new Set(
+        firing(test as RuleTest)
+          .filter((x) => x.alertname === alert)
+          .map((x) => Math.floor(parseDuration(x.eval_time) / cycle)),
+      );
+
+    it('runs ten cycles of ten hours over four days, checking every alert', () => {
+      expect(cycle).toBe(10 * 3600);
+      expect(test?.name).toMatch(/killed at the memory limit and restarted, 10 times/);
+      expect(new Set(test?.alert_rule_test.map((x) => x.alertname))).toEqual(
+        new Set(ALERT_DEFS.map((d) => d.name)),
+      );
+    });
+
+    it('pages within the first cycle and in every cycle after, before the kill', () => {
+      const memory = alertDef('memoryNearLimit').name;
+      expect([...cyclesOf(memory)].sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+      const first = Math.min(
+        ...firing(test as RuleTest)
+          .filter((x) => x.alertname === memory)
+          .map((x) => parseDuration(x.eval_time)),
+      );
+      expect(first).toBeLessThan(cycle);
+      for (const x of firing(test as RuleTest).filter((y) => y.alertname === memory)) {
+        expect(x.exp_alerts.map((a) => a.exp_labels.severity)).toEqual(['critical', 'critical']);
+        expect(new Set(x.exp_alerts.map((a) => a.exp_labels.map_name))).toEqual(new Set(['sessions']));
+      }
+    });
+
+    it('pages the restart that follows every kill, naming the map that grew', () => {
+      const restart = alertDef('restartNearLimit').name;
+      expect([...cyclesOf(restart)].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('pages nothing for the cache of the same process, which refills after every restart', () => {
+      const maps = new Set(
+        firing(test as RuleTest).flatMap((x) => x.exp_alerts.map((a) => a.exp_labels.map_name)),
+      );
+      expect([...maps]).toEqual(['sessions']);
+    });
+  });
+
+  it(`${INFO_INHIBITOR} fires only while an info alert of its job fires alone`, () => {
+    const [test] = committedTests(`${INFO_INHIBITOR}.yml`);
+    const on = firing(test as RuleTest).map((x) => parseDuration(x.eval_time) / 60);
+    expect(on.length).toBeGreaterThan(3);
+    // Info alone from 4m to 16m and from 28m to 40m (a warning beside it in between), firing one step later.
+    for (const m of on) expect((m >= 5 && m < 16) || (m >= 29 && m < 40), `${m}m`).toBe(true);
+    const jobs = new Set(firing(test as RuleTest).flatMap((x) => x.exp_alerts.map((a) => a.exp_labels.job)));
+    expect([...jobs]).toEqual(['checkout']);
+  });
+
   it('MapwatchMapGrowingUnbounded pages a new pod before it has a day of its own history', () => {
     const t = committedTests(`${alertDef('growth').name}.yml`).find((x) =>
       x.name.includes('a deploy replaces'),
@@ -190,19 +254,26 @@ describe.skipIf(!promtool)('promtool', () => {
         lock: { window: '10m' },
         growth: { ceilings: { sessions: 3_000_000, 'other-map': 10 } },
         alerts: { growth: { for: '3h' } },
+        alertLabels: { team: 'payments' },
+        excludeMaps: ['catalogue'],
+        memory: { usageSeries: 'process_resident_memory_bytes', limitSeries: '', limitBytes: 4e9 },
       }),
     ],
     ['inline (no recording rules)', resolveConfig({ recordingRules: false, groupBy: ['cluster'] })],
-  ])('passes generated tests for the %s config', async (_name, config) => {
-    await withTempDir(async (dir) => {
-      await writeFileSet(dir, renderAlerts(config));
-      const check = await runTool(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
-      expect(check.code, check.output).toBe(0);
-      const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
-      const r = await runTool(tool, ['test', 'rules', ...tests]);
-      expect(r.code, r.output).toBe(0);
-    });
-  });
+  ])(
+    'passes generated tests for the %s config',
+    async (_name, config) => {
+      await withTempDir(async (dir) => {
+        await writeFileSet(dir, renderAlerts(config));
+        const check = await runTool(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
+        expect(check.code, check.output).toBe(0);
+        const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
+        const r = await runTool(tool, ['test', 'rules', ...tests]);
+        expect(r.code, r.output).toBe(0);
+      });
+    },
+    300_000,
+  );
 
   it('fails when a rule drifts from what the tests expect (the tests can fail)', async () => {
     await withTempDir(async (dir) => {

@@ -5,6 +5,8 @@ import { parseLabelValues } from './promql-scan.js';
 
 export interface DashboardQuery {
   where: string;
+  /** The panel's title (panels only). */
+  title?: string;
   kind: 'panel' | 'annotation' | 'variable';
   /** PromQL with Grafana variables still in it. */
   expr: string;
@@ -23,9 +25,10 @@ export function dashboardQueries(c: PackConfig): DashboardQuery[] {
   const out: DashboardQuery[] = [];
   for (const [file, d] of Object.entries(buildDashboards(c))) {
     for (const p of d.panels as Json[]) {
-      for (const t of p.targets as Json[]) {
+      for (const t of (p.targets ?? []) as Json[]) {
         out.push({
           where: `${file} panel '${p.title as string}' ${t.refId as string}`,
+          title: p.title as string,
           kind: 'panel',
           expr: t.expr as string,
           shownLabels: placeholders(t.legendFormat as string),
@@ -45,7 +48,7 @@ export function dashboardQueries(c: PackConfig): DashboardQuery[] {
     }
     for (const v of (d.templating as { list: Json[] }).list) {
       if (v.type !== 'query') continue;
-      const { selector, label } = parseLabelValues(v.definition as string);
+      const { selector, label } = parseLabelValues(v.definition as string, v.regex as string);
       out.push({
         where: `${file} variable '${v.name as string}'`,
         kind: 'variable',
@@ -57,10 +60,14 @@ export function dashboardQueries(c: PackConfig): DashboardQuery[] {
   return out;
 }
 
-/** Grafana variables replaced the way a dashboard with `All` selected sends them. */
+/**
+ * Grafana variables replaced the way a dashboard with `All` selected sends them: `.+` for job, instance and
+ * map, `.*` for the topology variables (groupBy), whose `All` also matches series without the label.
+ */
 export function substituteVariables(expr: string, rateInterval = '5m'): string {
   return expr
     .replaceAll('$__rate_interval', rateInterval)
     .replace(/\$(job|instance|map)\b/g, '.+')
-    .replace(/\$\{(job|instance|map)\}/g, '.+');
+    .replace(/\$\{(job|instance|map)\}/g, '.+')
+    .replace(/\$([a-zA-Z_][a-zA-Z0-9_]*)\b/g, '.*');
 }

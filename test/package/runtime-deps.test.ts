@@ -100,7 +100,7 @@ describe('runtime dependencies of the shipped entry points', () => {
 
   it('covers every export subpath', () => {
     expect(subpaths.map(([s]) => s).sort()).toEqual(
-      ['.', './conventions', './express', './otel', './prometheus'].sort(),
+      ['.', './conventions', './express', './lru-cache', './otel', './prometheus'].sort(),
     );
   });
 
