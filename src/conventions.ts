@@ -8,9 +8,11 @@
  *   `.` between words. The OTel JS Prometheus exporter turns `.` into `_` and appends `_total` to
  *   monotonic sums; the collector's normalizer (`add_metric_suffixes`) additionally appends the UCUM
  *   unit's word unless the name already contains it. Every instrument whose unit would add a word
- *   (`s` -> `seconds`, `1` -> `ratio`, `/s` -> `per_second`) therefore already carries that word in
- *   its name, and units written in braces (`{entry}`) add nothing. Both translations thus land on
- *   `name`; `test/conventions.test.ts` proves it for every row.
+ *   (`s` -> `seconds`, `1` -> `ratio`) therefore already carries that word in its name, and units
+ *   written in braces (`{entry}`) add nothing. A per-unit (`/s`) is never used: the current OTLP
+ *   translator (prometheus/otlptranslator) appends `per_second` even to a name that ends in it, so the one
+ *   rate carries an annotation unit (`{entry/s}`). Every path thus lands on `name`;
+ *   `test/conventions.test.ts` proves it for every row, under the older and the current translator.
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -328,7 +330,9 @@ export const METRICS = {
     name: 'mapwatch_map_growth_per_second',
     otelName: 'mapwatch.map.growth.per_second',
     type: 'gauge',
-    unit: '{entry}/s',
+    // An annotation, not `{entry}/s`: the current OTLP translator appends `per_second` for any `/s` unit,
+    // even to a name that already ends in it (test/conventions.test.ts restates its rule).
+    unit: '{entry/s}',
     labels: [mapName],
     help: "Leak detector's growth rate of the entry floor over its evidence window, in entries per second.",
     family: 'detector',

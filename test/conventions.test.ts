@@ -39,6 +39,31 @@ function collectorName(m: MetricSpec): string {
   return tokens.join('_');
 }
 
+/**
+ * The current translator, prometheus/otlptranslator's `UnderscoreEscapingWithSuffixes` (what the
+ * collector's prometheus exporters use today), restated from its source: the name splits on every
+ * character outside `[a-zA-Z0-9:]` (so on `_` too); the unit splits once at `/`; a part containing `{` or
+ * `}` adds nothing; the main part adds its word unless that word is a token already; the per part adds
+ * `per_<word>` unless `per_<word>` is a token, which it can never be after splitting on `_`: so a name
+ * ending in `per_second` with unit `…/s` gets `per_second` twice. Then `total` and `ratio` as before.
+ */
+const UNIT_WORDS_NOW: Record<string, string> = { ...UNIT_WORDS, d: 'days', h: 'hours', min: 'minutes' };
+const PER_UNIT_WORDS_NOW: Record<string, string> = { ...PER_UNIT_WORDS, w: 'week', mo: 'month', y: 'year' };
+
+function otlpTranslatorName(m: MetricSpec): string {
+  let tokens = m.otelName.split(/[^a-zA-Z0-9:]+/).filter(Boolean);
+  const [mainRaw = '', perRaw] = m.unit.split(/\/(.*)/s, 2);
+  const main = mainRaw.trim();
+  const per = perRaw?.trim() ?? '';
+  const mainWord = main && !/[{}]/.test(main) ? (UNIT_WORDS_NOW[main] ?? main) : '';
+  const perWord = per && !/[{}]/.test(per) ? `per_${PER_UNIT_WORDS_NOW[per] ?? per}` : '';
+  if (mainWord && !tokens.includes(mainWord)) tokens.push(mainWord);
+  if (perWord && !tokens.includes(perWord)) tokens.push(perWord);
+  if (m.type === 'counter') tokens = [...tokens.filter((t) => t !== 'total'), 'total'];
+  if (m.unit === '1' && m.type === 'gauge') tokens = [...tokens.filter((t) => t !== 'ratio'), 'ratio'];
+  return tokens.join('_');
+}
+
 /** The OTel JS Prometheus exporter: invalid characters become `_`, monotonic sums get `_total`. */
 function otelJsExporterName(m: MetricSpec): string {
   const base = m.otelName.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/_+/g, '_');
@@ -79,10 +104,11 @@ describe('the metric table', () => {
   });
 
   it.each(ALL_METRICS.map((m) => [m.name, m] as const))(
-    '%s: the OTel JS exporter and the collector both translate to the Prometheus name',
+    '%s: the OTel JS exporter, the older collector rule and the current translator all give the name',
     (name, m) => {
       expect(otelJsExporterName(m)).toBe(name);
       expect(collectorName(m)).toBe(name);
+      expect(otlpTranslatorName(m)).toBe(name);
     },
   );
 
@@ -107,6 +133,30 @@ describe('the metric table', () => {
     );
     expect(collectorName({ ...base, otelName: 'net.io', unit: 'By/s', type: 'gauge' })).toBe(
       'net_io_bytes_per_second',
+    );
+  });
+
+  it('the current translator port behaves as its source does on known examples', () => {
+    const base = {
+      key: 'x',
+      name: '',
+      labels: [],
+      help: 'X.',
+      family: 'map',
+      grafanaUnit: 'short',
+      aggregate: 'sum',
+    } as const;
+    const name = (otelName: string, unit: string, type: 'gauge' | 'counter' | 'histogram') =>
+      otlpTranslatorName({ ...base, otelName, unit, type });
+    expect(name('http.server.request.duration', 's', 'histogram')).toBe(
+      'http_server_request_duration_seconds',
+    );
+    expect(name('memory.usage', 'By', 'gauge')).toBe('memory_usage_bytes');
+    expect(name('requests.count', '1', 'counter')).toBe('requests_count_total');
+    expect(name('net.io', 'By/s', 'gauge')).toBe('net_io_bytes_per_second');
+    // The case issue 10 found: a name ending in per_second with a `/s` unit gets the suffix twice.
+    expect(name('mapwatch.map.growth.per_second', '{entry}/s', 'gauge')).toBe(
+      'mapwatch_map_growth_per_second_per_second',
     );
   });
 });
