@@ -1,6 +1,7 @@
 // Workloads of the demo service. Each scenario drives one shape the alerts and dashboards must recognise;
 // `healthy` is the baseline that must page nobody. Every loop is bounded: growth scenarios stop at a
 // ceiling, and concurrent tasks are capped, so the demo can run for hours without exhausting memory.
+import { LRUCache } from 'lru-cache';
 import {
   InstrumentedMap,
   LoadingMap,
@@ -9,10 +10,11 @@ import {
   ShardedMap,
   instrument,
 } from '../dist/index.js';
+import { watchLRUCache } from '../dist/lru-cache/index.js';
 
 export const SCENARIOS = {
   healthy:
-    'bounded maps with steady churn: sessions, a warm cache, a read-mostly config, short lock sections',
+    'bounded maps with steady churn: sessions, a warm cache, an lru-cache, a read-mostly config, short lock sections',
   leak: 'leaky-cache: inserts 200 entries/s and never deletes',
   'churn-leak': 'request-dedup: heavy churn, but 4 % of entries are never deleted',
   'owner-leak': 'connection-state: a new map per connection, and connections are never released',
@@ -61,6 +63,9 @@ export function createWorkloads(registry) {
   for (const k of ['currency', 'locale', 'timeout', 'retries']) config.set(k, k.length);
   const inventory = new LockedMap({ name: 'inventory', registry });
   const carts = new ShardedMap({ name: 'carts', registry, shards: 8 });
+  // The cache services already use, watched without changing its code (mapwatch/lru-cache).
+  const users = new LRUCache({ max: 500, ttl: 20_000, fetchMethod: async (id) => ({ id }) });
+  watchLRUCache(users, { name: 'users', registry });
   const cartIds = [];
 
   // faults
@@ -83,6 +88,8 @@ export function createWorkloads(registry) {
       for (let i = 0; i < 10; i++) sessions.get(sessionOrder[(seq * 7 + i) % sessionOrder.length]);
       routes.get('/cart');
       routes.get(seq % 10 === 0 ? '/missing' : '/');
+      // 800 ids over a max of 500: hits, misses, joined fetches, evictions and expiry.
+      for (let i = 0; i < 10; i++) spawn(() => users.fetch(`u${(seq * 13 + i) % 800}`));
       for (let i = 0; i < 8; i++) {
         const user = `u${(seq + i) % 50}`;
         spawn(() => profiles.getOrLoad(user, async () => ({ user })));
