@@ -70,6 +70,17 @@ function otelJsExporterName(m: MetricSpec): string {
   return m.type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base;
 }
 
+/** The fields of a table row that the translators do not read. */
+const base = {
+  key: 'x',
+  name: '',
+  labels: [],
+  help: 'X.',
+  family: 'map',
+  grafanaUnit: 'short',
+  aggregate: 'sum',
+} as const;
+
 describe('the metric table', () => {
   it('has unique Prometheus and OTel names, valid and prefixed', () => {
     const names = ALL_METRICS.map((m) => m.name);
@@ -113,15 +124,6 @@ describe('the metric table', () => {
   );
 
   it('the collector rule port behaves as documented on known examples', () => {
-    const base = {
-      key: 'x',
-      name: '',
-      labels: [],
-      help: 'X.',
-      family: 'map',
-      grafanaUnit: 'short',
-      aggregate: 'sum',
-    } as const;
     expect(collectorName({ ...base, otelName: 'http.server.duration', unit: 's', type: 'histogram' })).toBe(
       'http_server_duration_seconds',
     );
@@ -137,15 +139,6 @@ describe('the metric table', () => {
   });
 
   it('the current translator port behaves as its source does on known examples', () => {
-    const base = {
-      key: 'x',
-      name: '',
-      labels: [],
-      help: 'X.',
-      family: 'map',
-      grafanaUnit: 'short',
-      aggregate: 'sum',
-    } as const;
     const name = (otelName: string, unit: string, type: 'gauge' | 'counter' | 'histogram') =>
       otlpTranslatorName({ ...base, otelName, unit, type });
     expect(name('http.server.request.duration', 's', 'histogram')).toBe(

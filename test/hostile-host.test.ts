@@ -27,33 +27,11 @@ import { MapRegistry } from '../src/registry.js';
 import { parseExposition, type Sample } from './helpers/exposition.js';
 import { listenLocal, type RunningServer } from './helpers/http.js';
 import { MeterProvider, PrometheusExporter } from './helpers/otel-sdk.js';
+import { hostileProxy } from './helpers/hostile.js';
 import { IN_CI } from './helpers/tools.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = METRICS.entries.name;
-
-/** A Proxy that throws on every trap. */
-function hostileProxy(): object {
-  const thrower = () => {
-    throw new Error('trap');
-  };
-  return new Proxy(
-    {},
-    {
-      get: thrower,
-      has: thrower,
-      ownKeys: thrower,
-      getPrototypeOf: thrower,
-      getOwnPropertyDescriptor: thrower,
-      defineProperty: thrower,
-      set: thrower,
-      deleteProperty: thrower,
-      isExtensible: thrower,
-      preventExtensions: thrower,
-      setPrototypeOf: thrower,
-    },
-  );
-}
 
 const THROWN: Array<[string, () => unknown]> = [
   ['an Error', () => new Error('boom')],

@@ -17,36 +17,12 @@ import { registerPromMetrics, serializeRegistry } from '../../src/export/prometh
 import { listenLocal, type RunningServer } from '../helpers/http.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { populatedRegistry } from '../helpers/populate.js';
+import { hostileProxy } from '../helpers/hostile.js';
 
 const INSERTS = METRICS.inserts.name;
 const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
 const OPENMETRICS = client.Registry.OPENMETRICS_CONTENT_TYPE;
 const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => client.Registry;
-
-/** A Proxy that throws on every trap, including the ones `String()`, `instanceof` and spreading use. */
-export function hostileProxy(): object {
-  const thrower = () => {
-    throw new Error('trap');
-  };
-  return new Proxy(
-    {},
-    {
-      get: thrower,
-      has: thrower,
-      ownKeys: thrower,
-      getPrototypeOf: thrower,
-      getOwnPropertyDescriptor: thrower,
-      defineProperty: thrower,
-      set: thrower,
-      deleteProperty: thrower,
-      apply: thrower,
-      construct: thrower,
-      isExtensible: thrower,
-      preventExtensions: thrower,
-      setPrototypeOf: thrower,
-    },
-  );
-}
 
 /** Every kind of value a collector can throw. */
 export const THROWN: Array<[string, () => unknown]> = [
