@@ -87,6 +87,9 @@ With --prometheus:
 Exit codes: 0 it ran (whatever the verdicts), 2 bad usage or bad input (one line on stderr says why).
 `;
 
+/** One row of `--json`: a map's replay without its point count. */
+export type AnalyzeJsonRow = Omit<ReplayResult, 'points'>;
+
 interface Args {
   file: string | undefined;
   json: boolean;
@@ -314,7 +317,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const results = grouped.rows.map((row) => replay(row, { timeScale: opts.timeScale }));
   if (opts.json) {
     const out = results.map(
-      ({ series, state, suspect, firstFlaggedAt, firstGrowingAt, growthRate, reason }) => ({
+      ({ series, state, suspect, firstFlaggedAt, firstGrowingAt, growthRate, reason }): AnalyzeJsonRow => ({
         series,
         state,
         suspect,

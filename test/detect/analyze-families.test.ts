@@ -11,6 +11,7 @@ import { createNameObserver } from '../../src/detect/monitor.js';
 import type { NameObservation } from '../../src/detect/observation.js';
 import { groupRows, parseSeriesText, sumSeries, type MapRow } from '../../src/detect/parse.js';
 import { alignRow, detectorFeed, replay } from '../../src/detect/replay.js';
+import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
 
 async function cli(args: string[], stdin = '') {
   let out = '';
@@ -159,15 +160,7 @@ function scenario(hours = 30): { result: Item[]; truth: Map<string, { t: number;
   return { result, truth };
 }
 
-interface JsonRow {
-  series: Record<string, string>;
-  state: string;
-  suspect: boolean;
-  firstFlaggedAt: number | null;
-  firstGrowingAt: number | null;
-  growthRate: number;
-  reason: string;
-}
+type JsonRow = AnalyzeJsonRow;
 
 /** The in-process path, fed by hand: what the monitor would have answered at the end. */
 function direct(observations: { t: number; obs: NameObservation }[]) {

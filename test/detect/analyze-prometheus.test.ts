@@ -24,6 +24,7 @@ import {
 } from '../../src/cli/prometheus-source.js';
 import { METRICS } from '../../src/conventions.js';
 import { requireTool } from '../helpers/tools.js';
+import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
 
 async function cli(args: string[]) {
   let out = '';
@@ -34,15 +35,7 @@ async function cli(args: string[]) {
   return { code, out, err, ms: performance.now() - started };
 }
 
-interface JsonRow {
-  series: Record<string, string>;
-  state: string;
-  suspect: boolean;
-  firstFlaggedAt: number | null;
-  firstGrowingAt: number | null;
-  growthRate: number;
-  reason: string;
-}
+type JsonRow = AnalyzeJsonRow;
 
 describe('selector, durations and chunks', () => {
   it('builds the default selector from METRICS and adds the user matchers', () => {

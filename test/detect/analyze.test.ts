@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/main.js';
 import { parseCsv, parseSeriesText } from '../../src/detect/parse.js';
+import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
 
 const STATES = ['collecting', 'ok', 'growing', 'leak'];
 
@@ -26,15 +27,7 @@ async function cli(args: string[], stdin = '') {
   return { code, out, err };
 }
 
-interface JsonRow {
-  series: Record<string, string>;
-  state: string;
-  suspect: boolean;
-  firstFlaggedAt: number | null;
-  firstGrowingAt: number | null;
-  growthRate: number;
-  reason: string;
-}
+type JsonRow = AnalyzeJsonRow;
 
 describe('mapwatch analyze', () => {
   it('reads a real query_range capture and prints a table per series', async () => {

@@ -9,22 +9,11 @@ import { startLeakDetection } from '../../src/detect/monitor.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import type { LeakState } from '../../src/conventions.js';
+import { prng } from '../detect/scenarios.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 1);
-
-/** mulberry32: small, seedable, well mixed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Poisson count with the given mean (normal approximation above 30). */
 export function poisson(rand: () => number, mean: number): number {
