@@ -1,11 +1,14 @@
 /**
  * The detector's evidence, each piece a small test a maintainer can state in one sentence:
  *
- * - **floor**: the lowest entry count of each third of the window rises, third after third, by more than
- *   noise (whatever comes and goes, a leak leaves entries behind that never leave);
+ * - **floor**: the entry count's floor rises by more than its noise: the window is cut into six blocks,
+ *   each block's floor is the mean of its buckets' lowest counts, and the least-squares slope through
+ *   the six must stand at least three standard errors above zero and add up to a minimum rise (whatever
+ *   comes and goes, a leak leaves entries behind that never leave);
  * - **survival**: the oldest sampled entry is older than the window (nothing that old was removed during
  *   it); a map bounded by TTL, eviction or clearing keeps its oldest entries younger than its bound;
- * - **net flow**: inserts outpaced deletes (all causes) over the window by at least half the floor's rise;
+ * - **net flow**: inserts outpaced deletes (all causes) by at least half the floor's rise, between the
+ *   same first and last blocks (block means, so one busy minute at either end does not decide it);
  * - **pace**: the growth kept its pace: the late half of the window grew nearly as much as the early
  *   half (a cache filling a bounded key space slows down as it fills; a leak does not);
  * - **bound**: a declared `maxEntries` not exceeded, or a declared TTL that the oldest entry respects.
@@ -17,28 +20,37 @@ import type { BucketEvidence, BucketRing } from './ring.js';
 /** What one evaluation of a window found. `undefined` fields are evidence that was not available. */
 export interface WindowEvidence {
   readonly spanMs: number;
-  readonly floors: readonly [number, number, number];
-  /** floors[2] - floors[0]. */
+  /** The floor at the window's start and end: the fitted line at the first and last blocks' centres. */
+  readonly level: readonly [number, number];
+  /** level[1] - level[0]: the fitted rise of the floor across the window. */
   readonly rise: number;
-  /** Smallest rise that counts (absolute and relative to the base floor). */
+  /** The slope's t statistic (slope over its standard error; Infinity on a perfect line). */
+  readonly trendT: number;
+  /** Smallest rise that counts (absolute and relative to the starting floor). */
   readonly threshold: number;
-  /** Floors rise third after third, by at least the threshold overall. */
+  /** The floor rises by more than its noise (trendT) and by at least the threshold. */
   readonly rising: boolean;
-  /** Growth of the floor between the first and last thirds' centres, entries per ms. */
+  /** Growth of the floor, entries per ms (the fitted slope). */
   readonly slopePerMs: number;
+  /** Lowest entry count of each third of the window (the day-long window's steadiness test). */
+  readonly floors: readonly [number, number, number];
+  /** Floors rise third after third, by at least the threshold overall. */
+  readonly floorsRising: boolean;
   readonly entries: number;
   readonly ageSeconds: number | undefined;
   /** The oldest sampled entry is older than `minSurvival` of the window. */
   readonly survived: boolean | undefined;
   readonly inserts: number | undefined;
   readonly deletes: number | undefined;
-  /** Net inserts cover at least `minNetShare` of the floor's rise, and are positive. */
+  /** Net inserts between the first and last blocks cover `minNetShare` of the rise, and are positive. */
   readonly netPositive: boolean | undefined;
   /** Late half over early half of the window's growth (net flow, or entries without counters). */
   readonly lateToEarly: number;
 }
 
 export interface EvidenceSettings {
+  /** The floor's slope must be at least this many standard errors above zero. */
+  readonly minTrendT: number;
   readonly minAbsRise: number;
   readonly minRelRise: number;
   readonly minSurvival: number;
@@ -60,17 +72,23 @@ export function measureWindow(
   settings: EvidenceSettings,
 ): WindowEvidence | undefined {
   const n = to - from + 1;
-  if (n < 3) return undefined;
+  if (n < TREND_BLOCKS) return undefined;
   const third = Math.floor(n / 3);
   const f0 = ring.minOver(from, from + third - 1);
   const f1 = ring.minOver(from + third, to - third);
   const f2 = ring.minOver(to - third + 1, to);
-  if (Number.isNaN(f0) || Number.isNaN(f1) || Number.isNaN(f2)) return undefined;
+  const trend = blockTrend(ring, from, n);
+  if (Number.isNaN(f0) || Number.isNaN(f1) || Number.isNaN(f2) || trend === undefined) return undefined;
   const spanMs = end.atMs - start.atMs;
-  const rise = f2 - f0;
-  const threshold = Math.max(settings.minAbsRise, settings.minRelRise * Math.max(f0, 0));
-  const rising = f1 > f0 && f2 > f1 && rise >= threshold;
-  const centresMs = ((n - third) / n) * spanMs;
+  const floorRise = f2 - f0;
+  // The blocks' centres are (TREND_BLOCKS - 1) blocks apart: the fitted line's rise between them.
+  const centresMs = ((TREND_BLOCKS - 1) / TREND_BLOCKS) * spanMs;
+  const rise = trend.slopePerBlock * (TREND_BLOCKS - 1);
+  const base = trend.level0;
+  const threshold = Math.max(settings.minAbsRise, settings.minRelRise * Math.max(base, 0));
+  const rising = trend.t >= settings.minTrendT && rise >= threshold;
+  const floorThreshold = Math.max(settings.minAbsRise, settings.minRelRise * Math.max(f0, 0));
+  const floorsRising = f1 > f0 && f2 > f1 && floorRise >= floorThreshold;
   const slopePerMs = centresMs > 0 ? rise / centresMs : 0;
 
   const ageSeconds = Number.isNaN(end.ev.ageSeconds) ? undefined : end.ev.ageSeconds;
@@ -82,8 +100,8 @@ export function measureWindow(
   if (hasCounters) {
     inserts = end.ev.inserts - start.ev.inserts;
     deletes = end.ev.deletes - start.ev.deletes;
-    const net = inserts - deletes;
-    netPositive = inserts > 0 && net > 0 && net >= settings.minNetShare * rise;
+    const net = trend.net1 - trend.net0;
+    netPositive = inserts > 0 && net > 0 && net >= settings.minNetShare * Math.max(rise, 0);
   }
 
   // Pace: growth as net flow where counters exist (exact), else as the entry count's change.
@@ -94,11 +112,14 @@ export function measureWindow(
   const lateToEarly = early > 0 ? late / early : late > 0 ? Infinity : 0;
   return {
     spanMs,
-    floors: [f0, f1, f2],
+    level: [trend.level0, trend.level0 + rise],
     rise,
+    trendT: trend.t,
     threshold,
     rising,
     slopePerMs,
+    floors: [f0, f1, f2],
+    floorsRising,
     entries: end.ev.entries,
     ageSeconds,
     survived,
@@ -107,4 +128,53 @@ export function measureWindow(
     netPositive,
     lateToEarly,
   };
+}
+
+/**
+ * Blocks a window is cut into for the floor's trend: six points give a slope and its standard error (4
+ * degrees of freedom), and blocks of 10 to 20 minutes average out churn that comes and goes within
+ * minutes.
+ */
+const TREND_BLOCKS = 6;
+const scratch = new Float64Array(2);
+const blockFloors = new Float64Array(TREND_BLOCKS);
+
+interface BlockTrend {
+  /** Fitted floor at the first block's centre. */
+  readonly level0: number;
+  readonly slopePerBlock: number;
+  readonly t: number;
+  /** Mean net flow (cumulative inserts - deletes) over the first and the last block. */
+  readonly net0: number;
+  readonly net1: number;
+}
+
+/** Least-squares line through the blocks' mean floors; undefined when a block holds no observation. */
+function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | undefined {
+  const k = TREND_BLOCKS;
+  const xm = (k - 1) / 2;
+  let sumY = 0;
+  let sxy = 0;
+  let sxx = 0;
+  let net0 = NaN;
+  let net1 = NaN;
+  for (let i = 0; i < k; i++) {
+    const a = from + Math.floor((i * n) / k);
+    const b = from + Math.floor(((i + 1) * n) / k) - 1;
+    if (ring.meansOver(a, b, scratch) === 0) return undefined;
+    const y = scratch[0]!;
+    if (i === 0) net0 = scratch[1]!;
+    if (i === k - 1) net1 = scratch[1]!;
+    blockFloors[i] = y;
+    sumY += y;
+    sxy += (i - xm) * y;
+    sxx += (i - xm) ** 2;
+  }
+  const ym = sumY / k;
+  const slope = sxy / sxx;
+  let rss = 0;
+  for (let i = 0; i < k; i++) rss += (blockFloors[i]! - ym - slope * (i - xm)) ** 2;
+  const se = Math.sqrt(rss / (k - 2) / sxx);
+  const t = se > 0 ? slope / se : slope > 0 ? Infinity : slope < 0 ? -Infinity : 0;
+  return { level0: ym - slope * xm, slopePerBlock: slope, t, net0, net1 };
 }

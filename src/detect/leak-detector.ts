@@ -8,12 +8,12 @@
  *
  * States, from the evidence of evidence.ts:
  * - `collecting`: less than `minWindowMs` observed; nothing is known yet (never shown as ok).
- * - `leak`, the fresh path: over the last window (up to `windowMs`), the floor rose third after third,
- *   the oldest sampled entry is older than the window (survival), inserts outpaced deletes (net flow),
+ * - `leak`, the fresh path: over the last window (up to `windowMs`), the floor rose by more than its
+ *   noise (a least-squares slope 2.5 standard errors above zero through six blocks), the oldest sampled entry is older than the window (survival), inserts outpaced deletes (net flow),
  *   and the growth kept its pace; held for `holdMs`. Needs survival ages: without them a cache filling up
  *   or the rising half of a daily cycle with expiry cannot be told from a leak within hours.
- * - `leak`, the long path: the same tests over a day (`longWindowMs`), which a filling cache or a daily
- *   cycle cannot pass; the only path open to a series of entries alone.
+ * - `leak`, the long path: over a day (`longWindowMs`), floors rising third after third in steady steps,
+ *   which a filling cache or a daily cycle cannot do; the only path open to a series of entries alone.
  * - `growing`: the floor rises and no bound was seen, but the evidence above is incomplete.
  * - `ok`: no rise, or a bound explains it (a declared `maxEntries` not exceeded, a declared TTL the oldest
  *   entry respects, or the oldest entries leaving within the window).
@@ -41,7 +41,7 @@ export interface LeakDetectorOptions {
   holdMs?: number;
   /** The long window (read from hourly buckets), ms. Default 24 h. */
   longWindowMs?: number;
-  /** Smallest floor rise over a window, as a share of the base floor. Default 0.004 (0.4 %). */
+  /** Smallest floor rise over a window, as a share of the starting floor. Default 0.002 (0.2 %). */
   minRelRise?: number;
   /** Smallest floor rise over a window, in entries. Default 3. */
   minAbsRise?: number;
@@ -76,6 +76,11 @@ const MIN_LATE_TO_EARLY_LONG = 0.5;
  * is 5 % a day.
  */
 const LONG_MIN_REL_RISE = 0.03;
+/**
+ * The floor's slope must stand this many standard errors above zero (6 blocks, 4 degrees of freedom:
+ * about a 1 % chance for a flat, noisy floor at one evaluation, before the hold and the other tests).
+ */
+const MIN_TREND_T = 2.5;
 /** Relative growth per hour below which the pace test is not applied (see freshVote). */
 const SLOW_REL_PER_HOUR = 0.01;
 /** Declared TTL slack: ages are read at scrapes and expiry may run on a timer. */
@@ -136,7 +141,8 @@ function resolve(o: LeakDetectorOptions): Resolved {
     minWindowMs,
     holdVotes: Math.ceil(holdMs / bucketMs),
     longBuckets: longWindowMs / HOUR,
-    minRelRise: share('minRelRise', o.minRelRise ?? 0.004),
+    minTrendT: MIN_TREND_T,
+    minRelRise: share('minRelRise', o.minRelRise ?? 0.002),
     minAbsRise: positive('minAbsRise', o.minAbsRise ?? 3),
     minSurvival: share('minSurvival', o.minSurvival ?? 0.85),
     minNetShare: share('minNetShare', o.minNetShare ?? 0.5),
@@ -428,7 +434,7 @@ export class LeakDetector {
         seenBound !== undefined
           ? describeBoundSeen(w, seenBound)
           : w.rise > 0
-            ? `no sustained growth: ${describeRise(w)}, not rising in every third`
+            ? `no sustained growth: ${describeRise(w)}, within the noise`
             : `no growth: ${describeRise(w)}`;
     }
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
@@ -457,10 +463,11 @@ export class LeakDetector {
     const w = this.window(s, s.coarse, s.coarseBase, this.cfg.longBuckets, 0);
     if (w === undefined) return undefined;
     const [f0, f1, f2] = w.floors;
-    const steady = Math.max(f1 - f0, f2 - f1) <= 0.75 * w.rise; // not one step (a bulk load)
+    const floorRise = f2 - f0;
+    const steady = Math.max(f1 - f0, f2 - f1) <= 0.75 * floorRise; // not one step (a bulk load)
     const vote =
-      w.rising &&
-      w.rise >= LONG_MIN_REL_RISE * f0 &&
+      w.floorsRising &&
+      floorRise >= LONG_MIN_REL_RISE * f0 &&
       steady &&
       w.netPositive !== false &&
       w.survived !== false &&
@@ -486,7 +493,7 @@ function freshVote(w: WindowEvidence): FreshVote {
         : undefined;
   // Below 1 %/h of the map's size, churn noise swamps the halves' comparison (a net flow of 100/h
   // beside thousands of inserts and deletes an hour), and a fill that slow is close to its bound anyway.
-  const slow = (w.slopePerMs * HOUR) / Math.max(w.floors[0], 1) < SLOW_REL_PER_HOUR;
+  const slow = (w.slopePerMs * HOUR) / Math.max(w.level[0], 1) < SLOW_REL_PER_HOUR;
   const paced = slow || w.lateToEarly >= MIN_LATE_TO_EARLY;
   const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
   return { vote, boundSeen, paced };
@@ -509,14 +516,14 @@ function describeMissing(w: WindowEvidence, fresh: FreshVote): string {
       `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
     );
   }
-  if (!w.rising && missing.length === 0) missing.push('the floor does not rise in every third');
+  if (!w.rising && missing.length === 0) missing.push('the rise is within the noise');
   if (fresh.vote && missing.length === 0)
     missing.push('the evidence of a leak holds; confirming it before the verdict');
   return missing.join('; ');
 }
 
 function describeRise(w: WindowEvidence): string {
-  const [f0, , f2] = w.floors;
+  const [f0, f2] = w.level.map(Math.round) as [number, number];
   const pct = f0 > 0 ? ` (${w.rise >= 0 ? '+' : ''}${formatPercent(w.rise / f0)})` : '';
   return `floor ${formatCount(f0)} -> ${formatCount(f2)}${pct} over ${formatDuration(w.spanMs)}, ${w.slopePerMs >= 0 ? '+' : ''}${formatCount(w.slopePerMs * HOUR)} entries/h`;
 }

@@ -76,6 +76,28 @@ export class BucketRing {
     return min === Infinity ? NaN : min;
   }
 
+  /**
+   * Means over the buckets with data in [from, to] of their lowest entry count and of their net flow
+   * (inserts - deletes at the bucket's last observation), written to `out[0]` and `out[1]`. Returns the
+   * number of buckets with data (0: both NaN).
+   */
+  meansOver(from: number, to: number, out: Float64Array): number {
+    let low = 0;
+    let net = 0;
+    let n = 0;
+    for (let b = Math.max(from, this.oldest); b <= to; b++) {
+      const slot = b % this.capacity;
+      if (this.index[slot] === b) {
+        low += this.f32[slot * 4]!;
+        net += this.f64[slot * 2]! - this.f64[slot * 2 + 1]!;
+        n++;
+      }
+    }
+    out[0] = n === 0 ? NaN : low / n;
+    out[1] = n === 0 ? NaN : net / n;
+    return n;
+  }
+
   /** Highest entries over buckets [from, to]; NaN when none of them holds data. */
   maxOver(from: number, to: number): number {
     let max = -Infinity;

@@ -23,6 +23,15 @@ describe('leak verdict scorecard', () => {
     expect(delays[(delays.length - 1) >> 1]).toBeLessThanOrEqual(2 * HOUR);
   });
 
+  it('a 0.5 %/h leak reaches leak within 2 h, simulated beside heavy churn and recorded', () => {
+    const slow = rows.filter((r) => r.group === 'leak' && r.name.includes('0.5pct'));
+    expect(slow.map((r) => r.source).sort()).toEqual(['recorded', 'simulated']);
+    for (const r of slow) {
+      expect(r.toLeakMs, `${r.source} ${r.name}: ${r.reason}`).not.toBeNull();
+      expect(r.toLeakMs!, `${r.source} ${r.name}: ${r.reason}`).toBeLessThanOrEqual(2 * HOUR);
+    }
+  });
+
   it('no bounded map reaches leak, but for the one known false page', () => {
     const bounded = rows.filter((r) => r.group === 'bounded');
     expect(bounded.length).toBeGreaterThanOrEqual(10);
