@@ -14,7 +14,8 @@ import { MapRegistry } from '../dist/index.js';
 import { mapwatchRouter } from '../dist/export/express.js';
 import { registerPromMetrics } from '../dist/export/prometheus.js';
 import { startLeakDetection } from '../dist/detect/monitor.js';
-import { defaultConfig } from '../dist/pack/config.js';
+import { defaultConfig, fastConfig } from '../dist/pack/config.js';
+import { parseDuration } from '../dist/pack/duration.js';
 import { SCENARIOS, TICK_MS, createWorkloads } from './scenarios.js';
 
 function fail(message) {
@@ -95,7 +96,22 @@ registerPromMetrics(promRegistry, { registry });
 
 const app = express();
 app.disable('x-powered-by');
-app.use(mapwatchRouter({ promRegistry, registry, debug: { refreshMs: 1000 } }));
+// The maps page keeps a minute of history (a sample a second) and judges locks with the fast rules'
+// windows (15 s where the shipped alerts wait 5 min), as the detector above compresses time.
+app.use(
+  mapwatchRouter({
+    promRegistry,
+    registry,
+    debug: {
+      refreshMs: 1000,
+      history: { intervalMs: 1000, length: 60 },
+      lock: {
+        stuckSeconds: parseDuration(fastConfig.lock.stuckWindow),
+        windowSeconds: parseDuration(fastConfig.lock.window),
+      },
+    },
+  }),
+);
 app.get('/scenario', (_req, res) => res.json({ active: [...active], available: SCENARIOS }));
 app.post('/scenario', (req, res) => {
   try {

@@ -10,8 +10,10 @@
 import { Router, type Request, type Response } from 'express';
 import client, { type Registry } from 'prom-client';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
+import { DebugHistory, startHistorySampler, type DebugHistoryOptions } from './debug-history.js';
 import { debugMapsPage, debugMapsReport, debugPageCsp, newNonce } from './debug-maps.js';
 import { collectErrorReporter, describeError, type CollectErrorHandler } from './errors.js';
+import { lockThresholds, type LockVerdictThresholds } from './lock-verdict.js';
 import {
   DEFAULT_COLLECT_TIMEOUT_MS,
   registerPromMetrics,
@@ -35,7 +37,7 @@ export interface MapwatchRouterOptions {
    * application/json`) listing every map name with its numbers, never keys or values. Reads `registry`
    * (default `defaultRegistry`). Off by default: it names your maps to whoever can reach the route.
    */
-  debug?: boolean | { path?: string; refreshMs?: number };
+  debug?: boolean | DebugMapsOptions;
   /**
    * Called for each metric left out of a scrape because its collector threw, rejected or timed out,
    * mapwatch's or yours (default: one stderr line per metric and failure message).
@@ -43,6 +45,23 @@ export interface MapwatchRouterOptions {
   onError?: CollectErrorHandler;
   /** A metric still collecting after this long is left out of the scrape (ms, default 10 000). */
   collectTimeoutMs?: number;
+}
+
+/** Options of the opt-in `/debug/maps` route (docs/debug-page.md). */
+export interface DebugMapsOptions {
+  /** Path of the page (default `/debug/maps`; the JSON is at the same path plus `.json`). */
+  path?: string;
+  /** How often the open page refreshes, ms (default 2000, at least 100). */
+  refreshMs?: number;
+  /**
+   * The server-side history behind each name's trend and lock verdict, so both are there on first load:
+   * `length` samples (default 60) taken every `intervalMs` (default 10 000) by an unref()ed timer that
+   * walks the registry as a scrape does. `false` turns it off (the trend is then the count now, and the
+   * lock verdict sees only the waiters now).
+   */
+  history?: false | DebugHistoryOptions;
+  /** Lock verdict thresholds; default the shipped lock alerts' (`lock` in the pack config). */
+  lock?: Partial<LockVerdictThresholds>;
 }
 
 const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
@@ -161,11 +180,10 @@ async function serveMetrics(
   }
 }
 
-function mountDebugMaps(
-  router: Router,
-  registry: MapRegistry,
-  opts: { path?: string; refreshMs?: number },
-): void {
+function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOptions): void {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new TypeError('mapwatch: debug must be true or an object like { refreshMs: 2000 }');
+  }
   const path = opts.path ?? '/debug/maps';
   if (typeof path !== 'string' || !path.startsWith('/'))
     throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(String(path))}`);
@@ -173,10 +191,14 @@ function mountDebugMaps(
   if (!Number.isFinite(refreshMs) || refreshMs < 100) {
     throw new RangeError(`mapwatch: debug.refreshMs must be a number >= 100, got ${String(refreshMs)}`);
   }
+  const lock = lockThresholds(opts.lock);
+  const history = opts.history === false ? undefined : new DebugHistory(opts.history);
+  // The route handlers below hold the history; the sampler only weakly, so it ends with the router.
+  if (history) startHistorySampler(registry, history);
   const sendJson = (res: Response): void => {
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
-    res.json(debugMapsReport(registry));
+    res.json(debugMapsReport(registry, { history, lock }));
   };
   router.get(`${path}.json`, (_req, res) => sendJson(res));
   router.get(path, (req, res) => {
