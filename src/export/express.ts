@@ -9,7 +9,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import client, { type Registry } from 'prom-client';
-import { defaultRegistry, type MapRegistry } from '../registry.js';
+import type { MapRegistry } from '../registry.js';
+import { mapRegistryOption } from './registry-option.js';
 import { DebugHistory, startHistorySampler, type DebugHistoryOptions } from './debug-history.js';
 import { debugMapsPage, debugMapsReport, debugPageCsp, newNonce } from './debug-maps.js';
 import { collectErrorReporter, describeError, type CollectErrorHandler } from './errors.js';
@@ -113,6 +114,7 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
     );
   }
   // One reporter for the router's lifetime, so that a failing collector is logged once, not per scrape.
+  const registry = mapRegistryOption(options.registry, 'mapwatchRouter(options)');
   const onError = collectErrorReporter('scrape', options.onError);
   let promRegistry = options.promRegistry;
   if (promRegistry !== undefined && !isPromRegistry(promRegistry)) {
@@ -121,7 +123,7 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
   if (!promRegistry) {
     promRegistry = new client.Registry();
     registerPromMetrics(promRegistry, {
-      registry: options.registry ?? defaultRegistry,
+      registry,
       onError: options.onError,
     });
   }
@@ -131,8 +133,7 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
   router.get(path, (req: Request, res: Response) => {
     void serveMetrics(source, req, res, onError, timeoutMs);
   });
-  if (options.debug)
-    mountDebugMaps(router, options.registry ?? defaultRegistry, options.debug === true ? {} : options.debug);
+  if (options.debug) mountDebugMaps(router, registry, options.debug === true ? {} : options.debug);
   return router;
 }
 

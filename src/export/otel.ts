@@ -22,7 +22,8 @@ import {
   type Observable,
 } from '@opentelemetry/api';
 import { ALL_METRICS, LABELS, METRICS, type MetricSpec } from '../conventions.js';
-import { defaultRegistry, type MapRegistry } from '../registry.js';
+import type { MapRegistry } from '../registry.js';
+import { mapRegistryOption } from './registry-option.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { scalarPoints } from './samples.js';
 
@@ -88,7 +89,8 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
       'mapwatch: registerOtelMetrics(options) takes an options object, e.g. { meterProvider }',
     );
   }
-  const { registry = defaultRegistry, pollIntervalMs = 1000, meterProvider } = options;
+  const { pollIntervalMs = 1000, meterProvider } = options;
+  const registry = mapRegistryOption(options.registry, 'registerOtelMetrics(options)');
   if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
     throw new RangeError(`mapwatch: pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`);
   }

@@ -7,7 +7,8 @@
  */
 import client, { type Registry } from 'prom-client';
 import { ALL_METRICS, type MetricSpec } from '../conventions.js';
-import { defaultRegistry, type MapRegistry, type RegistrySnapshot } from '../registry.js';
+import type { MapRegistry, RegistrySnapshot } from '../registry.js';
+import { mapRegistryOption } from './registry-option.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
@@ -110,7 +111,7 @@ export function registerPromMetrics(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('mapwatch: registerPromMetrics(promRegistry, options) takes an options object');
   }
-  const registry = options.registry ?? defaultRegistry;
+  const registry = mapRegistryOption(options.registry, 'registerPromMetrics(promRegistry, options)');
   const onError = collectErrorReporter('scrape', options.onError);
   const clash = ALL_METRICS.find((m) => promRegistry.getSingleMetric(m.name) !== undefined);
   if (clash) {
