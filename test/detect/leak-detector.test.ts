@@ -10,8 +10,8 @@ import { groupRows, parseSeriesText } from '../../src/detect/parse.js';
 import { alignRow } from '../../src/detect/replay.js';
 import { MapRegistry, type NameSnapshot, type RegistrySnapshot } from '../../src/registry.js';
 import { MapStats } from '../../src/stats/map-stats.js';
-import { NEGATIVE_FAMILIES, scenarios } from './scenarios.js';
-import { manifest } from './scorecard.js';
+import { NEGATIVE_FAMILIES, scenarios } from '../helpers/scenarios.js';
+import { manifest } from '../helpers/scorecard.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

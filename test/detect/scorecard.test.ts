@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { buildScorecard, renderScorecard } from './scorecard.js';
+import { buildScorecard, renderScorecard } from '../helpers/scorecard.js';
 
 const HOUR = 3_600_000;
 const rows = buildScorecard();

@@ -5,7 +5,7 @@ import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { instrument } from '../../src/maps/instrument.js';
 import { SurvivalSampler, survivalConfig } from '../../src/detect/survival.js';
 import { KEY_POOL } from '../helpers/map-model.js';
-import { prng } from './scenarios.js';
+import { prng } from '../helpers/scenarios.js';
 
 function clock(start = 1_000_000) {
   let t = start;

@@ -9,7 +9,7 @@ import { startLeakDetection } from '../../src/detect/monitor.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import type { LeakState } from '../../src/conventions.js';
-import { prng } from '../detect/scenarios.js';
+import { prng } from './scenarios.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

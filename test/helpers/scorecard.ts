@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import type { LeakState } from '../../src/conventions.js';
 import { groupRows, parseSeriesText } from '../../src/detect/parse.js';
 import { replay } from '../../src/detect/replay.js';
-import { simulate, type Workload } from '../helpers/simulate.js';
+import { simulate, type Workload } from './simulate.js';
 import {
   BOUNDED_WORKLOADS,
   HARD_LEAK_WORKLOADS,
   LEAK_WORKLOADS,
   UNDECLARED_FILL_WORKLOADS,
-} from '../helpers/workloads.js';
-import { derivRule, memwatchRule, type Rule } from './evaluate.js';
+} from './workloads.js';
+import { derivRule, memwatchRule, type Rule } from './baselines.js';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
