@@ -3,7 +3,9 @@
  *
  * - `read(fn)` runs `fn` with a counting, read-only view under a read hold (many at once);
  *   `write(fn)` with a counting Map view under the write hold (alone). Views, and iterators taken from
- *   them, stop working when the section ends. Both release when `fn` returns or throws.
+ *   them, stop working when the section ends. Both release when `fn` returns or throws (or the promise it
+ *   returns settles). As with RWLock.withRead/withWrite, `fn` runs synchronously inside the call when the
+ *   lock is free, nobody waits and no options are given; otherwise once the hold is granted.
  * - `write(fn)` is not a transaction: the view writes through to the map, so mutations made before `fn`
  *   throws stay. Compute first and mutate at the end (or use `update`, which stores nothing on a throw).
  * - `update(key, fn)` is the async read-modify-write: under the write hold it passes the current value
@@ -25,7 +27,7 @@
  */
 import { defaultRegistry } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { RWLock, type AcquireOptions } from '../sync/rwlock.js';
+import { enterNow, exitNow, NOT_FREE, runNow, RWLock, type AcquireOptions } from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
 import {
   LockedReadView,
@@ -68,25 +70,46 @@ export class LockedMap<K, V> {
     return this.lock.waiting;
   }
 
-  /** Runs `fn` with a read-only counting view under a read hold. */
-  async read<T>(fn: (view: ReadonlyMap<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    const release = await this.lock.acquireRead(options);
+  /**
+   * Runs `fn` with a read-only counting view under a read hold. Like RWLock.withRead, `fn` runs
+   * synchronously inside this call when the lock is free for reading, nobody waits and no options are given.
+   */
+  read<T>(fn: (view: ReadonlyMap<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     const view = new LockedReadView(this.inner, this.stats);
-    try {
-      return await fn(view);
-    } finally {
-      view.close();
-      release();
+    if (options === undefined) {
+      const done = this.lock[runNow]('read', fn, view);
+      if (done !== undefined) return done;
     }
+    return this.queuedSection('read', fn, view, options);
   }
 
   /**
    * Runs `fn` with a counting Map view under the write hold. Not transactional: mutations made through
-   * the view before `fn` throws are kept.
+   * the view before `fn` throws are kept. Like RWLock.withWrite, `fn` runs synchronously inside this call
+   * when the lock is free, nobody waits and no options are given.
    */
-  async write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    const release = await this.lock.acquireWrite(options);
+  write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     const view = new LockedWriteView(this.inner, this.stats);
+    if (options === undefined) {
+      const done = this.lock[runNow]('write', fn, view);
+      if (done !== undefined) return done;
+    }
+    return this.queuedSection('write', fn, view, options);
+  }
+
+  /**
+   * A read/write section through a normal acquisition (options to check, or a wait); async, so a bad
+   * option becomes a rejection. The view closes before the release.
+   */
+  private async queuedSection<A extends LockedReadView<K, V>, T>(
+    mode: 'read' | 'write',
+    fn: (view: A) => T | PromiseLike<T>,
+    view: A,
+    options: AcquireOptions | undefined,
+  ): Promise<T> {
+    const release = await (mode === 'read'
+      ? this.lock.acquireRead(options)
+      : this.lock.acquireWrite(options));
     try {
       return await fn(view);
     } finally {
@@ -115,6 +138,19 @@ export class LockedMap<K, V> {
   }
 
   get(key: K, options?: AcquireOptions): Promise<V | undefined> {
+    // The hit path, spelled out: readNow's semantics without allocating its callback (issue #11 budget).
+    if (options === undefined) {
+      const token = this.lock[enterNow]('read');
+      if (token !== NOT_FREE) {
+        try {
+          return Promise.resolve(countedGet(this.inner, this.stats, key));
+        } catch (error) {
+          return Promise.reject(error);
+        } finally {
+          this.lock[exitNow]('read', token);
+        }
+      }
+    }
     return readNow(this.lock, () => countedGet(this.inner, this.stats, key), options);
   }
 

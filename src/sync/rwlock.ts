@@ -4,7 +4,10 @@
  * Semantics
  * - Many readers or one writer. `acquireRead()`/`acquireWrite()` resolve to a release function; each
  *   release function works once (a second call throws LockReleaseError rather than freeing someone else's
- *   hold). `withRead(fn)`/`withWrite(fn)` release when `fn` returns or throws.
+ *   hold). `withRead(fn)`/`withWrite(fn)` release when `fn` returns or throws (or the promise it returns
+ *   settles). `fn` starts as soon as the hold is granted: when the lock is free, nobody waits and no
+ *   options are given, that is synchronously, inside the `withRead`/`withWrite` call (like any code
+ *   before an `await`); otherwise when a release grants it, in a later continuation.
  * - FIFO-fair: a request that cannot be granted at once joins one queue. Once anything waits, every later
  *   request queues behind it, readers included, so a stream of readers cannot starve a waiting writer.
  *   A release grants the head of the queue: one writer, or the whole run of consecutive readers there.
@@ -23,21 +26,35 @@
  *   promise of the host.
  *
  * Cost model
- * - Uncontended: a counter or flag, one closure (the release function, needed to detect a double release)
- *   and one already-resolved promise: about one `await`. No queue node, no timer, and no clock read unless
- *   the lock is named (stats on).
+ * - Uncontended acquire: a counter or flag, one closure (the release function, needed to detect a double
+ *   release) and one already-resolved promise: about one `await`. No queue node, no timer, and no clock
+ *   read for a short hold, except a random 1 in HOLD_SAMPLE_EVERY on a named lock (see below).
+ * - Uncontended `withRead`/`withWrite` without options: no release closure and no inner `await`; `fn`
+ *   runs at once and the result comes back in one resolved promise, or, when `fn` returns a promise,
+ *   the hold is given back when it settles.
  * - Contended: one queue node and one promise per waiter; a timer only when `timeoutMs` is given, cleared
  *   on grant; an abort listener only when a signal is given, removed on grant.
  *
  * Stats: only a named lock reports (`new RWLock({ name })`), to the registry under that name, so a map that
- * owns a lock passes its own name and registry and the lock's series join the map's. Waits and holds are
- * measured with `performance.now()` only then.
+ * owns a lock passes its own name and registry and the lock's series join the map's. Counts are exact.
+ * Times come from `performance.now()`:
+ * - wait: an uncontended grant waited 0 by definition (no clock read); a contended grant's wait, and an
+ *   abandoned acquisition's, are measured exactly, from enqueue to grant or departure.
+ * - hold (grant to release): exact for every contended grant (its grant time is the clock read that ended
+ *   its wait), and for every uncontended grant while the lock's last timed hold lasted 0.1 ms or more.
+ *   Other uncontended holds are sampled: each is timed with probability 1/HOLD_SAMPLE_EVERY and then
+ *   counts HOLD_SAMPLE_EVERY times. The hold total is an unbiased estimate of the true total: exact for
+ *   contended and long holds, a sample for short uncontended ones (hold-sampler.ts has the rule).
  */
 import type { LockMode } from '../conventions.js';
 import { defaultRegistry, type MapRegistry } from '../registry.js';
 import type { LockStats } from '../stats/lock-stats.js';
-import { isAbortSignal } from './abort.js';
+import { checkAcquireOptions, type AcquireOptions } from './acquire-options.js';
 import { LockAbortedError, LockReleaseError, LockTimeoutError } from './errors.js';
+import { EXACT_HOLD_SECONDS, heldSeconds, holdWeight, uncontendedHold, UNTIMED } from './hold-sampler.js';
+
+// Re-exported: the options are part of the lock's API, and ShardedMap validates them up front.
+export { checkAcquireOptions, type AcquireOptions };
 
 export interface RWLockOptions {
   /** Series name (`map_name` label). Without it the lock keeps no stats at all. */
@@ -46,21 +63,31 @@ export interface RWLockOptions {
   registry?: MapRegistry;
 }
 
-export interface AcquireOptions {
-  /** Abandons the wait when aborted; the acquisition rejects with LockAbortedError. */
-  signal?: AbortSignal;
-  /**
-   * Longest wait in milliseconds before rejecting with LockTimeoutError. 0 means "only if free now";
-   * Infinity or omitted means no limit.
-   */
-  timeoutMs?: number;
-}
-
 /** Gives the lock back. Call exactly once. */
 export type Release = () => void;
 
-/** setTimeout fires at once for delays above this, so longer timeouts are refused rather than misread. */
-const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * The synchronous sections of sections.ts: `lock[enterNow](mode)` takes a hold if that needs no wait and
+ * returns a token (NOT_FREE if it would need one); `lock[exitNow](mode, token)` gives it back. No release
+ * closure, so a map's `get` costs little more than the `await` around it; the token is a hold-sampler one.
+ * Symbol-keyed and not exported from the package: only mapwatch's own maps, which always exit in the same
+ * synchronous step, use them.
+ */
+export const enterNow: unique symbol = Symbol('mapwatch.RWLock.enterNow');
+export const exitNow: unique symbol = Symbol('mapwatch.RWLock.exitNow');
+/** enterNow's answer when the hold would need a wait; never a hold token (see hold-sampler.ts). */
+export const NOT_FREE = -2;
+/**
+ * `lock[runNow](mode, fn, arg)`: the withRead/withWrite fast path for a section that hands `fn` an
+ * argument which must stop working when the hold ends (a LockedMap view): `arg.close()` runs just before
+ * the release. Resolves like withRead/withWrite; undefined when the hold would need a wait.
+ */
+export const runNow: unique symbol = Symbol('mapwatch.RWLock.runNow');
+
+/** What a runNow section hands its callback: closed when the section ends. */
+export interface SectionArg {
+  close(): void;
+}
 
 /** One queued acquisition: a node of a doubly linked list so that an abandoned waiter leaves in O(1). */
 interface Waiter {
@@ -84,6 +111,8 @@ export class RWLock {
   private readonly stats: LockStats | undefined;
   private readers = 0;
   private writer = false;
+  /** Hold-sampler mode: the last timed hold was long, so every uncontended hold is timed. */
+  private exactHolds = false;
   private head: Waiter | null = null;
   private tail: Waiter | null = null;
   private queueLength = 0;
@@ -145,9 +174,63 @@ export class RWLock {
     return this.grantedFast('write');
   }
 
-  /** Runs `fn` under a read hold and releases when it settles, whether it returns or throws. */
-  async withRead<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    const release = await this.acquire('read', options);
+  /**
+   * Runs `fn` under a read hold and releases when it settles, whether it returns or throws. When the lock
+   * is free for reading, nobody waits and no options are given, `fn` runs synchronously inside this call.
+   */
+  withRead<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (options === undefined && !this.writer && this.head === null) {
+      this.readers++;
+      return this.runHeld('read', this.fastGrantToken('read'), fn, undefined);
+    }
+    return this.withQueued('read', fn, options);
+  }
+
+  /**
+   * Runs `fn` under the write hold and releases when it settles, whether it returns or throws. When the
+   * lock is free, nobody waits and no options are given, `fn` runs synchronously inside this call.
+   */
+  withWrite<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (options === undefined && !this.writer && this.readers === 0 && this.head === null) {
+      this.writer = true;
+      return this.runHeld('write', this.fastGrantToken('write'), fn, undefined);
+    }
+    return this.withQueued('write', fn, options);
+  }
+
+  /** Takes a hold now if that needs no wait; returns the token for exitNow, or NOT_FREE. */
+  [enterNow](mode: LockMode): number {
+    if (mode === 'read') {
+      if (this.writer || this.head !== null) return NOT_FREE;
+      this.readers++;
+    } else {
+      if (this.writer || this.readers !== 0 || this.head !== null) return NOT_FREE;
+      this.writer = true;
+    }
+    return this.fastGrantToken(mode);
+  }
+
+  /** Gives back a hold taken by enterNow, in the same synchronous step. */
+  [exitNow](mode: LockMode, token: number): void {
+    this.endHold(mode, token);
+  }
+
+  [runNow]<A extends SectionArg, T>(
+    mode: LockMode,
+    fn: (arg: A) => T | PromiseLike<T>,
+    arg: A,
+  ): Promise<T> | undefined {
+    const token = this[enterNow](mode);
+    return token === NOT_FREE ? undefined : this.runHeld(mode, token, fn, arg);
+  }
+
+  /** withRead/withWrite through a normal acquisition (options to check, or a wait). */
+  private async withQueued<T>(
+    mode: LockMode,
+    fn: () => T | PromiseLike<T>,
+    options: AcquireOptions | undefined,
+  ): Promise<T> {
+    const release = await this.acquire(mode, options);
     try {
       return await fn();
     } finally {
@@ -155,14 +238,74 @@ export class RWLock {
     }
   }
 
-  /** Runs `fn` under the write hold and releases when it settles, whether it returns or throws. */
-  async withWrite<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    const release = await this.acquire('write', options);
+  /**
+   * Runs `fn` under a hold the caller has just taken on the fast path (readers/writer already updated,
+   * `token` from fastGrantToken) and gives it back when `fn` returns, throws or its promise settles. No
+   * release closure is made: nothing outside can release this hold twice. `fn` gets `arg` when there is
+   * one, and is called with no argument otherwise (as withRead/withWrite always did).
+   */
+  private runHeld<A extends SectionArg | undefined, T>(
+    mode: LockMode,
+    token: number,
+    fn: (arg: A) => T | PromiseLike<T>,
+    arg: A,
+  ): Promise<T> {
+    let result: T | PromiseLike<T>;
+    let pending: boolean;
     try {
-      return await fn();
-    } finally {
-      release();
+      result = arg === undefined ? (fn as () => T | PromiseLike<T>)() : fn(arg);
+      // Inside the try: a `then` getter that throws is the callback's failure, and must not leak the hold.
+      pending = isThenable(result);
+    } catch (error) {
+      this.endSection(mode, token, arg);
+      return Promise.reject(error);
     }
+    if (pending) return this.endSectionOnSettle(mode, token, arg, result as PromiseLike<T>);
+    this.endSection(mode, token, arg);
+    return Promise.resolve(result);
+  }
+
+  private async endSectionOnSettle<T>(
+    mode: LockMode,
+    token: number,
+    arg: SectionArg | undefined,
+    pending: PromiseLike<T>,
+  ): Promise<T> {
+    try {
+      return await pending;
+    } finally {
+      this.endSection(mode, token, arg);
+    }
+  }
+
+  /** Closes the section's argument, then gives the hold back, whatever `close` does. */
+  private endSection(mode: LockMode, token: number, arg: SectionArg | undefined): void {
+    try {
+      if (arg !== undefined) arg.close();
+    } finally {
+      this.endHold(mode, token);
+    }
+  }
+
+  /** Counts an uncontended grant and decides whether its hold is timed (its hold-sampler token). */
+  private fastGrantToken(mode: LockMode): number {
+    const stats = this.stats;
+    if (stats === undefined) return UNTIMED;
+    stats.recordAcquire(mode, false, 0);
+    return uncontendedHold(this.exactHolds);
+  }
+
+  private endHold(mode: LockMode, token: number): void {
+    if (token !== UNTIMED) this.recordHold(mode, token);
+    if (mode === 'read') this.releaseRead();
+    else this.releaseWrite();
+  }
+
+  /** Records a timed hold ending now, weighted, and sets the lock's sampling mode from its length. */
+  private recordHold(mode: LockMode, token: number): void {
+    const seconds = heldSeconds(token);
+    this.exactHolds = seconds >= EXACT_HOLD_SECONDS;
+    this.stats!.recordHold(mode, seconds * holdWeight(token));
   }
 
   private acquire(mode: LockMode, options: AcquireOptions | undefined): Promise<Release> {
@@ -196,39 +339,19 @@ export class RWLock {
   }
 
   private grantedFast(mode: LockMode): Release {
-    const stats = this.stats;
-    if (stats === undefined) return this.releaser(mode);
-    stats.recordAcquire(mode, false, 0);
-    return this.timedReleaser(mode, stats);
+    return this.releaser(mode, this.fastGrantToken(mode));
   }
 
-  /** The release function of an unnamed lock: no clock, just the once-only guard. */
-  private releaser(mode: LockMode): Release {
+  /**
+   * The release function of one hold: the once-only guard, and the hold recorded when its token says it
+   * is timed. One shape for every hold keeps the caller's `release()` call site monomorphic.
+   */
+  private releaser(mode: LockMode, token: number): Release {
     let released = false;
-    if (mode === 'read') {
-      return () => {
-        if (released) throw new LockReleaseError(this.name, 'read');
-        released = true;
-        this.releaseRead();
-      };
-    }
-    return () => {
-      if (released) throw new LockReleaseError(this.name, 'write');
-      released = true;
-      this.releaseWrite();
-    };
-  }
-
-  /** The release function of a named lock: also records the hold time. */
-  private timedReleaser(mode: LockMode, stats: LockStats): Release {
-    let released = false;
-    const grantedAt = performance.now();
     return () => {
       if (released) throw new LockReleaseError(this.name, mode);
       released = true;
-      stats.recordHold(mode, (performance.now() - grantedAt) / 1000);
-      if (mode === 'read') this.releaseRead();
-      else this.releaseWrite();
+      this.endHold(mode, token);
     };
   }
 
@@ -323,11 +446,13 @@ export class RWLock {
     this.unlink(w);
     const stats = this.stats;
     if (stats === undefined) {
-      w.resolve(this.releaser(w.mode));
+      w.resolve(this.releaser(w.mode, UNTIMED));
       return;
     }
-    stats.recordAcquire(w.mode, true, (performance.now() - w.enqueuedAt) / 1000);
-    w.resolve(this.timedReleaser(w.mode, stats));
+    // One clock read ends the wait and starts the hold (a weight-1 token): both exact.
+    const now = performance.now();
+    stats.recordAcquire(w.mode, true, (now - w.enqueuedAt) / 1000);
+    w.resolve(this.releaser(w.mode, now));
   }
 
   /** Timeout or abort: the waiter leaves now; those behind it may have been blocked only by it. */
@@ -340,33 +465,11 @@ export class RWLock {
   }
 }
 
-/**
- * Throws a TypeError/RangeError that names the bad option; returns normally for valid options. Exported for
- * callers that take several locks with one options object (ShardedMap) and must validate it once, up front.
- */
-export function checkAcquireOptions(options: AcquireOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('mapwatch: lock acquisition options must be an object like { signal, timeoutMs }');
-  }
-  const { signal, timeoutMs } = options;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(
-      'mapwatch: lock option signal must be an AbortSignal (e.g. AbortSignal.timeout(100))',
-    );
-  }
-  if (timeoutMs !== undefined) {
-    if (typeof timeoutMs !== 'number') {
-      throw new TypeError(
-        `mapwatch: lock option timeoutMs must be a number of milliseconds, got ${typeof timeoutMs}`,
-      );
-    }
-    if (Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw new RangeError(`mapwatch: lock option timeoutMs must be >= 0, got ${timeoutMs}`);
-    }
-    if (timeoutMs !== Infinity && timeoutMs > MAX_TIMER_MS) {
-      throw new RangeError(
-        `mapwatch: lock option timeoutMs ${timeoutMs} exceeds the timer limit ${MAX_TIMER_MS}; use Infinity for no limit`,
-      );
-    }
-  }
+/** Whether `await value` would wait on it: a thenable. Reads `then` once; may throw (a hostile getter). */
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
