@@ -8,10 +8,19 @@ const HOT = 1024; // keys in the working set of lookups and updates (a power of 
 export const GET_SET_OPS = ['get-hit', 'get-miss', 'set-insert', 'set-update'];
 
 /**
+ * A second native Map, measured like any candidate: its ratio to the baseline (ideally 1.00) is the noise
+ * floor of the run. On a shared machine a round of a few ms is often preempted, and two identical
+ * candidates were seen 1.3-3.7x apart in one run: a ratio within the control's distance of 1 means nothing.
+ */
+export const CONTROL = 'native Map (control)';
+
+/**
  * Measures every op for every candidate. `makers` maps a candidate name to a factory of a fresh Map-like;
- * 'native Map' must be among them (the baseline).
+ * 'native Map' must be among them (the baseline). A control (CONTROL) is added after the baseline.
  */
 export function measureMapOps(makers) {
+  const { 'native Map': native, ...others } = makers;
+  makers = { 'native Map': native, [CONTROL]: () => new Map(), ...others };
   const ops = QUICK ? 2_000 : 200_000;
   // Inserts and deletes go into fresh maps of this size each round: large enough to leave the small-table
   // regime, small enough that the collector does not run in the middle of one candidate's round and not

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { QUICK } from './harness.js';
 
 // One module per section (bench/<name>.js, see harness.js for its shape), run in this order.
-const SECTIONS = ['maps', 'survival', 'sdk', 'locks', 'scrape', 'detector', 'lru-cache'];
+const SECTIONS = ['maps', 'lifecycle', 'survival', 'sdk', 'locks', 'scrape', 'detector', 'lru-cache'];
 
 function fmt(n) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;
@@ -24,7 +24,8 @@ for (const name of SECTIONS) {
   const section = await mod.run();
   const lines = [`## ${section.title}`, '', '| op | candidate | time/op | ratio |', '|---|---|---:|---:|'];
   for (const r of section.rows)
-    lines.push(`| ${r.op} | ${r.candidate} | ${fmt(r.nsPerOp)} | ${r.ratio.toFixed(2)}× |`);
+    // A row that is not a time (bytes, say) carries its own text in `shown`.
+    lines.push(`| ${r.op} | ${r.candidate} | ${r.shown ?? fmt(r.nsPerOp)} | ${r.ratio.toFixed(2)}× |`);
   if (section.goals.length) {
     lines.push('', '| goal | measured | met |', '|---|---:|---|');
     for (const g of section.goals) {

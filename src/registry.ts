@@ -1,8 +1,16 @@
 /**
  * The registry: which maps and locks exist, under which names, and their counts.
  *
- * - Live maps and locks are held weakly (WeakRef): instrumenting a map never keeps it alive.
- * - Their stats objects are held strongly, so when a map is collected its counts fold into the name's
+ * - InstrumentedMap, instrument(), ReadMostlyMap, LoadingMap and ShardedMap are tracked with no reference
+ *   at all (mapGroup + openMap): they count into counters shared per name, keep their live entry count in
+ *   a slot of a shared table, and are known dead through a FinalizationRegistry on a token only they
+ *   reference (stats/map-groups.ts). Their instances and entries are exact once the collector has run
+ *   and its callbacks have had a turn of the event loop (FinalizationRegistry callbacks are
+ *   asynchronous); until then a dead map still counts as an instance.
+ * - Maps tracked through trackMap (LockedMap, the lru-cache watcher, other callers) and locks are held
+ *   weakly (WeakRef): instrumenting never keeps them alive either, though V8 keeps a WeakRef's target
+ *   until the end of the current job and through minor collections.
+ * - Their stats objects are held strongly, so when one is collected its counts fold into the name's
  *   retired totals and no counter ever goes backwards.
  * - Series are per name: many live maps with one name aggregate into one series, and the number of live
  *   map objects is reported as `instances`.
@@ -10,9 +18,23 @@
  *   series count stays bounded whatever the service does.
  */
 import { OVERFLOW_MAP_NAME, type LeakState, type LockMode, type MapKind } from './conventions.js';
+import { DEFAULT_SURVIVAL_SAMPLE_SIZE, SurvivalSampler, survivalConfig } from './detect/survival.js';
 import { validateMapName } from './names.js';
 import { LockStats } from './stats/lock-stats.js';
+import { validateDeclaredBounds, type DeclaredBounds } from './stats/declared-bounds.js';
+import {
+  BoundsTally,
+  MapGroup,
+  NO_BOUNDS,
+  SlotTable,
+  type MapToken,
+  type ValidBounds,
+} from './stats/map-groups.js';
+
+export { validateDeclaredBounds, type DeclaredBounds };
+export type { NameSnapshot, RegistrySnapshot, SurvivalSnapshot } from './registry-snapshot.js';
 import { MapStats } from './stats/map-stats.js';
+import type { NameSnapshot, RegistrySnapshot } from './registry-snapshot.js';
 
 /** Anything with a live entry count. Sharded maps may also report their imbalance. */
 export interface Measurable {
@@ -41,14 +63,6 @@ export interface SurvivalSource {
  * when `reads: true`.
  */
 export type SurvivalSamplingOption = boolean | { size?: number; reads?: boolean };
-
-/** What a map declares about its bounds when it is tracked (validated by the map's constructor). */
-export interface DeclaredBounds {
-  /** The most entries the map may hold (a positive integer). */
-  readonly maxEntries?: number | undefined;
-  /** The longest an entry stays, in milliseconds (positive; Infinity or undefined: no TTL). */
-  readonly ttlMs?: number | undefined;
-}
 
 /** What trackMap takes besides the map, its name and its kind. */
 export interface TrackMapOptions extends DeclaredBounds {
@@ -106,52 +120,10 @@ class NameEntry {
   readonly retiredMap = new MapStats();
   retiredLock: LockStats | undefined = undefined;
   leak: LeakVerdict | undefined = undefined;
+  /** Groups of the slot-tracked maps of this name (a handful: one per kind and sampling option). */
+  readonly groups: MapGroup[] = [];
+  readonly bounds = new BoundsTally();
   constructor(readonly name: string) {}
-}
-
-/** Totals of one name at one moment, as the exporters see them. */
-export interface NameSnapshot {
-  readonly name: string;
-  /** Kinds of map ever registered under the name (decides which metric families it emits). */
-  readonly kinds: ReadonlySet<MapKind>;
-  /** Live entries per kind, summed over live instances. */
-  readonly entriesByKind: ReadonlyMap<MapKind, number>;
-  /** Live map objects (locks on their own are not counted). */
-  readonly instances: number;
-  /** Map counters: retired plus live. */
-  readonly map: MapStats;
-  /** Lock counters (retired plus live) and waiters now; undefined when no lock ever had the name. */
-  readonly lock: LockStats | undefined;
-  /** Worst imbalance over live sharded instances. */
-  readonly shardImbalance: number | undefined;
-  readonly leak: LeakVerdict | undefined;
-  /**
-   * Declared bound over the live instances: the sum of their `maxEntries`, or undefined when any live
-   * instance declares none (then the name as a whole is unbounded).
-   */
-  readonly declaredMaxEntries: number | undefined;
-  /** Declared TTL in seconds: the longest over the live instances, undefined when any declares none. */
-  readonly declaredTtlSeconds: number | undefined;
-  /** Present when at least one live instance samples entry survival. */
-  readonly survival: SurvivalSnapshot | undefined;
-}
-
-/** Entry survival over the live instances of a name that sample it. */
-export interface SurvivalSnapshot {
-  /** Age of the oldest sampled entry still present, over every sampling instance (0 when none is). */
-  readonly oldestAgeSeconds: number;
-  /**
-   * Share of sampled live entries never read since insertion, over the instances that track reads (0
-   * when they sample nothing); undefined when none tracks reads.
-   */
-  readonly neverReadRatio: number | undefined;
-}
-
-export interface RegistrySnapshot {
-  readonly names: readonly NameSnapshot[];
-  /** Distinct names tracked (including `_other` once used). */
-  readonly trackedNames: number;
-  readonly overflow: number;
 }
 
 export type LockWaitListener = (name: string, mode: LockMode, seconds: number) => void;
@@ -166,6 +138,11 @@ export class MapRegistry {
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
   private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
+  private readonly slots = new SlotTable();
+  private lastGroup: MapGroup | undefined = undefined;
+  private lastGroupName: string | undefined = undefined;
+  /** Held value: the slot number of the map whose token died. */
+  private readonly mapFinalizer = new FinalizationRegistry<number>((slot) => this.slots.close(slot, true));
 
   constructor(options: MapRegistryOptions = {}) {
     const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling = true } = options;
@@ -199,6 +176,74 @@ export class MapRegistry {
     return stats;
   }
 
+  /**
+   * The group a new slot-tracked map of `name` joins (see openMap): its shared counters and survival
+   * sampler. Validates the sampling option and the name (throwing on a bad one) before anything is
+   * registered. `sampling` undefined: the registry's default.
+   */
+  mapGroup(name: string, kind: MapKind, sampling: SurvivalSamplingOption | undefined): MapGroup {
+    const option = sampling ?? this.survivalSampling;
+    // Maps made per request come in runs of one name and option: the last answer is the likely one.
+    const last = this.lastGroup;
+    if (last !== undefined && name === this.lastGroupName && option === last.option && kind === last.kind)
+      return last;
+    const key = samplingKey(option);
+    // A name seen before was validated then; the overflow bucket's name is reserved, so it always is.
+    let entry = name === OVERFLOW_MAP_NAME ? undefined : this.entries.get(name);
+    entry ??= this.entryFor(validateMapName(name));
+    const groups = entry.groups;
+    let group: MapGroup | undefined;
+    for (let i = 0; i < groups.length && group === undefined; i++) {
+      const g = groups[i]!;
+      if (g.kind === kind && (g.option === option || g.samplingKey === key)) group = g;
+    }
+    if (group === undefined) {
+      const config = survivalConfig(option);
+      const sampler =
+        config === undefined ? undefined : new SurvivalSampler(config.size, this.now, Math.random, config);
+      group = new MapGroup(kind, option, key, sampler, entry.bounds);
+      groups.push(group);
+      entry.kinds.add(kind);
+    }
+    // Only a name that has its own entry (not one folded into the overflow bucket, which must count
+    // every map past the cap) is remembered.
+    if (entry.name === name) {
+      this.lastGroup = group;
+      this.lastGroupName = name;
+    }
+    return group;
+  }
+
+  /**
+   * Tracks one map of `group` holding `entries` entries, returns its slot. The map keeps its live entry
+   * count at `countsOf(slot)[slot & SLOT_INDEX_MASK]` and its only link to the registry is `token`: when
+   * the token is collected (with the map, which alone references it), the slot closes. Bounds are
+   * validated by validateDeclaredBounds.
+   */
+  openMap(group: MapGroup, token: MapToken, bounds: ValidBounds, entries = 0): number {
+    const slot = this.slots.open(group, entries, bounds);
+    this.mapFinalizer.register(token, slot);
+    return slot;
+  }
+
+  /** One entry count per shard for a sharded map's slot (see SlotTable.attachShards). */
+  shardCountsOf(slot: number, shards: number): Int32Array {
+    return this.slots.attachShards(slot, shards);
+  }
+
+  /** The chunk of the entry-count table that holds `slot`. */
+  countsOf(slot: number): Int32Array {
+    return this.slots.chunkOf(slot);
+  }
+
+  /**
+   * A map whose construction failed after openMap (an entry of its iterable threw): it leaves instances,
+   * entries and bounds at once, as if never made. The counts it made stay: counters never go backwards.
+   */
+  abandonMap(slot: number): void {
+    this.slots.close(slot, false);
+  }
+
   /** Starts tracking a lock under `name` (its own name, or the name of the map that owns it). */
   trackLock(lock: object, name: string): LockStats {
     const stats = new LockStats();
@@ -225,7 +270,15 @@ export class MapRegistry {
   private waitFanout(name: string): (mode: LockMode, seconds: number) => void {
     const listeners = this.lockWaitListeners;
     return (mode, seconds) => {
-      for (const listener of listeners) listener(name, mode, seconds);
+      for (const listener of listeners) {
+        // A listener that throws costs its own call: the others still run, and the lock's caller never
+        // sees the error (a lock wait is not the place for an exporter's fault).
+        try {
+          listener(name, mode, seconds);
+        } catch {
+          // ignored
+        }
+      }
     };
   }
 
@@ -248,12 +301,20 @@ export class MapRegistry {
     return [...this.entries.keys()];
   }
 
-  /** Totals of every name now. Folds maps that have been collected but not yet finalized. */
+  /**
+   * Totals of every name now. Folds WeakRef-tracked maps and locks that have been collected but not yet
+   * finalized; slot-tracked maps leave when their finalization callback has run (a turn after the GC).
+   */
   collect(): RegistrySnapshot {
     const nowMs = this.now();
+    this.slots.sumEntries(this.allGroups());
     const names: NameSnapshot[] = [];
     for (const entry of this.entries.values()) names.push(this.snapshotOf(entry, nowMs));
     return { names, trackedNames: this.entries.size, overflow: this.overflowCount };
+  }
+
+  private *allGroups(): Generator<MapGroup> {
+    for (const entry of this.entries.values()) yield* entry.groups;
   }
 
   private snapshotOf(entry: NameEntry, nowMs: number): NameSnapshot {
@@ -274,8 +335,29 @@ export class MapRegistry {
     let anySampling = false;
     let anyReads = false;
     // Declared bounds: the sum (max for the TTL) over live instances, undefined once one declares none.
-    let maxEntries: number | undefined = 0;
-    let ttlSeconds: number | undefined = 0;
+    // The slot-tracked maps' are tallied as they open and close.
+    const tally = entry.bounds;
+    let maxEntries: number | undefined = tally.unbounded > 0 ? undefined : tally.maxEntriesSum;
+    let ttlSeconds: number | undefined = tally.noTtl > 0 ? undefined : tally.longestTtl();
+
+    // Slot-tracked maps: counters shared per group, entries summed by collect().
+    for (const g of entry.groups) {
+      map.add(g.stats);
+      entriesByKind.set(g.kind, (entriesByKind.get(g.kind) ?? 0) + g.entries);
+      instances += g.instances;
+      if (g.shardImbalance !== undefined) shardImbalance = Math.max(shardImbalance ?? 0, g.shardImbalance);
+      const sampler = g.sampler;
+      if (sampler === undefined || g.instances === 0) continue;
+      anySampling = true;
+      const at = sampler.oldestSampledAtMs();
+      if (at !== undefined) oldestAtMs = oldestAtMs === undefined ? at : Math.min(oldestAtMs, at);
+      const never = sampler.sampledNeverRead();
+      if (never !== undefined) {
+        anyReads = true;
+        readSampled += sampler.sampledLive();
+        neverRead += never;
+      }
+    }
 
     for (const record of entry.live) {
       const target = record.ref.deref() as Measurable | undefined;
@@ -398,59 +480,17 @@ export class MapRegistry {
   }
 }
 
-interface ValidBounds {
-  readonly maxEntries: number | undefined;
-  readonly ttlSeconds: number | undefined;
-}
+const DEFAULT_SAMPLING_KEY = `${DEFAULT_SURVIVAL_SAMPLE_SIZE}:false`;
 
-const NO_BOUNDS: ValidBounds = { maxEntries: undefined, ttlSeconds: undefined };
+/** The key of a sampling option: maps whose options resolve alike share a group. Throws on a bad one. */
+function samplingKey(option: SurvivalSamplingOption | undefined): string {
+  if (option === true) return DEFAULT_SAMPLING_KEY;
+  const config = survivalConfig(option);
+  return config === undefined ? 'off' : `${config.size}:${String(config.reads)}`;
+}
 
 function isSurvivalSource(value: unknown): value is SurvivalSource {
   return typeof (value as SurvivalSource | null)?.oldestSampledAtMs === 'function';
-}
-
-function describeValue(value: unknown): string {
-  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : String(value);
-}
-
-/**
- * Checks the declared bounds of a map's options and returns them in the registry's units. A bad value
- * is a programming error: it throws at construction with what to pass instead. `what` names the caller
- * in the message (`new InstrumentedMap()`).
- *
- * - `maxEntries`: a positive integer; omit it for a map with no bound.
- * - `ttlMs`: a positive number of milliseconds; omit it (or pass Infinity) for entries that never expire.
- */
-export function validateDeclaredBounds(options: DeclaredBounds, what: string): ValidBounds {
-  const { maxEntries, ttlMs } = options;
-  if (maxEntries !== undefined) {
-    if (typeof maxEntries !== 'number') {
-      throw new TypeError(
-        `mapwatch: ${what}: maxEntries must be a number, the most entries the map may hold (e.g. maxEntries: 10_000), got ${describeValue(maxEntries)}`,
-      );
-    }
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new RangeError(
-        `mapwatch: ${what}: maxEntries must be a positive integer, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got ${describeValue(maxEntries)}`,
-      );
-    }
-  }
-  if (ttlMs !== undefined) {
-    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
-      throw new TypeError(
-        `mapwatch: ${what}: ttlMs must be a number of milliseconds, the longest an entry stays (e.g. ttlMs: 60_000), got ${describeValue(ttlMs)}`,
-      );
-    }
-    if (ttlMs <= 0) {
-      throw new RangeError(
-        `mapwatch: ${what}: ttlMs must be > 0 milliseconds (e.g. ttlMs: 60_000); omit it for entries that never expire, got ${describeValue(ttlMs)}`,
-      );
-    }
-  }
-  return {
-    maxEntries,
-    ttlSeconds: ttlMs === undefined || ttlMs === Infinity ? undefined : ttlMs / 1000,
-  };
 }
 
 /** The registry used when no other is passed. */

@@ -2,6 +2,7 @@
  * Instrumenting never keeps a map alive, and counters never go backwards when maps die.
  * Needs --expose-gc (vitest.config.ts passes it to the test workers).
  */
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { instrument } from '../src/maps/instrument.js';
 import { InstrumentedMap } from '../src/maps/instrumented-map.js';
@@ -107,5 +108,83 @@ describe('declared bounds of collected maps', () => {
     expect(after.declaredMaxEntries).toBe(100);
     expect(after.declaredTtlSeconds).toBe(10);
     void kept;
+  });
+});
+
+describe('a million short-lived maps (issue 11)', () => {
+  const NAMES = ['req-a', 'req-b', 'req-c', 'req-d'];
+  const MAPS = 1_000_000;
+  /** Slots of the array each map holds as a value: about 0.5 KB that dies with the map, or not. */
+  const PAYLOAD = 64;
+  const PAYLOAD_BYTES = PAYLOAD * 8 + 16;
+
+  const total = (registry: MapRegistry, pick: (n: NameSnapshot) => number) =>
+    registry.collect().names.reduce((s, n) => s + pick(n), 0);
+
+  /**
+   * Makes MAPS maps in one synchronous job (no turn: FinalizationRegistry callbacks cannot run, and
+   * V8 keeps any WeakRef target of this job alive until it ends), checking every counter stays monotonic
+   * along the way. Returns the heap still reachable right after the loop, measured in the same job.
+   */
+  function makeMaps(registry: MapRegistry, payload: number, last: Map<string, number[]>): number {
+    for (let i = 0; i < MAPS; i++) {
+      const m = new InstrumentedMap<string, unknown>({ name: NAMES[i & 3]!, registry });
+      m.set('payload', payload === 0 ? i : new Array<number>(payload).fill(i));
+      m.set('n', i);
+      m.get('n');
+      m.get('absent');
+      if (i % 100_000 === 99_999) {
+        for (const n of registry.collect().names) {
+          const now = counters(n);
+          (last.get(n.name) ?? []).forEach((v, k) => expect(now[k]).toBeGreaterThanOrEqual(v));
+          last.set(n.name, now);
+        }
+      }
+    }
+    // A full collection inside the same job only measures: it cannot run finalization callbacks, and
+    // whatever mapwatch kept reachable (as a WeakRef per map did) is still reachable here.
+    gc!();
+    return process.memoryUsage().heapUsed;
+  }
+
+  async function settle(registry: MapRegistry): Promise<void> {
+    for (let i = 0; i < 20 && total(registry, (n) => n.instances) > 0; i++) await collectGarbage();
+  }
+
+  it('none stays reachable from mapwatch; instances and entries return to 0; counters monotonic', async () => {
+    const registry = new MapRegistry();
+    const last = new Map<string, number[]>();
+    await collectGarbage();
+    const base = process.memoryUsage().heapUsed;
+
+    // The same loop without and with a payload per map: mapwatch's own bookkeeping is the same in both,
+    // so the difference is the maps (and payloads) still reachable right after the loop. A first pass
+    // grows the registry's tables to their high-water mark, so the two measured passes start alike.
+    makeMaps(registry, 0, last);
+    await settle(registry);
+    expect(total(registry, (n) => n.instances)).toBe(0);
+    expect(total(registry, (n) => n.entriesByKind.get('plain') ?? 0)).toBe(0);
+    const bare = makeMaps(registry, 0, last) - base;
+    await settle(registry);
+
+    const loaded = makeMaps(registry, PAYLOAD, last) - base;
+    const reachableMaps = Math.max(0, loaded - bare) / PAYLOAD_BYTES;
+    // A young generation's worth: what the scavenger may not have reached yet (the full collection
+    // above leaves none, but the allowance keeps the test about mapwatch, not V8's timing).
+    const youngGeneration = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!;
+    expect(reachableMaps).toBeLessThan(youngGeneration.space_size / PAYLOAD_BYTES);
+
+    await settle(registry);
+    const after = registry.collect().names;
+    expect(after.map((n) => n.name).sort()).toEqual(NAMES);
+    for (const n of after) {
+      expect(n.instances).toBe(0);
+      expect(n.entriesByKind.get('plain')).toBe(0);
+      // Exact totals: each of 3 passes made MAPS / 4 maps per name, 2 inserts, 1 hit and 1 miss each.
+      expect(n.map.inserts).toBe((3 * 2 * MAPS) / 4);
+      expect(n.map.hits).toBe((3 * MAPS) / 4);
+      expect(n.map.misses).toBe((3 * MAPS) / 4);
+      counters(n).forEach((v, k) => expect(v).toBeGreaterThanOrEqual(last.get(n.name)![k]!));
+    }
   });
 });

@@ -172,6 +172,25 @@ describe('a map whose size getter throws', () => {
     const viaOtel = await (await otelScrape(registry))();
     expect(viaOtel.find((s) => s.name === ENTRIES && s.labels.map_name === 'good')?.value).toBe(1);
   });
+
+  it('instrument() counts it from its real entries: set and clear work, the scrape shows the true count', async () => {
+    class BadSize<K, V> extends Map<K, V> {
+      override get size(): number {
+        throw new Error('size exploded');
+      }
+    }
+    const registry = new MapRegistry();
+    const bad = instrument(new BadSize<string, number>(), { name: 'bad', registry });
+    bad.set('a', 1).set('b', 2).set('c', 3);
+    bad.delete('c');
+    const url = await serve(mapwatchRouter({ registry }));
+    const res = await get(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    const entries = parseExposition(res.text).find((s) => s.name === ENTRIES && s.labels.map_name === 'bad');
+    expect(entries?.value).toBe(2);
+    bad.clear();
+    expect(registry.collect().names[0]!.entriesByKind.get('plain')).toBe(0);
+  });
 });
 
 describe('frozen maps', () => {
@@ -204,6 +223,31 @@ describe('frozen maps', () => {
     expect(names).toEqual(new Set(['plain', 'read-mostly', 'loading']));
     void keep;
   });
+
+  it('frozen and deep-frozen InstrumentedMap and ReadMostlyMap keep working and counting', async () => {
+    const registry = new MapRegistry();
+    const deepFreeze = (o: object): void => {
+      for (const key of Reflect.ownKeys(o)) {
+        const v = (Object.getOwnPropertyDescriptor(o, key) as { value?: unknown }).value;
+        if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v);
+      }
+      Object.freeze(o);
+    };
+    const app = {
+      plain: new InstrumentedMap<string, number | undefined>({ name: 'plain', registry }),
+      readMostly: new ReadMostlyMap<string, number>({ name: 'read-mostly', registry }),
+    };
+    deepFreeze(app);
+    app.plain.set('k', undefined);
+    expect(app.plain.has('k')).toBe(true);
+    app.readMostly.set('a', 1);
+    app.readMostly.clear();
+    const url = await serve(mapwatchRouter({ registry }));
+    expect((await get(`${url}/metrics`)).status).toBe(200);
+    const plain = registry.collect().names.find((n) => n.name === 'plain')!;
+    expect(plain.map.inserts).toBe(1);
+    expect(plain.map.hits).toBe(1);
+  });
 });
 
 describe('Proxies', () => {
@@ -218,6 +262,19 @@ describe('Proxies', () => {
     expect(() => new InstrumentedMap({ name: p as never, registry })).toThrow(/map name must be a string/);
     const loading = new LoadingMap<string, number>({ name: 'l', registry });
     expect(() => loading.getOrLoad('k', () => 1, { signal: p as never })).toThrow(/must be an AbortSignal/);
+  });
+
+  it('given to instrument() (a throwing Proxy, a Proxy around a Map): a TypeError, nothing registered', () => {
+    const registry = new MapRegistry();
+    expect(() => instrument(hostileProxy() as never, { name: 'p', registry })).toThrow(TypeError);
+    expect(() => instrument(new Proxy(new Map(), {}), { name: 'p', registry })).toThrow(/genuine/);
+    expect(registry.names()).toEqual([]);
+  });
+
+  it('as InstrumentedMap entries: the error of the trap, the iterator closed, nothing counted as live', () => {
+    const registry = new MapRegistry();
+    expect(() => new InstrumentedMap([hostileProxy()] as never, { name: 'p', registry })).toThrow('trap');
+    expect(registry.collect().names[0]!.instances).toBe(0);
   });
 
   it('as the Registry passed to serializeRegistry: a rejection with the same clear error', async () => {

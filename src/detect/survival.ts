@@ -22,6 +22,12 @@
  *   owns no other object), object keys are held through a WeakRef and indexed in a WeakMap. A map holds
  *   its keys anyway, so a sampled object key can only die once the map dropped it.
  *
+ * - One sampler may serve many maps (the registry keeps one per name, kind and sampling option, so a map
+ *   made per request allocates nothing for sampling). Each call then names its map by an `owner` number:
+ *   a delete or read only matches a key sampled for the same owner, a clear releases that owner's keys
+ *   only, and `releaseOwner` drops the keys of a map that was collected. A key sampled for one owner is not
+ *   sampled again for another while it stays. A sampler used by one map leaves `owner` out.
+ *
  * It reports, through the registry's SurvivalSource interface, the insertion time of the oldest sampled
  * entry still present and, when reads are tracked, how many sampled live entries were never read.
  */
@@ -116,6 +122,12 @@ function numberHash(key: number): number {
   return Math.imul((key | 0) ^ ((key * 65536) | 0), 0x9e3779b1);
 }
 
+/** The owner of every key of a sampler that serves one map. */
+export const SOLE_OWNER = -1;
+
+/** The longest back-off after inserts that collide with keys sampled for other owners. */
+const MAX_BACKOFF = 64;
+
 /** Bucket values of the sampled-key table besides a slot number. */
 const NO_KEY = -1;
 const SEVERAL_KEYS = -2;
@@ -134,6 +146,8 @@ export class SurvivalSampler implements SurvivalSource {
   private held: unknown[] | undefined;
   /** Per slot: when the entry was first seen by a collection (ms), or NaN until then. */
   private insertedAt: Float64Array | undefined;
+  /** Per slot: the owner (map) the key was sampled for. */
+  private owners: Int32Array | undefined;
   private readFlags: Uint8Array | undefined;
   /**
    * The sampled string and number keys by hash bucket: NO_KEY, the slot of the one sampled key of the
@@ -163,6 +177,10 @@ export class SurvivalSampler implements SurvivalSource {
   /** The reservoir's remaining skip, saved while free slots take precedence (Algorithm L). */
   private skip: number;
   private w: number;
+  /** Sampled keys per owner (shared samplers only), so releasing an owner with none costs no scan. */
+  private readonly ownerKeys = new Map<number, number>();
+  /** Inserts to pass over after one that collided with another owner's sampled key. */
+  private backoff = 1;
 
   constructor(
     size: number,
@@ -181,20 +199,20 @@ export class SurvivalSampler implements SurvivalSource {
     this.skip = this.nextSkip();
   }
 
-  /** A new key was added to the map. */
-  onInsert(key: unknown): void {
-    if (--this.countdown <= 0) this.sampleInsert(key);
+  /** A new key was added to the map (`owner`: which map, when the sampler serves several). */
+  onInsert(key: unknown, owner: number = SOLE_OWNER): void {
+    if (--this.countdown <= 0) this.sampleInsert(key, owner);
   }
 
   /** A lookup found the key (only with read tracking; maps do not call it otherwise). */
-  onRead(key: unknown): void {
+  onRead(key: unknown, owner: number = SOLE_OWNER): void {
     if (this.liveCount === 0 || this.readFlags === undefined) return;
     const slot = this.find(key, this.bucketOf(key));
-    if (slot !== undefined) this.readFlags[slot] = 1;
+    if (slot !== undefined && this.owners![slot] === owner) this.readFlags[slot] = 1;
   }
 
   /** The key was removed from the map. */
-  onDelete(key: unknown): void {
+  onDelete(key: unknown, owner: number = SOLE_OWNER): void {
     let bucket: number;
     // The common case inline: a string key that no sampled key shares a bucket with.
     if (typeof key === 'string') {
@@ -205,14 +223,19 @@ export class SurvivalSampler implements SurvivalSource {
       bucket = this.bucketOf(key);
     }
     const slot = this.find(key, bucket);
-    if (slot !== undefined) this.release(slot, bucket);
+    if (slot !== undefined && this.owners![slot] === owner) this.release(slot, bucket);
   }
 
   /** The map was cleared. */
-  onClear(): void {
+  onClear(owner: number = SOLE_OWNER): void {
     if (this.held === undefined) return;
+    if (owner !== SOLE_OWNER) {
+      this.releaseOwner(owner);
+      return;
+    }
     if (!this.hasFree()) this.skip = this.countdown;
     this.primitiveIndex?.clear();
+    this.ownerKeys.clear();
     this.objectIndex = undefined;
     this.held.fill(EMPTY);
     this.buckets.fill(NO_KEY);
@@ -220,6 +243,21 @@ export class SurvivalSampler implements SurvivalSource {
     this.fresh = 0;
     this.liveCount = 0;
     this.countdown = 1;
+  }
+
+  /**
+   * Drops every key sampled for `owner` (its map was cleared or collected); the next inserts refill the
+   * slots. A scan of the slots in use, at most `size`.
+   */
+  releaseOwner(owner: number): void {
+    const held = this.held;
+    const owners = this.owners;
+    // Most maps that die or clear have no key in the sample: one lookup, no scan.
+    if (held === undefined || owners === undefined || !this.ownerKeys.has(owner)) return;
+    for (let i = 0; i < this.fresh; i++) {
+      const h = held[i];
+      if (h !== EMPTY && owners[i] === owner) this.release(i, this.bucketOf(h));
+    }
   }
 
   /**
@@ -286,7 +324,7 @@ export class SurvivalSampler implements SurvivalSource {
   }
 
   /** The slow path of an insert: fill a free slot, or replace a random one when the skip runs out. */
-  private sampleInsert(key: unknown): void {
+  private sampleInsert(key: unknown, owner: number): void {
     if (this.held === undefined) this.allocate(Math.min(4, this.size));
     // Grow before hashing: the bucket of a key depends on the table's size.
     else if (this.free.length === 0 && this.fresh === this.held.length && this.fresh < this.size) this.grow();
@@ -294,17 +332,29 @@ export class SurvivalSampler implements SurvivalSource {
     // A key still sampled was deleted behind the instrumentation's back (e.g. Map.prototype.delete.call)
     // and inserted again: it is a new insertion, so it takes the new time in its own slot.
     const existing = this.liveCount === 0 ? undefined : this.find(key, bucket);
+    // The same key sampled for another map (a shared sampler): this insert is left unsampled, since the
+    // index holds one slot per key.
+    const other = existing !== undefined && this.owners![existing] !== owner;
     if (this.hasFree()) {
-      if (existing !== undefined) this.stamp(existing);
-      else this.admit(key, this.takeFree(), bucket);
-      this.countdown = this.hasFree() ? 1 : this.skip;
+      if (other) {
+        // Maps made per request often share their keys: back off (1, 2, 4... inserts) rather than take
+        // this slow path at every insert while the sample cannot fill.
+        this.countdown = this.backoff;
+        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
+      } else {
+        if (existing !== undefined) this.stamp(existing);
+        else this.admit(key, this.takeFree(), bucket, owner);
+        this.countdown = this.hasFree() ? 1 : this.skip;
+        this.backoff = 1;
+      }
       return;
     }
-    if (existing !== undefined) this.stamp(existing);
-    else {
+    if (existing !== undefined) {
+      if (!other) this.stamp(existing);
+    } else {
       const slot = this.randomSlot();
       this.unindex(slot, this.bucketOf(this.held![slot]));
-      this.admit(key, slot, bucket);
+      this.admit(key, slot, bucket, owner);
     }
     this.w *= Math.exp(Math.log(this.rand()) / this.size);
     this.skip = this.nextSkip();
@@ -315,6 +365,7 @@ export class SurvivalSampler implements SurvivalSource {
   private allocate(capacity: number): void {
     this.held = new Array<unknown>(capacity).fill(EMPTY);
     this.insertedAt = new Float64Array(capacity);
+    this.owners = new Int32Array(capacity);
     if (this.tracksReads) this.readFlags = new Uint8Array(capacity);
     let bits = EMPTY_BITS;
     while (1 << bits < capacity * 16) bits++;
@@ -326,12 +377,14 @@ export class SurvivalSampler implements SurvivalSource {
   private grow(): void {
     const held = this.held!;
     const insertedAt = this.insertedAt!;
+    const owners = this.owners!;
     const readFlags = this.readFlags;
     this.allocate(Math.min(this.size, held.length * 2));
     for (let i = 0; i < held.length; i++) {
       const key = held[i];
       this.held![i] = key;
       this.insertedAt![i] = insertedAt[i]!;
+      this.owners![i] = owners[i]!;
       if (readFlags !== undefined) this.readFlags![i] = readFlags[i]!;
       const bucket = key === EMPTY ? -1 : this.bucketOf(key);
       if (bucket >= 0) {
@@ -363,7 +416,9 @@ export class SurvivalSampler implements SurvivalSource {
   }
 
   /** Puts `key` (of bucket `bucketOf(key)`) in an empty slot, to be stamped at the next collection. */
-  private admit(key: unknown, slot: number, bucket: number): void {
+  private admit(key: unknown, slot: number, bucket: number, owner: number): void {
+    this.owners![slot] = owner;
+    if (owner !== SOLE_OWNER) this.ownerKeys.set(owner, (this.ownerKeys.get(owner) ?? 0) + 1);
     if (bucket >= 0) {
       this.held![slot] = key;
       this.link(key, slot, bucket);
@@ -404,6 +459,12 @@ export class SurvivalSampler implements SurvivalSource {
     if (key === EMPTY) return;
     held[slot] = EMPTY;
     this.liveCount--;
+    const owner = this.owners![slot]!;
+    if (owner !== SOLE_OWNER) {
+      const left = (this.ownerKeys.get(owner) ?? 1) - 1;
+      if (left > 0) this.ownerKeys.set(owner, left);
+      else this.ownerKeys.delete(owner);
+    }
     if (bucket < 0) {
       if (key instanceof WeakRef) {
         const target = key.deref() as object | undefined;

@@ -4,28 +4,57 @@
  *
  * It installs counting `get/has/set/delete/clear` as own, non-enumerable properties that call the
  * methods the map had before (so a subclass's overrides still run) and leaves everything else alone:
- * iteration, `size`, `forEach` and `toString` behave exactly as before. The closures reference the stats,
- * never the map, so the map can be collected as usual.
+ * iteration, `size`, `forEach` and `toString` behave exactly as before. The closures reference the shared
+ * stats and the map's slot, never the map, and the registry holds no reference to it (see
+ * MapRegistry.openMap), so the map is collected as usual.
+ *
+ * Insert, delete and clear are told apart by the map's real size, read through the native
+ * `Map.prototype.size` getter (the internal slot): a subclass's own `size` is never called, so one that
+ * throws or lies cannot break `set` or skew the counts. Entries are counted from the instrumented calls,
+ * starting from the map's real size: calls that bypass them (`Map.prototype.set.call(map, ...)`) are
+ * not seen.
  */
-import { samplerFor, type SurvivalOptions } from '../detect/survival.js';
-import { defaultRegistry, type MapRegistry } from '../registry.js';
-import { declaredBounds, requireOptions, type MapOptions } from './options.js';
+import type { SurvivalOptions } from '../detect/survival.js';
+import { defaultRegistry, validateDeclaredBounds, type MapRegistry } from '../registry.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
+const METHODS = ['get', 'has', 'set', 'delete', 'clear'] as const;
 
 interface Marked {
-  [INSTRUMENTED]?: { name: string; registry: MapRegistry };
+  [INSTRUMENTED]?: { name: string; registry: MapRegistry; token: MapToken };
+}
+
+type AnyMap = Map<unknown, unknown>;
+type Method = (this: AnyMap, ...args: unknown[]) => unknown;
+
+/** The native size getter: reads the internal [[MapData]], never user code; throws on a non-Map. */
+const nativeSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get as (this: AnyMap) => number;
+const nativeValues = Map.prototype.values;
+
+/** The real entry count of a genuine Map, or undefined for anything else (a Proxy, a Map-like object). */
+function realSize(map: unknown): number | undefined {
+  try {
+    return nativeSize.call(map as AnyMap);
+  } catch {
+    return undefined;
+  }
 }
 
 export function instrument<M extends Map<unknown, unknown>>(
   map: M,
   options: MapOptions & SurvivalOptions,
 ): M {
-  if (!(map instanceof Map)) {
-    throw new TypeError('mapwatch: instrument() takes a Map; for other objects use new InstrumentedMap()');
-  }
+  // Every check comes before the map registers: a refused call leaves nothing behind.
   const { name, registry = defaultRegistry, sampleSurvival } = requireOptions(options, 'instrument(map)');
-  const bounds = declaredBounds(options, 'instrument(map)');
+  const bounds = validateDeclaredBounds(options, 'instrument(map)');
+  const size = realSize(map);
+  if (size === undefined) {
+    throw new TypeError(
+      'mapwatch: instrument() takes a Map (a genuine one, not a Proxy or an object made from Map.prototype); for other objects use new InstrumentedMap()',
+    );
+  }
   const marked = map as M & Marked;
   const already = marked[INSTRUMENTED];
   if (already !== undefined) {
@@ -44,73 +73,133 @@ export function instrument<M extends Map<unknown, unknown>>(
   if (!Object.isExtensible(map)) {
     throw new TypeError('mapwatch: cannot instrument a frozen or sealed Map; instrument it before freezing');
   }
-
-  const sampler = samplerFor(sampleSurvival ?? registry.survivalSampling, registry.now);
-  // Lookups call the sampler only when it tracks reads (opt-in): the default has no work on get/has.
-  const readSampler = sampler?.tracksReads === true ? sampler : undefined;
-  const stats = registry.trackMap(map, name, 'plain', { survival: sampler, ...bounds });
-  const originalGet = map.get;
-  const originalHas = map.has;
-  const originalSet = map.set;
-  const originalDelete = map.delete;
-  const originalClear = map.clear;
-  // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
-  let mayHoldUndefined = false;
-  for (const v of map.values()) {
-    if (v === undefined) {
-      mayHoldUndefined = true;
-      break;
+  const originals = new Map<string, Method>();
+  for (const key of METHODS) {
+    const own = Object.getOwnPropertyDescriptor(map, key);
+    if (own !== undefined && !own.configurable) {
+      throw new TypeError(`mapwatch: cannot instrument a Map whose own '${key}' is not configurable`);
     }
+    const fn = (map as unknown as Record<string, unknown>)[key];
+    if (typeof fn !== 'function')
+      throw new TypeError(`mapwatch: cannot instrument a Map whose '${key}' is not a function`);
+    originals.set(key, fn as Method);
   }
 
-  // One set of closures; each hook pays one predictable branch on a constant closure value.
-  const methods: Record<string, unknown> = {
-    get(this: Map<unknown, unknown>, key: unknown): unknown {
+  const group = registry.mapGroup(name, 'plain', sampleSurvival);
+  const token = new MapToken();
+  const slot = registry.openMap(group, token, bounds, size);
+  try {
+    const methods = countingMethods(
+      originals,
+      group,
+      registry.countsOf(slot),
+      slot,
+      holdsUndefined(map),
+      sizeIsNative(map),
+    );
+    for (const key of METHODS) {
+      Object.defineProperty(map, key, {
+        value: methods[key],
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+    Object.defineProperty(map, INSTRUMENTED, { value: { name, registry, token }, enumerable: false });
+  } catch (error) {
+    // Not expected after the checks above, but a half-instrumented map must not stay counted.
+    registry.abandonMap(slot);
+    throw error;
+  }
+  return map;
+}
+
+/**
+ * Whether `map.size` is the native getter (no override anywhere on its chain). Then the hooks read
+ * `this.size`, which V8 inlines, rather than calling the getter through `call`: same value, less work.
+ */
+function sizeIsNative(map: AnyMap): boolean {
+  for (let o: object | null = map; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, 'size');
+    if (d !== undefined) return d.get === nativeSize;
+  }
+  return false;
+}
+
+/** Whether any value stored is undefined (read through the native iterator, never user code). */
+function holdsUndefined(map: AnyMap): boolean {
+  for (const v of nativeValues.call(map)) if (v === undefined) return true;
+  return false;
+}
+
+/** One set of closures; each hook pays one predictable branch on a constant closure value. */
+function countingMethods(
+  originals: Map<string, Method>,
+  group: ReturnType<MapRegistry['mapGroup']>,
+  counts: Int32Array,
+  slot: number,
+  startsWithUndefined: boolean,
+  nativeSizeProperty: boolean,
+): Record<(typeof METHODS)[number], Method> {
+  const { stats, sampler, readSampler } = group;
+  const index = slot & SLOT_INDEX_MASK;
+  const originalGet = originals.get('get')!;
+  const originalHas = originals.get('has')!;
+  const originalSet = originals.get('set')!;
+  const originalDelete = originals.get('delete')!;
+  const originalClear = originals.get('clear')!;
+  // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
+  let mayHoldUndefined = startsWithUndefined;
+  // The real entry count; never a subclass's own `size` (see the module comment).
+  const sizeOf = (m: AnyMap): number => (nativeSizeProperty ? m.size : nativeSize.call(m));
+  return {
+    get(this: AnyMap, key: unknown): unknown {
       const value = originalGet.call(this, key);
-      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key))) {
+      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true)) {
         stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key);
+        if (readSampler !== undefined) readSampler.onRead(key, slot);
       } else stats.misses++;
       return value;
     },
-    has(this: Map<unknown, unknown>, key: unknown): boolean {
+    has(this: AnyMap, key: unknown): unknown {
       const found = originalHas.call(this, key);
-      if (found) {
+      if (found === true) {
         stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key);
+        if (readSampler !== undefined) readSampler.onRead(key, slot);
       } else stats.misses++;
       return found;
     },
-    set(this: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
-      const before = this.size;
+    set(this: AnyMap, key: unknown, value: unknown): unknown {
+      const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
-      if (this.size !== before) {
+      if (sizeOf(this) !== before) {
         stats.inserts++;
-        if (sampler !== undefined) sampler.onInsert(key);
+        counts[index]!++;
+        if (sampler !== undefined) sampler.onInsert(key, slot);
       } else stats.updates++;
       return result;
     },
-    delete(this: Map<unknown, unknown>, key: unknown): boolean {
+    delete(this: AnyMap, key: unknown): unknown {
+      const before = sizeOf(this);
       const removed = originalDelete.call(this, key);
-      if (removed) {
+      if (sizeOf(this) !== before) {
         stats.deletesExplicit++;
-        if (sampler !== undefined) sampler.onDelete(key);
+        counts[index]!--;
+        if (sampler !== undefined) sampler.onDelete(key, slot);
       }
       return removed;
     },
-    clear(this: Map<unknown, unknown>): void {
-      const before = this.size;
-      originalClear.call(this);
-      stats.deletesClear += before - this.size;
-      if (sampler !== undefined) sampler.onClear();
+    clear(this: AnyMap): unknown {
+      const before = sizeOf(this);
+      const result = originalClear.call(this);
+      const after = sizeOf(this);
+      stats.deletesClear += before - after;
+      counts[index] = after;
+      if (sampler !== undefined) sampler.onClear(slot);
+      return result;
     },
   };
-  for (const [key, fn] of Object.entries(methods)) {
-    Object.defineProperty(map, key, { value: fn, writable: true, configurable: true, enumerable: false });
-  }
-  Object.defineProperty(map, INSTRUMENTED, { value: { name, registry }, enumerable: false });
-  return map;
 }
 
 /** The name a map was instrumented under, or undefined. */

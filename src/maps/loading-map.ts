@@ -41,10 +41,11 @@
  * State lives in private (#) fields, so a frozen LoadingMap works as a frozen Map does, and neither
  * JSON.stringify nor Object.keys shows internals.
  */
-import { defaultRegistry } from '../registry.js';
+import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
-import { declaredBounds, requireOptions, type MapOptions } from './options.js';
+import { requireOptions, type MapOptions } from './options.js';
 
 export interface LoadingMapOptions extends MapOptions {
   /**
@@ -180,7 +181,13 @@ function positiveMs(option: string, value: unknown): number | undefined {
 export class LoadingMap<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #flights = new Map<K, Flight<V>>();
+  /** Counters shared by every LoadingMap of the name (see stats/map-groups.ts). */
   readonly #stats: MapStats;
+  /** This map's entry count in the registry's table (`#counts[#index]`), kept by #counted(). */
+  readonly #counts: Int32Array;
+  readonly #index: number;
+  /** Referenced by this map only: its collection tells the registry the map is gone. */
+  readonly #token = new MapToken();
   readonly #name: string;
   readonly #ttlMs: number | undefined;
   readonly #loadTimeoutMs: number | undefined;
@@ -203,12 +210,16 @@ export class LoadingMap<K, V> {
     const loadTimeoutMs = positiveMs('loadTimeoutMs', options.loadTimeoutMs);
     if (typeof now !== 'function')
       throw new TypeError('mapwatch: LoadingMap now must be a function returning ms');
-    const bounds = declaredBounds(options, 'new LoadingMap()');
+    const bounds = validateDeclaredBounds(options, 'new LoadingMap()');
     this.#ttlMs = ttlMs;
     this.#loadTimeoutMs = loadTimeoutMs;
     this.#now = now;
     // The TTL it enforces is its declared TTL.
-    this.#stats = registry.trackMap(this, name, 'loading', bounds);
+    const group = registry.mapGroup(name, 'loading', false);
+    this.#stats = group.stats;
+    const slot = registry.openMap(group, this.#token, bounds);
+    this.#counts = registry.countsOf(slot);
+    this.#index = slot & SLOT_INDEX_MASK;
     this.#name = name;
   }
 
@@ -287,6 +298,7 @@ export class LoadingMap<K, V> {
     const removed = this.#fresh(key, t) !== undefined;
     if (removed) {
       this.#entries.delete(key);
+      this.#counted();
       this.#stats.deletesExplicit++;
       // The cursor is past a deleted head: let go of its value now rather than at the next store.
       const head = this.#head;
@@ -302,6 +314,7 @@ export class LoadingMap<K, V> {
     this.#flights.clear();
     this.#stats.deletesClear += this.#entries.size;
     this.#entries.clear();
+    this.#counted();
     this.#cursor = undefined;
     this.#head = undefined;
   }
@@ -318,6 +331,7 @@ export class LoadingMap<K, V> {
       }
     }
     this.#stats.deletesExpire += removed;
+    this.#counted();
     return removed;
   }
 
@@ -365,12 +379,21 @@ export class LoadingMap<K, V> {
     return t;
   }
 
+  /**
+   * Publishes the entry count to the registry's table after a change of `#entries` (the registry holds
+   * no reference to the map, so it reads the count there).
+   */
+  #counted(): void {
+    this.#counts[this.#index] = this.#entries.size;
+  }
+
   /** The entry if present and unexpired at `t`; an expired one is removed and counted here. */
   #fresh(key: K, t: number): Entry<V> | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= t) {
       this.#entries.delete(key);
+      this.#counted();
       this.#stats.deletesExpire++;
       return undefined;
     }
@@ -385,12 +408,14 @@ export class LoadingMap<K, V> {
     const ttlMs = this.#ttlMs;
     if (ttlMs === undefined) {
       this.#entries.set(key, { value, expiresAt: Infinity });
+      this.#counted();
       return;
     }
     // Delete first so the key moves to the end: map order stays expiry order.
     if (present) this.#entries.delete(key);
     this.#entries.set(key, { value, expiresAt: t + ttlMs });
     this.#purgeHead(t);
+    this.#counted();
   }
 
   /**

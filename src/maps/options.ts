@@ -38,34 +38,156 @@ export function requireOptions<T extends object>(options: T | undefined, what: s
 }
 
 /**
- * The two constructor shapes every entry-taking map offers, `(options)` and `(entries, options)`, checked
- * as `new Map(entries)` checks them. Entries are validated before the map is registered, so a bad call
- * leaves nothing behind.
+ * The options of a constructor that takes `(options)` or `(entries, options)`: the first argument when it
+ * is a non-iterable object and no second is given, else the second. Throws when they are missing.
+ */
+export function mapOptions<O extends object>(
+  entriesOrOptions: unknown,
+  maybeOptions: O | undefined,
+  what: string,
+): O {
+  if (maybeOptions === undefined && typeof entriesOrOptions === 'object' && entriesOrOptions !== null) {
+    const method = (entriesOrOptions as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+    if (typeof method !== 'function') return entriesOrOptions as O;
+  }
+  return requireOptions(maybeOptions, what);
+}
+
+/**
+ * The entries argument of the same call: undefined when there are none (options first, null, undefined).
+ * Without a second argument the first is the options (mapOptions threw otherwise).
+ */
+export function mapSource(entriesOrOptions: unknown, maybeOptions: unknown): unknown {
+  return maybeOptions === undefined ? undefined : (entriesOrOptions ?? undefined);
+}
+
+/** The iterator method of `source`, read once (as GetIterator reads it); throws when it is not callable. */
+export function iteratorMethod(source: unknown, what: string): () => Iterator<unknown> {
+  const method = (Object(source) as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof method !== 'function') {
+    throw new TypeError(`mapwatch: ${what}: entries must be iterable, like new Map(entries)`);
+  }
+  return method as () => Iterator<unknown>;
+}
+
+/**
+ * The Map constructor's AddEntriesFromIterable (ECMA-262 24.1.1.2), step by step: get the iterator, then
+ * for each entry read one entry, require an object, `Get(entry, "0")`, `Get(entry, "1")` (so array-likes
+ * work), call `adder` on `target`; on any abrupt completion close the iterator (call its `return()`,
+ * whose own failure is ignored) and rethrow. Never reads ahead: an endless iterator is read as far as the
+ * first failure. `adder` and `method` are looked up by the caller before it registers the map, so a call
+ * with a non-callable `set` or a non-iterable leaves nothing behind.
+ */
+export function addEntriesFromIterable(
+  target: object,
+  source: unknown,
+  method: () => Iterator<unknown>,
+  adder: (key: unknown, value: unknown) => unknown,
+  what: string,
+): void {
+  const iterator = method.call(source);
+  if (Object(iterator) !== iterator) {
+    throw new TypeError(`mapwatch: ${what}: the entries' iterator is not an object`);
+  }
+  const next = iterator.next;
+  for (;;) {
+    const result = next.call(iterator) as IteratorResult<unknown>;
+    if (Object(result) !== result) {
+      throw new TypeError(`mapwatch: ${what}: iterator result ${describe(result)} is not an object`);
+    }
+    if (result.done) return;
+    const entry = result.value;
+    try {
+      if (Object(entry) !== entry) {
+        // As new Map(): every entry must be an object ('ab' is not the entry ['a', 'b']).
+        throw new TypeError(`mapwatch: ${what}: iterator value ${describe(entry)} is not an entry object`);
+      }
+      const e = entry as { 0: unknown; 1: unknown };
+      adder.call(target, e[0], e[1]);
+    } catch (error) {
+      closeIterator(iterator);
+      throw error;
+    }
+  }
+}
+
+/** IteratorClose for a throw completion: call `return()` if present; the original error wins. */
+function closeIterator(iterator: Iterator<unknown>): void {
+  try {
+    const close = iterator.return;
+    if (close != null) close.call(iterator);
+  } catch {
+    // the error that caused the close is the one to report
+  }
+}
+
+/**
+ * The two constructor shapes every entry-taking map offers, `(options)` and `(entries, options)`, for
+ * maps that add entries with a loop of their own (`for (const [k, v] of entries)`). The options and
+ * the iterability of the entries are checked at once, before the map registers; the entries are read
+ * lazily, one at a time, with the Map constructor's steps (see addEntriesFromIterable): `Get(entry, "0")`
+ * and `Get(entry, "1")`, a non-object entry refused, and the source iterator closed when the loop stops
+ * early (its body threw) or an entry is refused.
  */
 export function splitMapArgs<K, V, O extends MapOptions>(
   entriesOrOptions: Iterable<readonly [K, V]> | O | null | undefined,
   maybeOptions: O | undefined,
   what: string,
-): { entries: Array<readonly [K, V]>; options: O } {
-  const optionsFirst =
-    maybeOptions === undefined && entriesOrOptions != null && !isIterable(entriesOrOptions);
-  const options = requireOptions(optionsFirst ? (entriesOrOptions as O) : maybeOptions, what);
-  const source = optionsFirst ? null : entriesOrOptions;
-  if (source == null) return { entries: [], options };
-  if (!isIterable(source)) {
-    throw new TypeError(`mapwatch: ${what}: entries must be iterable, like new Map(entries)`);
-  }
-  const entries: Array<readonly [K, V]> = [];
-  for (const entry of source as Iterable<readonly [K, V]>) {
-    // As new Map(): every entry must be an object ('ab' is not the entry ['a', 'b']).
-    if (Object(entry) !== entry) {
-      throw new TypeError(`mapwatch: ${what}: iterator value ${String(entry)} is not an entry object`);
-    }
-    entries.push(entry);
-  }
-  return { entries, options };
+): { entries: Iterable<readonly [K, V]>; options: O } {
+  const options = mapOptions(entriesOrOptions, maybeOptions, what);
+  const source = mapSource(entriesOrOptions, maybeOptions);
+  if (source === undefined) return { entries: [], options };
+  const method = iteratorMethod(source, what);
+  return { entries: lazyEntries<K, V>(source, method, what), options };
 }
 
-function isIterable(value: unknown): value is Iterable<unknown> {
-  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+function lazyEntries<K, V>(
+  source: unknown,
+  method: () => Iterator<unknown>,
+  what: string,
+): Iterable<readonly [K, V]> {
+  return {
+    [Symbol.iterator](): Iterator<readonly [K, V]> {
+      const iterator = method.call(source);
+      if (Object(iterator) !== iterator) {
+        throw new TypeError(`mapwatch: ${what}: the entries' iterator is not an object`);
+      }
+      const next = iterator.next;
+      return {
+        next(): IteratorResult<readonly [K, V]> {
+          const result = next.call(iterator) as IteratorResult<unknown>;
+          if (Object(result) !== result) {
+            throw new TypeError(`mapwatch: ${what}: iterator result ${describe(result)} is not an object`);
+          }
+          if (result.done) return { done: true, value: undefined };
+          const entry = result.value;
+          try {
+            if (Object(entry) !== entry) {
+              throw new TypeError(
+                `mapwatch: ${what}: iterator value ${describe(entry)} is not an entry object`,
+              );
+            }
+            const e = entry as { 0: K; 1: V };
+            return { done: false, value: [e[0], e[1]] };
+          } catch (error) {
+            closeIterator(iterator);
+            throw error;
+          }
+        },
+        // The consumer's loop stopped early (its body threw, or it broke out): close the source.
+        return(): IteratorResult<readonly [K, V]> {
+          closeIterator(iterator);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
 }

@@ -40,9 +40,12 @@
  * JavaScript is single-threaded, so Go's mutex becomes the synchronous body of each method; what carries
  * over is the cost model and the snapshot that survives `await` in range().
  */
-import { defaultRegistry } from '../registry.js';
+import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { declaredBounds, splitMapArgs, type MapOptions } from './options.js';
+import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
+
+const WHAT = 'new ReadMostlyMap()';
 
 /** Go's nil entry pointer: deleted, but the box may still be in `dirty`. */
 const DELETED: unique symbol = Symbol('mapwatch.deleted');
@@ -80,14 +83,30 @@ export class ReadMostlyMap<K, V> {
    * in one readOnly struct swapped atomically; single-threaded JS can keep them as two fields, which
    * saves a pointer hop on every hit).
    */
-  private readMap: ReadonlyMap<K, Box<V>> = new Map();
-  private amended = false;
-  private dirty: Map<K, Box<V>> | null = null;
-  private misses = 0;
-  /** Live entries, kept exactly so `size` is O(1) (Go has no Len; single-threaded JS can afford one). */
-  private live = 0;
-  private epoch: Epoch = { cleared: false };
-  private readonly stats: MapStats;
+  #readMap: ReadonlyMap<K, Box<V>> = new Map();
+  #amended = false;
+  #dirty: Map<K, Box<V>> | null = null;
+  #misses = 0;
+  #epoch: Epoch = { cleared: false };
+  /** Counters shared by every ReadMostlyMap of the name (see stats/map-groups.ts). */
+  readonly #stats: MapStats;
+  /** The chunk of the registry's entry-count table that holds this map's live entry count. */
+  readonly #counts: Int32Array;
+  readonly #index: number;
+  /** Referenced by this map only: its collection tells the registry the map is gone. */
+  readonly #token = new MapToken();
+
+  /**
+   * Live entries, kept exactly so `size` is O(1) (Go has no Len; single-threaded JS can afford one). The
+   * count lives in the registry's table, so the registry needs no reference to the map to report it.
+   */
+  get #live(): number {
+    return this.#counts[this.#index]!;
+  }
+
+  set #live(n: number) {
+    this.#counts[this.#index] = n;
+  }
 
   constructor(options: MapOptions);
   constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: MapOptions);
@@ -95,14 +114,35 @@ export class ReadMostlyMap<K, V> {
     entriesOrOptions: Iterable<readonly [K, V]> | MapOptions | null | undefined,
     maybeOptions?: MapOptions,
   ) {
-    const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new ReadMostlyMap()');
-    const bounds = declaredBounds(options, 'new ReadMostlyMap()');
-    this.stats = (options.registry ?? defaultRegistry).trackMap(this, options.name, 'read_mostly', bounds);
-    for (const [k, v] of entries) this.set(k, v);
+    // As the Map constructor (see addEntriesFromIterable): options, `set` and the iterator method are
+    // checked before the map registers; entries are then read and set one at a time.
+    const options = mapOptions(entriesOrOptions, maybeOptions, WHAT);
+    const bounds = validateDeclaredBounds(options, WHAT);
+    const source = mapSource(entriesOrOptions, maybeOptions);
+    let adder: unknown;
+    let method: (() => Iterator<unknown>) | undefined;
+    if (source !== undefined) {
+      adder = this.set;
+      if (typeof adder !== 'function') throw new TypeError(`mapwatch: ${WHAT}: 'set' is not a function`);
+      method = iteratorMethod(source, WHAT);
+    }
+    const registry = options.registry ?? defaultRegistry;
+    const group = registry.mapGroup(options.name, 'read_mostly', false);
+    this.#stats = group.stats;
+    const slot = registry.openMap(group, this.#token, bounds);
+    this.#counts = registry.countsOf(slot);
+    this.#index = slot & SLOT_INDEX_MASK;
+    if (method === undefined) return;
+    try {
+      addEntriesFromIterable(this, source, method, adder as (k: unknown, v: unknown) => unknown, WHAT);
+    } catch (error) {
+      registry.abandonMap(slot);
+      throw error;
+    }
   }
 
   get size(): number {
-    return this.live;
+    return this.#live;
   }
 
   get(key: K): V | undefined {
@@ -130,8 +170,8 @@ export class ReadMostlyMap<K, V> {
     const p = box.p;
     if (p === DELETED || p === EXPUNGED) return false;
     box.p = DELETED;
-    this.live--;
-    this.stats.deletesExplicit++;
+    this.#live--;
+    this.#stats.deletesExplicit++;
     return true;
   }
 
@@ -142,13 +182,13 @@ export class ReadMostlyMap<K, V> {
       const p = box.p;
       if (p !== DELETED && p !== EXPUNGED) {
         box.p = DELETED;
-        this.live--;
-        this.stats.hits++;
-        this.stats.deletesExplicit++;
+        this.#live--;
+        this.#stats.hits++;
+        this.#stats.deletesExplicit++;
         return { value: p, loaded: true };
       }
     }
-    this.stats.misses++;
+    this.#stats.misses++;
     return { value: undefined, loaded: false };
   }
 
@@ -157,30 +197,30 @@ export class ReadMostlyMap<K, V> {
    * insert), as Go's LoadOrStore.
    */
   loadOrStore(key: K, value: V): LoadResult<V> {
-    let box = this.readMap.get(key);
+    let box = this.#readMap.get(key);
     if (box !== undefined) {
-      if (box.p === EXPUNGED) this.dirty!.set(key, box); // back into dirty before it can hold a value
+      if (box.p === EXPUNGED) this.#dirty!.set(key, box); // back into dirty before it can hold a value
     } else {
-      const dirty = this.dirty;
+      const dirty = this.#dirty;
       box = dirty === null ? undefined : dirty.get(key);
       if (box !== undefined) {
         this.missLocked();
       } else {
         this.addNewKey(key, value);
-        this.stats.misses++;
-        this.stats.inserts++;
+        this.#stats.misses++;
+        this.#stats.inserts++;
         return { value, loaded: false };
       }
     }
     const p = box.p;
     if (p !== DELETED && p !== EXPUNGED) {
-      this.stats.hits++;
+      this.#stats.hits++;
       return { value: p, loaded: true };
     }
     box.p = value;
-    this.live++;
-    this.stats.misses++;
-    this.stats.inserts++;
+    this.#live++;
+    this.#stats.misses++;
+    this.#stats.inserts++;
     return { value, loaded: false };
   }
 
@@ -189,33 +229,33 @@ export class ReadMostlyMap<K, V> {
    * Map keys are). Absent keys never match. Counts an update on success.
    */
   compareAndSwap(key: K, expected: V, next: V): boolean {
-    let box = this.readMap.get(key);
+    let box = this.#readMap.get(key);
     if (box === undefined) {
-      if (!this.amended) return false;
+      if (!this.#amended) return false;
       // Go's CompareAndSwap counts a miss only when dirty has the key (unlike CompareAndDelete).
-      box = this.dirty!.get(key);
+      box = this.#dirty!.get(key);
       if (box === undefined) return false;
       this.missLocked();
     }
     const p = box.p;
     if (p === DELETED || p === EXPUNGED || !sameValueZero(p, expected)) return false;
     box.p = next;
-    this.stats.updates++;
+    this.#stats.updates++;
     return true;
   }
 
   /** Deletes `key` if its value is currently `expected` (SameValueZero). Counts a delete on success. */
   compareAndDelete(key: K, expected: V): boolean {
-    let box = this.readMap.get(key);
+    let box = this.#readMap.get(key);
     // Unlike delete(), the key stays in dirty: the compare may fail, and a deleted box is expunged at the
     // next rebuild anyway.
-    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    if (box === undefined && this.#amended) box = this.loadFromDirty(key);
     if (box === undefined) return false;
     const p = box.p;
     if (p === DELETED || p === EXPUNGED || !sameValueZero(p, expected)) return false;
     box.p = DELETED;
-    this.live--;
-    this.stats.deletesExplicit++;
+    this.#live--;
+    this.#stats.deletesExplicit++;
     return true;
   }
 
@@ -224,14 +264,14 @@ export class ReadMostlyMap<K, V> {
    * they could still visit is gone.
    */
   clear(): void {
-    this.stats.deletesClear += this.live;
-    this.live = 0;
-    this.epoch.cleared = true;
-    this.epoch = { cleared: false };
-    this.readMap = new Map();
-    this.amended = false;
-    this.dirty = null;
-    this.misses = 0;
+    this.#stats.deletesClear += this.#live;
+    this.#live = 0;
+    this.#epoch.cleared = true;
+    this.#epoch = { cleared: false };
+    this.#readMap = new Map();
+    this.#amended = false;
+    this.#dirty = null;
+    this.#misses = 0;
   }
 
   /**
@@ -282,10 +322,10 @@ export class ReadMostlyMap<K, V> {
   /** Internal state for tests and debugging (see ReadMostlyInternals). */
   internals(): ReadMostlyInternals {
     return {
-      readKeys: this.readMap.size,
-      dirtyKeys: this.dirty === null ? undefined : this.dirty.size,
-      amended: this.amended,
-      misses: this.misses,
+      readKeys: this.#readMap.size,
+      dirtyKeys: this.#dirty === null ? undefined : this.#dirty.size,
+      amended: this.#amended,
+      misses: this.#misses,
     };
   }
 
@@ -295,96 +335,96 @@ export class ReadMostlyMap<K, V> {
    * through to `dirty`.
    */
   private lookup(key: K): V | typeof DELETED {
-    let box = this.readMap.get(key);
-    if (box === undefined && this.amended) box = this.loadFromDirty(key);
+    let box = this.#readMap.get(key);
+    if (box === undefined && this.#amended) box = this.loadFromDirty(key);
     if (box !== undefined) {
       const p = box.p;
       if (p !== DELETED && p !== EXPUNGED) {
-        this.stats.hits++;
+        this.#stats.hits++;
         return p;
       }
     }
-    this.stats.misses++;
+    this.#stats.misses++;
     return DELETED;
   }
 
   /** A lookup that missed an amended `read`: consult `dirty` and count the miss. */
   private loadFromDirty(key: K): Box<V> | undefined {
-    const box = this.dirty!.get(key);
+    const box = this.#dirty!.get(key);
     this.missLocked();
     return box;
   }
 
   /** Go's missLocked: count, and promote `dirty` once the misses have paid for a copy of it. */
   private missLocked(): void {
-    this.stats.readMisses++;
-    this.misses++;
-    if (this.misses < this.dirty!.size) return;
+    this.#stats.readMisses++;
+    this.#misses++;
+    if (this.#misses < this.#dirty!.size) return;
     this.promote();
   }
 
   private promote(): void {
-    this.readMap = this.dirty!;
-    this.amended = false;
-    this.dirty = null;
-    this.misses = 0;
-    this.stats.promotions++;
+    this.#readMap = this.#dirty!;
+    this.#amended = false;
+    this.#dirty = null;
+    this.#misses = 0;
+    this.#stats.promotions++;
   }
 
   /** The snapshot an iteration walks: promotes first when `dirty` holds keys `read` lacks (Go's Range). */
   private snapshot(): { m: ReadonlyMap<K, Box<V>>; epoch: Epoch } {
-    if (this.amended) this.promote();
-    return { m: this.readMap, epoch: this.epoch };
+    if (this.#amended) this.promote();
+    return { m: this.#readMap, epoch: this.#epoch };
   }
 
   /** Go's Swap/Store. */
   private swapBox(key: K, value: V): LoadResult<V> {
-    let box = this.readMap.get(key);
+    let box = this.#readMap.get(key);
     if (box !== undefined) {
-      if (box.p === EXPUNGED) this.dirty!.set(key, box);
+      if (box.p === EXPUNGED) this.#dirty!.set(key, box);
     } else {
-      const dirty = this.dirty;
+      const dirty = this.#dirty;
       box = dirty === null ? undefined : dirty.get(key);
       if (box === undefined) {
         this.addNewKey(key, value);
-        this.stats.inserts++;
+        this.#stats.inserts++;
         return { value: undefined, loaded: false };
       }
     }
     const p = box.p;
     box.p = value;
     if (p === DELETED || p === EXPUNGED) {
-      this.live++;
-      this.stats.inserts++;
+      this.#live++;
+      this.#stats.inserts++;
       return { value: undefined, loaded: false };
     }
-    this.stats.updates++;
+    this.#stats.updates++;
     return { value: p, loaded: true };
   }
 
   /** A key in neither map: rebuild `dirty` if needed, mark `read` amended, add a fresh box. */
   private addNewKey(key: K, value: V): void {
-    if (!this.amended) {
+    if (!this.#amended) {
       this.rebuildDirty();
-      this.amended = true;
+      this.#amended = true;
     }
-    this.dirty!.set(key, new Box<V>(value));
-    this.live++;
+    this.#dirty!.set(key, new Box<V>(value));
+    this.#live++;
   }
 
   /** Go's dirtyLocked: copy the live boxes of `read` into a new `dirty`, expunging the deleted ones. */
   private rebuildDirty(): void {
-    if (this.dirty !== null) return;
+    if (this.#dirty !== null) return;
     const dirty = new Map<K, Box<V>>();
     let copied = 0;
-    for (const [key, box] of this.readMap) {
+    for (const [key, box] of this.#readMap) {
       if (box.p === DELETED) box.p = EXPUNGED;
       if (box.p === EXPUNGED) continue;
       dirty.set(key, box);
       copied++;
     }
-    this.dirty = dirty;
-    this.stats.copiedEntries += copied;
+    this.#dirty = dirty;
+    this.#stats.copiedEntries += copied;
   }
 
   /**
@@ -392,9 +432,9 @@ export class ReadMostlyMap<K, V> {
    * unreachable from the map); a key in `read` keeps its place and only its box changes.
    */
   private detach(key: K): Box<V> | undefined {
-    let box = this.readMap.get(key);
-    if (box === undefined && this.amended) {
-      const dirty = this.dirty!;
+    let box = this.#readMap.get(key);
+    if (box === undefined && this.#amended) {
+      const dirty = this.#dirty!;
       box = dirty.get(key);
       dirty.delete(key);
       this.missLocked();

@@ -19,7 +19,8 @@
  * MIN_ENTRIES_PER_SHARD entries per shard on average) is read by the registry at scrape time as
  * `mapwatch_map_shard_imbalance_ratio`.
  */
-import { defaultRegistry } from '../registry.js';
+import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { MapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { RWLock, checkAcquireOptions, type AcquireOptions, type Release } from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
@@ -31,7 +32,7 @@ import {
   countedHas,
   countedSet,
 } from './locked-map-views.js';
-import { declaredBounds, requireOptions, type MapOptions } from './options.js';
+import { requireOptions, type MapOptions } from './options.js';
 import { hashKey } from './sharded-map-hash.js';
 
 export interface ShardedMapOptions extends MapOptions {
@@ -46,18 +47,30 @@ export const MAX_SHARDS = 1024;
  * shard is far above the mean by chance alone (16 keys in 16 shards typically give 3), which would read as
  * a bad hash on a dashboard.
  */
-export const MIN_ENTRIES_PER_SHARD = 8;
+export { MIN_ENTRIES_PER_SHARD };
 
 interface Shard<K, V> {
   readonly map: Map<K, V>;
   readonly lock: RWLock;
+  /** Its position, where its size is kept in the registry's per-shard counts. */
+  readonly index: number;
 }
 
 export class ShardedMap<K, V> {
-  readonly shardCount: number;
-  private readonly mask: number;
-  private readonly shards: readonly Shard<K, V>[];
-  private readonly stats: MapStats;
+  // State in #private fields: JSON.stringify and Object.keys show nothing internal, and a frozen or
+  // deep-frozen ShardedMap keeps working.
+  readonly #shardCount: number;
+  readonly #mask: number;
+  readonly #shards: readonly Shard<K, V>[];
+  /** Counters shared by every ShardedMap of the name (see stats/map-groups.ts). */
+  readonly #stats: MapStats;
+  /**
+   * Each shard's size, in the registry's table: the registry reads entries and imbalance there, with no
+   * reference to the map. Kept after every write (#counted).
+   */
+  readonly #shardCounts: Int32Array;
+  /** Referenced by this map only: its collection tells the registry the map is gone. */
+  readonly #token = new MapToken();
 
   constructor(options: ShardedMapOptions) {
     const {
@@ -75,31 +88,40 @@ export class ShardedMap<K, V> {
         `mapwatch: ShardedMap shards must be a power of two from 1 to ${MAX_SHARDS}, got ${shards}`,
       );
     }
-    const bounds = declaredBounds(options, 'new ShardedMap()');
-    this.stats = registry.trackMap(this, name, 'sharded', bounds);
-    this.shardCount = shards;
-    this.mask = shards - 1;
-    this.shards = Array.from({ length: shards }, () => ({
+    const bounds = validateDeclaredBounds(options, 'new ShardedMap()');
+    const group = registry.mapGroup(name, 'sharded', false);
+    this.#stats = group.stats;
+    const slot = registry.openMap(group, this.#token, bounds);
+    this.#shardCounts = registry.shardCountsOf(slot, shards);
+    this.#shardCount = shards;
+    this.#mask = shards - 1;
+    this.#shards = Array.from({ length: shards }, (_, index) => ({
       map: new Map<K, V>(),
       lock: new RWLock({ name, registry }),
+      index,
     }));
+  }
+
+  /** Number of shards (a power of two). */
+  get shardCount(): number {
+    return this.#shardCount;
   }
 
   /** Entries over all shards. */
   get size(): number {
     let n = 0;
-    for (const shard of this.shards) n += shard.map.size;
+    for (const shard of this.#shards) n += shard.map.size;
     return n;
   }
 
   /** The shard a key belongs to (0 .. shardCount-1). */
   shardOf(key: K): number {
-    return hashKey(key) & this.mask;
+    return hashKey(key) & this.#mask;
   }
 
   /** Entries per shard, in shard order. */
   shardSizes(): number[] {
-    return this.shards.map((s) => s.map.size);
+    return this.#shards.map((s) => s.map.size);
   }
 
   /**
@@ -110,33 +132,48 @@ export class ShardedMap<K, V> {
   shardImbalance(): number {
     let total = 0;
     let max = 0;
-    for (const shard of this.shards) {
+    for (const shard of this.#shards) {
       const n = shard.map.size;
       total += n;
       if (n > max) max = n;
     }
-    if (total < MIN_ENTRIES_PER_SHARD * this.shards.length) return 1;
-    return (max * this.shards.length) / total;
+    if (total < MIN_ENTRIES_PER_SHARD * this.#shards.length) return 1;
+    return (max * this.#shards.length) / total;
   }
 
   get(key: K, options?: AcquireOptions): Promise<V | undefined> {
     const shard = this.shardFor(key);
-    return readNow(shard.lock, () => countedGet(shard.map, this.stats, key), options);
+    return readNow(shard.lock, () => countedGet(shard.map, this.#stats, key), options);
   }
 
   has(key: K, options?: AcquireOptions): Promise<boolean> {
     const shard = this.shardFor(key);
-    return readNow(shard.lock, () => countedHas(shard.map, this.stats, key), options);
+    return readNow(shard.lock, () => countedHas(shard.map, this.#stats, key), options);
   }
 
   set(key: K, value: V, options?: AcquireOptions): Promise<void> {
     const shard = this.shardFor(key);
-    return writeNow(shard.lock, () => countedSet(shard.map, this.stats, key, value), options);
+    return writeNow(
+      shard.lock,
+      () => {
+        countedSet(shard.map, this.#stats, key, value);
+        this.#counted(shard);
+      },
+      options,
+    );
   }
 
   delete(key: K, options?: AcquireOptions): Promise<boolean> {
     const shard = this.shardFor(key);
-    return writeNow(shard.lock, () => countedDelete(shard.map, this.stats, key), options);
+    return writeNow(
+      shard.lock,
+      () => {
+        const removed = countedDelete(shard.map, this.#stats, key);
+        this.#counted(shard);
+        return removed;
+      },
+      options,
+    );
   }
 
   /**
@@ -153,7 +190,8 @@ export class ShardedMap<K, V> {
     const release = await shard.lock.acquireWrite(options);
     try {
       const next = await fn(shard.map.get(key));
-      countedApply(shard.map, this.stats, key, next);
+      countedApply(shard.map, this.#stats, key, next);
+      this.#counted(shard);
       return next;
     } finally {
       release();
@@ -168,7 +206,10 @@ export class ShardedMap<K, V> {
   async clear(options?: AcquireOptions): Promise<void> {
     const releases = await this.acquireAll('write', options);
     try {
-      for (const shard of this.shards) countedClear(shard.map, this.stats);
+      for (const shard of this.#shards) {
+        countedClear(shard.map, this.#stats);
+        this.#counted(shard);
+      }
     } finally {
       for (const release of releases) release();
     }
@@ -182,7 +223,7 @@ export class ShardedMap<K, V> {
     const releases = await this.acquireAll('read', options);
     try {
       const out: [K, V][] = [];
-      for (const shard of this.shards) for (const entry of shard.map) out.push(entry);
+      for (const shard of this.#shards) for (const entry of shard.map) out.push(entry);
       return out;
     } finally {
       for (const release of releases) release();
@@ -193,8 +234,13 @@ export class ShardedMap<K, V> {
     return 'ShardedMap';
   }
 
+  /** Publishes a shard's size after a write. */
+  #counted(shard: Shard<K, V>): void {
+    this.#shardCounts[shard.index] = shard.map.size;
+  }
+
   private shardFor(key: K): Shard<K, V> {
-    return this.shards[hashKey(key) & this.mask]!;
+    return this.#shards[hashKey(key) & this.#mask]!;
   }
 
   /**
@@ -210,7 +256,7 @@ export class ShardedMap<K, V> {
    * acquisition on success.
    */
   private acquireAll(mode: 'read' | 'write', options: AcquireOptions | undefined): Promise<Release[]> {
-    const shards = this.shards;
+    const shards = this.#shards;
     if (options === undefined) {
       return Promise.all(shards.map((shard) => acquireShard(shard, mode, undefined)));
     }

@@ -1,7 +1,9 @@
 /**
- * Plain-number counters of one live map. The hot path only ever does `stats.field++`: no allocation,
- * no call into a metrics SDK. The registry holds this object strongly (the map itself only weakly), so
- * the counts survive the map and fold into the name's retired totals when it is collected.
+ * Plain-number counters. The hot path only ever does `stats.field++`: no allocation, no call into a
+ * metrics SDK. InstrumentedMap and instrument() maps share one per name, kind and sampling option (see
+ * stats/map-groups.ts), so nothing folds when one dies. Other maps own one each; the registry holds it
+ * strongly (the map itself only weakly), so the counts survive the map and fold into the name's retired
+ * totals when it is collected.
  */
 export class MapStats {
   hits = 0;

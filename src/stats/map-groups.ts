@@ -1,0 +1,202 @@
+/**
+ * Bookkeeping of the maps the registry tracks without any reference to them (InstrumentedMap and
+ * instrument(); see MapRegistry.openMap).
+ *
+ * - A map joins a group: the maps of one name, kind and survival sampling option. The group owns the
+ *   counters (one MapStats) and the survival sampler that all its maps share, so a map made per request
+ *   allocates neither. Counters are per name in every export anyway: nothing is lost by sharing them, and
+ *   nothing needs folding when a map dies, so no counter can go backwards.
+ * - Each map owns a slot: one Int32 in a chunked table that holds the map's live entry count, kept by the
+ *   map's own inserts, deletes and clears. A collection sums the open slots of each group. A chunk never
+ *   moves, so a map keeps a reference to its chunk and counts with one indexed increment.
+ * - The registry learns that a map died from a FinalizationRegistry whose target is a token only the map
+ *   references and whose held value is the slot number (a small integer: no per-map object is kept for
+ *   the callback). The callback closes the slot: the map leaves its group's instances and entries.
+ */
+import type { MapKind } from '../conventions.js';
+import type { SurvivalSampler, SurvivalSamplingOption } from '../detect/survival.js';
+import { MapStats } from './map-stats.js';
+
+/**
+ * Below this many entries per shard on average, a sharded map's imbalance reads 1: with few keys the
+ * fullest shard is sampling noise, not a signal.
+ */
+export const MIN_ENTRIES_PER_SHARD = 8;
+
+/** log2 of the slots per chunk of the entry-count table. */
+export const SLOT_CHUNK_BITS = 10;
+/** A slot's index in its chunk is `slot & SLOT_INDEX_MASK`. */
+export const SLOT_INDEX_MASK = (1 << SLOT_CHUNK_BITS) - 1;
+
+/**
+ * The object a map holds so the registry can tell when the map is gone. Nothing else references it (the
+ * registry holds it weakly, as a FinalizationRegistry target), so it dies with the map. A separate tiny
+ * object rather than the map itself: whatever V8 keeps of a registered target until a full collection is
+ * then a few bytes, never the map and its entries.
+ */
+export class MapToken {}
+
+/** Declared bounds in the registry's units. */
+export interface ValidBounds {
+  readonly maxEntries: number | undefined;
+  readonly ttlSeconds: number | undefined;
+}
+
+/** The bounds of a map that declares none (shared: a map made per request allocates no bounds). */
+export const NO_BOUNDS: ValidBounds = Object.freeze({ maxEntries: undefined, ttlSeconds: undefined });
+
+/** Declared bounds of the live slot-tracked maps of one name, kept as the maps open and close. */
+export class BoundsTally {
+  /** Live maps that declare no maxEntries (then the name as a whole is unbounded). */
+  unbounded = 0;
+  /** Sum of maxEntries over the live maps that declare one. */
+  maxEntriesSum = 0;
+  /** Live maps that declare no TTL. */
+  noTtl = 0;
+  /** Live maps per declared TTL (seconds), for the longest. */
+  readonly ttls = new Map<number, number>();
+
+  add(bounds: ValidBounds, sign: 1 | -1): void {
+    if (bounds === NO_BOUNDS) {
+      // The common case (a map made per request declares nothing): two increments.
+      this.unbounded += sign;
+      this.noTtl += sign;
+      return;
+    }
+    if (bounds.maxEntries === undefined) this.unbounded += sign;
+    else this.maxEntriesSum += sign * bounds.maxEntries;
+    const ttl = bounds.ttlSeconds;
+    if (ttl === undefined) this.noTtl += sign;
+    else {
+      const n = (this.ttls.get(ttl) ?? 0) + sign;
+      if (n === 0) this.ttls.delete(ttl);
+      else this.ttls.set(ttl, n);
+    }
+  }
+
+  longestTtl(): number {
+    let longest = 0;
+    for (const ttl of this.ttls.keys()) longest = Math.max(longest, ttl);
+    return longest;
+  }
+}
+
+/** The maps of one name, kind and sampling option: their shared counters and sampler. */
+export class MapGroup {
+  readonly stats = new MapStats();
+  /** Open slots (live maps, until the collector reports them dead). */
+  instances = 0;
+  /** Live entries over the open slots, summed at each collection (SlotTable.sumEntries). */
+  entries = 0;
+  /** Worst shard imbalance over the group's sharded maps at the last collection; undefined: none. */
+  shardImbalance: number | undefined = undefined;
+  /** The sampler when it tracks reads, else undefined: lookups pay one branch. */
+  readonly readSampler: SurvivalSampler | undefined;
+
+  constructor(
+    readonly kind: MapKind,
+    /** The option value this group was made for (a fast identity match for the next map). */
+    readonly option: SurvivalSamplingOption | undefined,
+    /** The resolved option (`off`, or `size:reads`), for maps that pass an equal option object. */
+    readonly samplingKey: string,
+    readonly sampler: SurvivalSampler | undefined,
+    readonly bounds: BoundsTally,
+  ) {
+    this.readSampler = sampler?.tracksReads === true ? sampler : undefined;
+  }
+}
+
+/** Marks a slot whose map failed to finish construction: closed, but not free until its token dies. */
+const ABANDONED = 'abandoned';
+
+/** The entry counts of the slot-tracked maps, and which group each open slot belongs to. */
+export class SlotTable {
+  readonly #chunks: Int32Array[] = [];
+  /** Per slot: its group while open, ABANDONED, or undefined when free. */
+  readonly #groups: (MapGroup | typeof ABANDONED | undefined)[] = [];
+  readonly #bounds = new Map<number, ValidBounds>();
+  /** Per-shard entry counts of sharded maps (their slot's own count stays 0). */
+  readonly #shards = new Map<number, Int32Array>();
+  readonly #free: number[] = [];
+  #next = 0;
+
+  /** Opens a slot for a new map of `group` holding `entries` entries. */
+  open(group: MapGroup, entries: number, bounds: ValidBounds): number {
+    let slot: number;
+    if (this.#free.length > 0) slot = this.#free.pop()!;
+    else {
+      slot = this.#next++;
+      if ((slot & SLOT_INDEX_MASK) === 0) this.#chunks.push(new Int32Array(SLOT_INDEX_MASK + 1));
+    }
+    this.#chunks[slot >> SLOT_CHUNK_BITS]![slot & SLOT_INDEX_MASK] = entries;
+    this.#groups[slot] = group;
+    group.instances++;
+    group.bounds.add(bounds, 1);
+    if (bounds !== NO_BOUNDS) this.#bounds.set(slot, bounds);
+    return slot;
+  }
+
+  /**
+   * Gives `slot` one count per shard (a ShardedMap keeps each shard's size there): its entries are their
+   * sum, and its shard imbalance is read from them, with no reference to the map.
+   */
+  attachShards(slot: number, shards: number): Int32Array {
+    const counts = new Int32Array(shards);
+    this.#shards.set(slot, counts);
+    return counts;
+  }
+
+  /** The chunk that holds `slot`'s count (at index `slot & SLOT_INDEX_MASK`). */
+  chunkOf(slot: number): Int32Array {
+    return this.#chunks[slot >> SLOT_CHUNK_BITS]!;
+  }
+
+  /**
+   * The map of `slot` is gone (`dead`: its token was collected) or failed to finish construction: it
+   * leaves its group's instances, entries, bounds and survival sample. A slot is reused only once its
+   * token is dead, so a late callback can never close another map's slot.
+   */
+  close(slot: number, dead: boolean): void {
+    const group = this.#groups[slot];
+    if (group !== undefined && group !== ABANDONED) {
+      group.instances--;
+      group.bounds.add(this.#bounds.get(slot) ?? NO_BOUNDS, -1);
+      this.#bounds.delete(slot);
+      this.#shards.delete(slot);
+      group.sampler?.releaseOwner(slot);
+    }
+    if (dead) {
+      this.#groups[slot] = undefined;
+      this.#free.push(slot);
+    } else this.#groups[slot] = ABANDONED;
+  }
+
+  /** Sets every group's `entries` to the sum of its open slots (groups: every group of the registry). */
+  sumEntries(groups: Iterable<MapGroup>): void {
+    for (const g of groups) {
+      g.entries = 0;
+      g.shardImbalance = undefined;
+    }
+    for (const [slot, counts] of this.#shards) {
+      const g = this.#groups[slot];
+      if (g === undefined || g === ABANDONED) continue;
+      let total = 0;
+      let max = 0;
+      for (const n of counts) {
+        total += n;
+        if (n > max) max = n;
+      }
+      g.entries += total;
+      // As ShardedMap.shardImbalance(): 1 while there are too few entries per shard to mean anything.
+      const r = total < MIN_ENTRIES_PER_SHARD * counts.length ? 1 : (max * counts.length) / total;
+      g.shardImbalance = Math.max(g.shardImbalance ?? 0, r);
+    }
+    const all = this.#groups;
+    const chunks = this.#chunks;
+    for (let slot = 0; slot < this.#next; slot++) {
+      const g = all[slot];
+      if (g !== undefined && g !== ABANDONED)
+        g.entries += chunks[slot >> SLOT_CHUNK_BITS]![slot & SLOT_INDEX_MASK]!;
+    }
+  }
+}
