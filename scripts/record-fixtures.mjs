@@ -107,21 +107,15 @@ async function loadMapwatch() {
   if (!existsSync(dist)) {
     throw new Error('dist/index.js not found: run `npm run build` first (or `npm run record:fixtures`)');
   }
-  try {
-    const { InstrumentedMap, MapRegistry, SurvivalSampler } = await import(pathToFileURL(dist).href);
-    return { InstrumentedMap, MapRegistry, SurvivalSampler };
-  } catch (err) {
-    // A half-built dist/ (another part of the package failing to compile) must not stop the recorder:
-    // the three classes it needs are loaded from their own modules, the same code index.js re-exports.
-    console.warn(`dist/index.js failed to load (${err.message}); loading the map modules directly`);
-    const load = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
-    const [{ InstrumentedMap }, { MapRegistry }, { SurvivalSampler }] = await Promise.all([
-      load('maps/instrumented-map.js'),
-      load('registry.js'),
-      load('detect/survival.js'),
-    ]);
-    return { InstrumentedMap, MapRegistry, SurvivalSampler };
-  }
+  // The sampler is internal (not in the package's index): it is loaded from its own module, and so are
+  // the two classes, so that a half-built index (another part failing to compile) cannot stop the recorder.
+  const load = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
+  const [{ InstrumentedMap }, { MapRegistry }, { SurvivalSampler }] = await Promise.all([
+    load('maps/instrumented-map.js'),
+    load('registry.js'),
+    load('maps/survival.js'),
+  ]);
+  return { InstrumentedMap, MapRegistry, SurvivalSampler };
 }
 
 async function recordAll(list, outDir, mw) {

@@ -18,7 +18,7 @@
  *   series count stays bounded whatever the service does.
  */
 import { OVERFLOW_MAP_NAME, type LeakState, type LockMode, type MapKind } from './conventions.js';
-import { DEFAULT_SURVIVAL_SAMPLE_SIZE, SurvivalSampler, survivalConfig } from './detect/survival.js';
+import { DEFAULT_SURVIVAL_SAMPLE_SIZE, SurvivalSampler, survivalConfig } from './maps/survival.js';
 import { validateMapName } from './names.js';
 import { LockStats } from './stats/lock-stats.js';
 import { validateDeclaredBounds, type DeclaredBounds } from './stats/declared-bounds.js';

@@ -22,6 +22,9 @@ import {
   type SerializeOptions,
 } from './prometheus.js';
 
+// The debug route's option types, so a caller can name them.
+export type { DebugHistoryOptions, LockVerdictThresholds };
+
 export interface MapwatchRouterOptions {
   /**
    * prom-client Registry to serve. Default: a new Registry with mapwatch's collectors on it.

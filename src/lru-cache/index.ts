@@ -62,7 +62,7 @@
  * subscriber's work is one WeakMap lookup. `bench/lru-cache.js` measures both.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { survivalConfig } from '../detect/survival.js';
+import { survivalConfig } from '../maps/survival.js';
 import {
   defaultRegistry,
   type MapRegistry,

@@ -14,7 +14,7 @@
  * starting from the map's real size: calls that bypass them (`Map.prototype.set.call(map, ...)`) are
  * not seen.
  */
-import type { SurvivalOptions } from '../detect/survival.js';
+import type { SurvivalOptions } from './survival.js';
 import { defaultRegistry, validateDeclaredBounds, type MapRegistry } from '../registry.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import { requireOptions, type MapOptions } from './options.js';

@@ -10,7 +10,7 @@
  * native Map, `Object.keys`, spread and for-in show nothing, and `Object.freeze(map)` (or a deep freeze of
  * an object graph holding it) leaves it working, as a frozen native Map keeps working.
  */
-import type { SurvivalOptions, SurvivalSampler } from '../detect/survival.js';
+import type { SurvivalOptions, SurvivalSampler } from './survival.js';
 import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';

@@ -14,7 +14,7 @@
  *   the callback). The callback closes the slot: the map leaves its group's instances and entries.
  */
 import type { MapKind } from '../conventions.js';
-import type { SurvivalSampler, SurvivalSamplingOption } from '../detect/survival.js';
+import type { SurvivalSampler, SurvivalSamplingOption } from '../maps/survival.js';
 import { MapStats } from './map-stats.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SurvivalSampler } from '../../src/detect/survival.js';
+import { SurvivalSampler } from '../../src/maps/survival.js';
 
 const OWNERS = 3;
 const op = fc.oneof(

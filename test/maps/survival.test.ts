@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MapRegistry } from '../../src/registry.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { instrument } from '../../src/maps/instrument.js';
-import { SurvivalSampler, survivalConfig } from '../../src/detect/survival.js';
+import { SurvivalSampler, survivalConfig } from '../../src/maps/survival.js';
 import { KEY_POOL } from '../helpers/map-model.js';
 import { prng } from '../helpers/scenarios.js';
 
