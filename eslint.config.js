@@ -4,7 +4,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-check/**',
+      'node_modules/**',
+      'test-results/**',
+      'coverage/**',
+      '.stryker-tmp/**',
+      'reports/**',
+      'test/fixtures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,4 +51,39 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // The import rule of docs/architecture.md (test/lint-layers.test.ts proves each block bites).
+  ...layer(
+    ['src/maps/**', 'src/sync/**', 'src/stats/**', 'src/registry.ts', 'src/registry-snapshot.ts'],
+    ['detect', 'export', 'pack', 'cli'],
+    'instrumentation (maps/, sync/, stats/, the registry) imports nothing from detect/, export/, pack/ or cli/',
+  ),
+  ...layer(['src/pack/**'], ['cli'], 'the pack imports nothing from cli/: the CLI calls the pack'),
+  ...layer(
+    ['src/detect/**'],
+    ['maps', 'sync', 'stats', 'registry', 'registry-snapshot', 'export', 'pack', 'cli'],
+    'the detector imports no runtime code (types only): it is a pure function of its observations',
+    ['src/detect/monitor.ts'],
+  ),
 );
+
+/**
+ * One layer of the import rule: files matching `files` may not import, other than as types, any module
+ * under the named top-level parts of src/ (folders or single modules), from whatever depth.
+ */
+function layer(files, forbidden, why, ignores = []) {
+  const group = forbidden.flatMap((part) =>
+    ['./', '../', '../../'].flatMap((up) => [`${up}${part}/*`, `${up}${part}/**`, `${up}${part}.js`]),
+  );
+  return [
+    {
+      files,
+      ignores,
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          { patterns: [{ group, allowTypeImports: true, message: `${why} (docs/architecture.md)` }] },
+        ],
+      },
+    },
+  ];
+}
