@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine: the real Prometheus (promtool),
-# Alertmanager and Chromium from Debian's packages, then the npm dependencies from the lockfile.
+# Alertmanager, VictoriaMetrics (victoria-metrics, vmagent, vmalert) and Chromium from Debian's packages,
+# then the npm dependencies from the lockfile.
 # Safe to re-run: packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for bin in victoria-metrics vmagent vmalert; do
+  command -v "$bin" >/dev/null 2>&1 || need+=(victoria-metrics)
+done
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

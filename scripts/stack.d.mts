@@ -27,8 +27,12 @@ export interface Stack {
 }
 
 export function findBinary(name: string): string | undefined;
+export type Engine = 'prometheus' | 'victoria-metrics';
+/** The binaries of each engine, as [binary, Debian package]. */
+export const ENGINE_BINARIES: Record<Engine, Array<[string, string]>>;
 export function startStack(options?: {
-  demos?: Array<{ job: string; scenarios: string }>;
+  demos?: Array<{ job: string; scenarios: string; args?: string[] }>;
+  engine?: Engine;
   onAlert?: (alert: ReceivedAlert) => void;
   log?: (line: string) => void;
 }): Promise<Stack>;

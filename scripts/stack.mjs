@@ -2,6 +2,8 @@
 // `npm run stack`: the demo service scraped by a real Prometheus (1 s scrape, the shipped rules in their
 // fast-window variant) that sends alerts to a real Alertmanager, which posts them to a webhook receiver
 // that prints each page. Everything listens on 127.0.0.1 and stops on Ctrl-C.
+// `npm run stack -- <scenarios> victoria-metrics`: the same on VictoriaMetrics instead: vmagent scrapes the
+// demo and remote-writes into victoria-metrics, vmalert evaluates the rules' vmalert flavour.
 //
 // The same module is the end-to-end test's harness (test/e2e): `startStack()` returns the URLs, the
 // pages received and `stop()`.
@@ -116,24 +118,47 @@ export function startProcess(name, cmd, args, logDir) {
   };
 }
 
+/** The binaries of each engine, with the Debian package that has them. */
+export const ENGINE_BINARIES = {
+  prometheus: [
+    ['prometheus', 'prometheus'],
+    ['prometheus-alertmanager', 'prometheus-alertmanager'],
+  ],
+  'victoria-metrics': [
+    ['victoria-metrics', 'victoria-metrics'],
+    ['vmagent', 'victoria-metrics'],
+    ['vmalert', 'victoria-metrics'],
+    ['prometheus-alertmanager', 'prometheus-alertmanager'],
+  ],
+};
+
 /**
  * Starts the pipeline. `demos` is a list of `{ job, scenarios, args? }`: one demo process per entry, each its
  * own scrape job (`args`: more demo options, e.g. `['--memory-limit-mb', '8']`). Every target carries the
- * topology labels the pack keeps (`cluster`, and the job as `namespace`), as on Kubernetes. Returns
- * `{ promUrl, amUrl, demoUrls, alerts, stop() }`.
+ * topology labels the pack keeps (`cluster`, and the job as `namespace`), as on Kubernetes. `engine` is
+ * `prometheus` (Prometheus scrapes and evaluates the rules) or `victoria-metrics` (vmagent scrapes and
+ * remote-writes into victoria-metrics, vmalert evaluates the rules' vmalert flavour and writes its recording
+ * rules and ALERTS back). Returns `{ promUrl, amUrl, demoUrls, alerts, stop() }`; `promUrl` answers the
+ * Prometheus query API either way.
  */
 export async function startStack({
   demos = [{ job: 'mapwatch-demo', scenarios: 'healthy' }],
+  engine = 'prometheus',
   onAlert,
   log = () => {},
 } = {}) {
-  const prometheus = findBinary('prometheus');
-  const alertmanager = findBinary('prometheus-alertmanager');
-  const missing = [!prometheus && 'prometheus', !alertmanager && 'prometheus-alertmanager'].filter(Boolean);
-  if (missing.length)
+  const wanted = ENGINE_BINARIES[engine];
+  if (!wanted)
+    throw new Error(`unknown engine '${engine}' (expected ${Object.keys(ENGINE_BINARIES).join(' or ')})`);
+  const bin = Object.fromEntries(wanted.map(([name]) => [name, findBinary(name)]));
+  const missing = wanted.filter(([name]) => !bin[name]);
+  if (missing.length) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
     throw new Error(
-      `missing ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')} (or npm run setup)`,
+      `missing ${missing.map(([name]) => name).join(', ')}: apt-get install -y ${pkgs} (or npm run setup)`,
     );
+  }
+  const alertmanager = bin['prometheus-alertmanager'];
 
   const dir = mkdtempSync(join(tmpdir(), 'mapwatch-stack-'));
   const procs = [];
@@ -144,14 +169,17 @@ export async function startStack({
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { fastConfig } = await import(pathToFileURL(join(ROOT, 'dist/pack/config.js')).href);
+    const { fastConfig, resolveConfig } = await import(pathToFileURL(join(ROOT, 'dist/pack/config.js')).href);
     const { renderAlerts, writeFileSet } = await import(pathToFileURL(join(ROOT, 'dist/pack/write.js')).href);
     const { alertmanagerExample } = await import(pathToFileURL(join(ROOT, 'dist/pack/alertmanager.js')).href);
+    const config = engine === 'prometheus' ? fastConfig : resolveConfig({ target: 'vmalert' }, fastConfig);
     await writeFileSet(join(dir, 'rules'), {
-      'mapwatch.rules.yml': renderAlerts(fastConfig)['mapwatch.rules.yml'],
+      'mapwatch.rules.yml': renderAlerts(config)['mapwatch.rules.yml'],
     });
 
-    const [amPort, whPort, promPort, ...demoPorts] = await Promise.all([
+    const [amPort, whPort, promPort, agentPort, vmalertPort, ...demoPorts] = await Promise.all([
+      freePort(),
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -161,7 +189,7 @@ export async function startStack({
     webhook = await startWebhook(whPort, onAlert);
     // Alertmanager first: an alert sent before Prometheus has discovered it would only be re-sent
     // after --rules.alert.resend-delay.
-    const example = alertmanagerExample(fastConfig);
+    const example = alertmanagerExample(config);
     writeFileSync(
       join(dir, 'alertmanager.yml'),
       stringify({
@@ -212,41 +240,106 @@ export async function startStack({
       );
     });
 
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      stringify({
-        global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-        rule_files: [join(dir, 'rules', 'mapwatch.rules.yml')],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-        scrape_configs: demos.map(({ job }, i) => ({
-          job_name: job,
-          static_configs: [
-            { targets: [`127.0.0.1:${demoPorts[i]}`], labels: { cluster: 'local', namespace: job } },
-          ],
-        })),
-      }),
-    );
+    const scrapeConfigs = demos.map(({ job }, i) => ({
+      job_name: job,
+      static_configs: [
+        { targets: [`127.0.0.1:${demoPorts[i]}`], labels: { cluster: 'local', namespace: job } },
+      ],
+    }));
     await waitReady(`${amUrl}/-/ready`, 20_000, 'Alertmanager');
     await Promise.all(
       Object.entries(demoUrls).map(([job, url]) => waitReady(`${url}/metrics`, 20_000, `demo ${job}`)),
     );
-    procs.push(
-      startProcess(
-        'prometheus',
-        prometheus,
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          '--rules.alert.resend-delay=1s',
-          '--log.level=warn',
-        ],
-        dir,
-      ),
-    );
     const promUrl = `http://127.0.0.1:${promPort}`;
-    await waitReady(`${promUrl}/-/ready`, 30_000, 'Prometheus');
-    log(`prometheus ${promUrl} · alertmanager ${amUrl} · webhook ${webhook.url}`);
+    if (engine === 'prometheus') {
+      writeFileSync(
+        join(dir, 'prometheus.yml'),
+        stringify({
+          global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+          rule_files: [join(dir, 'rules', 'mapwatch.rules.yml')],
+          alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+          scrape_configs: scrapeConfigs,
+        }),
+      );
+      procs.push(
+        startProcess(
+          'prometheus',
+          bin.prometheus,
+          [
+            `--config.file=${join(dir, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+            `--web.listen-address=127.0.0.1:${promPort}`,
+            '--rules.alert.resend-delay=1s',
+            '--log.level=warn',
+          ],
+          dir,
+        ),
+      );
+      await waitReady(`${promUrl}/-/ready`, 30_000, 'Prometheus');
+    } else {
+      // Storage first, then the scraper writing into it, then the rule evaluator reading it.
+      procs.push(
+        startProcess(
+          'victoria-metrics',
+          bin['victoria-metrics'],
+          [
+            `-storageDataPath=${join(dir, 'vm-data')}`,
+            `-httpListenAddr=127.0.0.1:${promPort}`,
+            '-retentionPeriod=1d',
+            // Samples answer queries as soon as they are written (the default hides the last 30 s), and no
+            // query result is served from a cache filled before the samples arrived.
+            '-search.latencyOffset=0s',
+            '-search.disableCache',
+            '-loggerLevel=WARN',
+          ],
+          dir,
+        ),
+      );
+      await waitReady(`${promUrl}/health`, 30_000, 'victoria-metrics');
+      writeFileSync(
+        join(dir, 'scrape.yml'),
+        stringify({ global: { scrape_interval: '1s', scrape_timeout: '1s' }, scrape_configs: scrapeConfigs }),
+      );
+      procs.push(
+        startProcess(
+          'vmagent',
+          bin.vmagent,
+          [
+            `-promscrape.config=${join(dir, 'scrape.yml')}`,
+            `-remoteWrite.url=${promUrl}/api/v1/write`,
+            `-remoteWrite.tmpDataPath=${join(dir, 'vmagent-data')}`,
+            '-remoteWrite.flushInterval=1s',
+            `-httpListenAddr=127.0.0.1:${agentPort}`,
+            '-loggerLevel=WARN',
+          ],
+          dir,
+        ),
+      );
+      await waitReady(`http://127.0.0.1:${agentPort}/health`, 30_000, 'vmagent');
+      procs.push(
+        startProcess(
+          'vmalert',
+          bin.vmalert,
+          [
+            `-rule=${join(dir, 'rules', 'mapwatch.rules.yml')}`,
+            `-datasource.url=${promUrl}`,
+            // Recording rules and ALERTS go back into victoria-metrics; alert state is restored from it.
+            `-remoteWrite.url=${promUrl}`,
+            '-remoteWrite.flushInterval=1s',
+            `-remoteRead.url=${promUrl}`,
+            `-notifier.url=${amUrl}`,
+            `-httpListenAddr=127.0.0.1:${vmalertPort}`,
+            `-external.url=${promUrl}`,
+            '-rule.resendDelay=1s',
+            '-loggerLevel=WARN',
+          ],
+          dir,
+        ),
+      );
+      await waitReady(`http://127.0.0.1:${vmalertPort}/health`, 30_000, 'vmalert');
+    }
+
+    log(`${engine} ${promUrl} · alertmanager ${amUrl} · webhook ${webhook.url}`);
     for (const [job, url] of Object.entries(demoUrls)) log(`demo ${job}: ${url}/metrics · ${url}/debug/maps`);
     return { dir, promUrl, amUrl, demoUrls, alerts: webhook.alerts, procs, stop };
   } catch (err) {
@@ -266,8 +359,10 @@ export async function promQuery(promUrl, expr) {
 
 async function main() {
   const scenarios = process.argv[2] ?? 'healthy,leak,lock-storm';
+  const engine = process.argv[3] ?? 'prometheus';
   const stack = await startStack({
     demos: [{ job: 'mapwatch-demo', scenarios }],
+    engine,
     log: (line) => console.log(line),
     onAlert: (a) =>
       console.log(

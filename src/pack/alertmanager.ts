@@ -30,6 +30,19 @@ export function prometheusRule(c: PackConfig): Record<string, unknown> {
   };
 }
 
+/** The same groups as a VictoriaMetrics operator VMRule, for the vmalert target. */
+export function vmRule(c: PackConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'operator.victoriametrics.com/v1beta1',
+    kind: 'VMRule',
+    metadata: {
+      name: 'mapwatch',
+      labels: { 'app.kubernetes.io/name': 'mapwatch', 'app.kubernetes.io/component': 'alert-rules' },
+    },
+    spec: { groups: buildRuleGroups(c) satisfies RuleGroup[] },
+  };
+}
+
 const MAPWATCH = 'alertname=~"Mapwatch.*"';
 
 export function alertmanagerExample(c: PackConfig): Record<string, unknown> {

@@ -45,6 +45,8 @@ export interface AlertDef {
   signal: string;
   /** `map`: one alert per map name; `target`: one per scrape target (registry-wide signals). */
   scope: 'map' | 'target';
+  /** A target-scope alert that is per job (job and groupBy labels, no instance): one alert for the job. */
+  perJob?: true;
   summary: string;
   description: (c: PackConfig) => string;
   expr: (c: PackConfig, t: Terms) => string;
@@ -95,6 +97,9 @@ const G = (c: PackConfig) => by(mapLabels(c.groupBy));
 const ON = (c: PackConfig) => on(mapLabels(c.groupBy));
 const J = (c: PackConfig) => by(jobMapLabels(c.groupBy));
 const T = (c: PackConfig) => by(targetLabels(c.groupBy));
+/** The labels of a job: job and the groupBy labels. */
+const jobLabels = (c: PackConfig) => ['job', ...c.groupBy];
+const JB = (c: PackConfig) => by(jobLabels(c));
 const ONT = (c: PackConfig) => on(targetLabels(c.groupBy));
 
 /** Escapes a label value for a PromQL string literal. */
@@ -114,11 +119,13 @@ export function excluded(c: PackConfig): string[] {
  * operations the window.
  */
 export function recordName(
-  level: 'instance_map' | 'job_map' | 'instance',
-  m: MetricSpec,
+  level: 'instance_map' | 'job_map' | 'instance' | 'job',
+  m: MetricSpec | string,
   op: string,
 ): string {
-  const base = m.type === 'counter' && op !== 'count' ? m.name.replace(/_total$/, '') : m.name;
+  const name = typeof m === 'string' ? m : m.name;
+  const counter = typeof m !== 'string' && m.type === 'counter';
+  const base = counter && op !== 'count' ? name.replace(/_total$/, '') : name;
   return `${level}:${base}:${op}`;
 }
 
@@ -212,6 +219,35 @@ export class Terms {
     }
     const n = this.record(recordName('instance', m, 'count'), `count ${T(c)} (${ts(c, m.name)})`);
     return tag(`max_over_time(${n}[${lookback}]) unless ${n}`);
+  }
+
+  /**
+   * Per job: the series of `m` its instances exported within `lookback` and none of them now, labelled with
+   * `metric`. Recorded as one count per job (`job:<metric>:count`, the sum of the per-target counts), so the
+   * lookback reads one series per job.
+   */
+  jobFamilyGone(m: MetricSpec, lookback: string): string {
+    const c = this.c;
+    const tag = (x: string) => `label_replace(${x}, "metric", ${labelValue(m.name)}, "", "")`;
+    if (!c.recordingRules) {
+      const sel = ts(c, m.name);
+      return tag(`count ${JB(c)} (present_over_time(${sel}[${lookback}])) unless count ${JB(c)} (${sel})`);
+    }
+    const n = this.record(recordName('instance', m, 'count'), `count ${T(c)} (${ts(c, m.name)})`);
+    const j = this.record(recordName('job', m, 'count'), `sum ${JB(c)} (${n})`);
+    return tag(`max_over_time(${j}[${lookback}]) unless ${j}`);
+  }
+
+  /**
+   * Per job: it had `up` series (Prometheus or vmagent scraped it) within `lookback`. Recorded as one count
+   * of targets per job (`job:up:count`).
+   */
+  jobScraped(lookback: string): string {
+    const c = this.c;
+    const sel = ts(c, PROMETHEUS_SERIES.up);
+    if (!c.recordingRules) return `count ${JB(c)} (present_over_time(${sel}[${lookback}]))`;
+    const n = this.record(recordName('job', PROMETHEUS_SERIES.up, 'count'), `count ${JB(c)} (${sel})`);
+    return `max_over_time(${n}[${lookback}])`;
   }
 }
 
@@ -612,7 +648,9 @@ export const ALERT_DEFS: readonly AlertDef[] = [
       );
     },
     panel: (c) => ({
-      expr: rateSum(c, METRICS.lockWaitSeconds.name, c.lock.window),
+      // The same rate as increase() over the window's seconds: Grafana's dashboard linter asks every rate()
+      // of a panel to run over $__rate_interval, and this panel draws the alert's own window.
+      expr: `${increaseSum(c, METRICS.lockWaitSeconds.name, c.lock.window)}\n  / ${num(parseDuration(c.lock.window))}`,
       threshold: c.lock.stormWaiters,
       unit: 'short',
     }),
@@ -630,7 +668,7 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     expr: (c) =>
       `${waitQuantile(c)} > ${num(c.lock.longWaitSeconds)}\n` +
       `and ${ON(c)}\n${rateSum(c, histogramSeries(METRICS.lockWaitDuration).count, c.lock.window)} > ${num(c.lock.minContendedPerSecond)}`,
-    panel: (c) => ({ expr: waitQuantile(c), threshold: c.lock.longWaitSeconds, unit: 's' }),
+    panel: (c) => ({ expr: waitQuantile(c, 'increase'), threshold: c.lock.longWaitSeconds, unit: 's' }),
   },
   {
     key: 'lockTimeouts',
@@ -662,7 +700,7 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     expr: (c) =>
       `${churn(c)}\n  > ${num(c.promotion.copiedPerLookup)}\n` +
       `and ${ON(c)}\n${rateSum(c, METRICS.promotions.name, c.promotion.window)} > ${num(c.promotion.minPromotionsPerSecond)}`,
-    panel: (c) => ({ expr: churn(c), threshold: c.promotion.copiedPerLookup, unit: 'short' }),
+    panel: (c) => ({ expr: churn(c, 'increase'), threshold: c.promotion.copiedPerLookup, unit: 'short' }),
   },
   {
     key: 'cacheIneffective',
@@ -679,7 +717,7 @@ export const ALERT_DEFS: readonly AlertDef[] = [
       `${missRatio(c)}\n  > ${c.cache.missRatio}\n` +
       `and ${ON(c)}\n${rateSum(c, METRICS.lookups.name, c.cache.window)} > ${num(c.cache.minLookupsPerSecond)}\n` +
       `and ${ON(c)}\n(\n  ${isCache(c, c.cache.window)}\n)`,
-    panel: (c) => ({ expr: missRatio(c), threshold: c.cache.missRatio, unit: 'percentunit' }),
+    panel: (c) => ({ expr: missRatio(c, 'increase'), threshold: c.cache.missRatio, unit: 'percentunit' }),
   },
   {
     key: 'loadStampede',
@@ -695,7 +733,7 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     expr: (c) =>
       `${joinsPerLoad(c)}\n  > ${num(c.loads.joinsPerLoad)}\n` +
       `and ${ON(c)}\n${rateSum(c, METRICS.loadJoins.name, c.loads.window)} > ${num(c.loads.minJoinsPerSecond)}`,
-    panel: (c) => ({ expr: joinsPerLoad(c), threshold: c.loads.joinsPerLoad, unit: 'short' }),
+    panel: (c) => ({ expr: joinsPerLoad(c, 'increase'), threshold: c.loads.joinsPerLoad, unit: 'short' }),
   },
   {
     key: 'loadsFailing',
@@ -710,7 +748,11 @@ export const ALERT_DEFS: readonly AlertDef[] = [
     expr: (c) =>
       `${failureRatio(c)}\n  > ${c.loads.failureRatio}\n` +
       `and ${ON(c)}\n${rateSum(c, METRICS.loads.name, c.loads.window)} > ${num(c.loads.minLoadsPerSecond)}`,
-    panel: (c) => ({ expr: failureRatio(c), threshold: c.loads.failureRatio, unit: 'percentunit' }),
+    panel: (c) => ({
+      expr: failureRatio(c, 'increase'),
+      threshold: c.loads.failureRatio,
+      unit: 'percentunit',
+    }),
   },
   {
     key: 'registryOverflow',
@@ -752,9 +794,36 @@ export const ALERT_DEFS: readonly AlertDef[] = [
       `(\n  ${ALWAYS_EXPORTED.map((m) => t.familyGone(m, c.absence.lookback)).join('\n  or ')}\n)\n` +
       `and ${ONT(c)} (${ts(c, up)} == 1)`,
     panel: (c) => ({
-      expr: ALWAYS_EXPORTED.map(
-        (m) => `label_replace(count ${T(c)} (${ts(c, m.name)}), "metric", ${labelValue(m.name)}, "", "")`,
-      ).join('\n  or '),
+      // A counter's series are counted through rate() (Grafana's dashboard linter reads no counter raw).
+      expr: ALWAYS_EXPORTED.map((m) => {
+        const series = m.type === 'counter' ? `rate(${ts(c, m.name)}[$__rate_interval])` : ts(c, m.name);
+        return `label_replace(count ${T(c)} (${series}), "metric", ${labelValue(m.name)}, "", "")`;
+      }).join('\n  or '),
+      unit: 'short',
+    }),
+  },
+  {
+    key: 'jobMetricsAbsent',
+    name: 'MapwatchJobMetricsAbsent',
+    group: 'mapwatch-meta',
+    signal: 'absence',
+    scope: 'target',
+    perJob: true,
+    summary: 'No instance of a job that pushes its metrics exports a mapwatch metric any more.',
+    description: (c) =>
+      `No instance of job {{ $labels.job }} exports {{ $labels.metric }} now; its instances exported ` +
+      `{{ $value | humanize }} series of it within the last ${c.absence.lookback}. The job has no \`up\` series in that ` +
+      'time: its services push their metrics (OTLP through a collector), so MapwatchMetricsAbsent cannot see them. ' +
+      'The services stopped, their exporter was removed, or the path from them to the storage broke.',
+    expr: (c, t) =>
+      `(\n  ${ALWAYS_EXPORTED.map((m) => t.jobFamilyGone(m, c.absence.lookback)).join('\n  or ')}\n)\n` +
+      `unless ${on(jobLabels(c))}\n${t.jobScraped(c.absence.lookback)}`,
+    panel: (c) => ({
+      // A counter's series are counted through rate() (Grafana's dashboard linter reads no counter raw).
+      expr: ALWAYS_EXPORTED.map((m) => {
+        const series = m.type === 'counter' ? `rate(${ts(c, m.name)}[$__rate_interval])` : ts(c, m.name);
+        return `label_replace(count ${JB(c)} (${series}), "metric", ${labelValue(m.name)}, "", "")`;
+      }).join('\n  or '),
       unit: 'short',
     }),
   },
@@ -810,10 +879,17 @@ export const ALERT_DEFS: readonly AlertDef[] = [
   },
 ];
 
-function waitQuantile(c: PackConfig): string {
+/**
+ * `fn` of the ratios and quantiles below: the rules use rate(); the panels drawing the alert's own window use
+ * increase(), the same ratio, since Grafana's dashboard linter asks every rate() of a panel for $__rate_interval.
+ */
+type WindowFn = 'rate' | 'increase';
+const windowSum = (fn: WindowFn) => (fn === 'rate' ? rateSum : increaseSum);
+
+function waitQuantile(c: PackConfig, fn: WindowFn = 'rate'): string {
   const h = histogramSeries(METRICS.lockWaitDuration);
   const labels = [...mapLabels(c.groupBy), 'le'];
-  return `histogram_quantile(${c.lock.waitQuantile}, sum ${by(labels)} (rate(${s(c, h.bucket)}[${c.lock.window}])))`;
+  return `histogram_quantile(${c.lock.waitQuantile}, sum ${by(labels)} (${fn}(${s(c, h.bucket)}[${c.lock.window}])))`;
 }
 
 /** Acquisitions abandoned over every attempt (grants plus abandons); no grant at all is an empty sum. */
@@ -823,14 +899,16 @@ function timeoutShare(c: PackConfig): string {
   return `${timeouts}\n  / (\n    (${increaseSum(c, METRICS.lockAcquisitions.name, w)} or 0 * ${timeouts})\n    + ${timeouts}\n  )`;
 }
 
-function churn(c: PackConfig): string {
+function churn(c: PackConfig, fn: WindowFn = 'rate'): string {
   const w = c.promotion.window;
-  return `${rateSum(c, METRICS.copiedEntries.name, w)}\n  / ${rateSum(c, METRICS.lookups.name, w)}`;
+  const sum = windowSum(fn);
+  return `${sum(c, METRICS.copiedEntries.name, w)}\n  / ${sum(c, METRICS.lookups.name, w)}`;
 }
 
-function missRatio(c: PackConfig): string {
+function missRatio(c: PackConfig, fn: WindowFn = 'rate'): string {
   const w = c.cache.window;
-  return `${rateSum(c, METRICS.lookups.name, w, `${LABELS.result}="miss"`)}\n  / ${rateSum(c, METRICS.lookups.name, w)}`;
+  const sum = windowSum(fn);
+  return `${sum(c, METRICS.lookups.name, w, `${LABELS.result}="miss"`)}\n  / ${sum(c, METRICS.lookups.name, w)}`;
 }
 
 /**
@@ -844,14 +922,16 @@ export function isCache(c: PackConfig, window: string): string {
   );
 }
 
-function joinsPerLoad(c: PackConfig): string {
+function joinsPerLoad(c: PackConfig, fn: WindowFn = 'rate'): string {
   const w = c.loads.window;
-  return `${rateSum(c, METRICS.loadJoins.name, w)}\n  / ${rateSum(c, METRICS.loads.name, w)}`;
+  const sum = windowSum(fn);
+  return `${sum(c, METRICS.loadJoins.name, w)}\n  / ${sum(c, METRICS.loads.name, w)}`;
 }
 
-function failureRatio(c: PackConfig): string {
+function failureRatio(c: PackConfig, fn: WindowFn = 'rate'): string {
   const w = c.loads.window;
-  return `${rateSum(c, METRICS.loads.name, w, `${LABELS.result}="failure"`)}\n  / ${rateSum(c, METRICS.loads.name, w)}`;
+  const sum = windowSum(fn);
+  return `${sum(c, METRICS.loads.name, w, `${LABELS.result}="failure"`)}\n  / ${sum(c, METRICS.loads.name, w)}`;
 }
 
 function scrapeSeconds(c: ScopedConfig): string {
@@ -914,9 +994,13 @@ export function runbookAnchor(name: string): string {
  * The dashboard an alert opens: the map drill-down for one map, the overview for a target, with the
  * alert's job, instance, map and groupBy labels as the dashboard's variables.
  */
-export function dashboardUrl(c: PackConfig, scope: 'map' | 'target'): string {
+export function dashboardUrl(c: PackConfig, scope: 'map' | 'target', perJob = false): string {
   const q = (variable: string, label: string) => `var-${variable}={{ $labels.${label} | urlquery }}`;
-  const vars = [...c.groupBy.map((l) => q(l, l)), q('job', 'job'), q('instance', 'instance')];
+  const vars = [
+    ...c.groupBy.map((l) => q(l, l)),
+    q('job', 'job'),
+    ...(perJob ? [] : [q('instance', 'instance')]),
+  ];
   if (scope === 'map') vars.push(q('map', LABELS.mapName));
   const [uid, slug] = scope === 'map' ? ['map', 'mapwatch-map'] : ['overview', 'mapwatch-overview'];
   return `${c.grafanaBaseUrl}/d/${c.dashboards.uidPrefix}-${uid}/${slug}?${vars.join('&')}`;
@@ -939,7 +1023,7 @@ export function buildRule(def: AlertDef, c: PackConfig, terms: Terms = new Terms
       summary: def.summary,
       description: def.description(c),
       runbook_url: `${c.runbookBaseUrl}#${runbookAnchor(def.name)}`,
-      dashboard_url: dashboardUrl(c, def.scope),
+      dashboard_url: dashboardUrl(c, def.scope, def.perJob),
     },
   };
   if (timing.keepFiringFor !== null) {

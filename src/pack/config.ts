@@ -6,6 +6,14 @@
 import { parseDuration } from './duration.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
+
+/**
+ * The rule engine the files are written for (`mapwatch rules --target`): Prometheus 2.42+ (closed range
+ * selectors), Prometheus 3 (left-open range selectors) or VictoriaMetrics' vmalert (MetricsQL, left-open
+ * windows, no `keep_firing_for`). Thanos and Mimir rulers take the `prometheus` flavour (docs/pack.md).
+ */
+export const TARGETS = ['prometheus', 'prometheus3', 'vmalert'] as const;
+export type Target = (typeof TARGETS)[number];
 /**
  * Why each default severity is what it is (docs/pack.md, "Severities"): critical only where users feel it
  * now or within the hour, and a prediction only together with little headroom now.
@@ -32,6 +40,7 @@ export const ALERT_KEYS = [
   'loadsFailing',
   'registryOverflow',
   'metricsAbsent',
+  'jobMetricsAbsent',
   'collectErrors',
   'scrapeSlow',
   'samplesGrowing',
@@ -47,6 +56,8 @@ export interface AlertTiming {
 }
 
 export interface PackConfig {
+  /** The rule engine: `prometheus` (2.42+), `prometheus3` or `vmalert`; see TARGETS. */
+  target: Target;
   /** PromQL matchers added to every selector, e.g. `job=~"checkout-.*"`. Default: every job. */
   selector: string;
   /**
@@ -179,7 +190,11 @@ export interface PackConfig {
   };
   registry: { /** Names folded into `_other` within this window are reported. */ overflowWindow: string };
   absence: {
-    /** A target that exported a mapwatch metric within this window and stopped is reported. */ lookback: string;
+    /**
+     * A target (or, for a job without `up` series, such as services that push OTLP, every instance of the job)
+     * that exported a mapwatch metric within this window and stopped is reported.
+     */
+    lookback: string;
   };
   /** The exporter's own health. */
   exporter: {
@@ -206,6 +221,7 @@ export type DeepPartial<T> = T extends readonly (infer _U)[]
     : T;
 
 export const defaultConfig: PackConfig = {
+  target: 'prometheus',
   selector: 'job=~".+"',
   groupBy: ['cluster', 'namespace'],
   alertLabels: {},
@@ -290,6 +306,7 @@ export const defaultConfig: PackConfig = {
     loadsFailing: { for: '10m', keepFiringFor: '5m', severity: 'warning' },
     registryOverflow: { for: '5m', keepFiringFor: null, severity: 'warning' },
     metricsAbsent: { for: '10m', keepFiringFor: null, severity: 'warning' },
+    jobMetricsAbsent: { for: '10m', keepFiringFor: null, severity: 'warning' },
     collectErrors: { for: '5m', keepFiringFor: null, severity: 'warning' },
     scrapeSlow: { for: '15m', keepFiringFor: null, severity: 'warning' },
     samplesGrowing: { for: '15m', keepFiringFor: null, severity: 'warning' },
@@ -362,6 +379,9 @@ function validate(c: PackConfig): void {
   const fail = (msg: string): never => {
     throw new ConfigError(msg);
   };
+  if (!(TARGETS as readonly string[]).includes(c.target)) {
+    fail(`target must be one of ${TARGETS.join(', ')}; got '${c.target}'`);
+  }
   if (!SELECTOR_RE.test(c.selector)) {
     fail(`selector must be PromQL matchers without braces, like 'job=~"checkout-.*"'; got '${c.selector}'`);
   }
@@ -501,10 +521,21 @@ function validate(c: PackConfig): void {
   checkDuration('dashboards.refresh', c.dashboards.refresh, false);
 }
 
+/**
+ * Whether the target's promtool tests are computed with left-open range selectors, `(t - w, t]` (Prometheus 3).
+ * vmalert's tests run on promtool like the default flavour's; VictoriaMetrics' own (left-open) evaluation is
+ * checked end to end (test/e2e/victoria-metrics.test.ts).
+ */
+export function leftOpenRanges(c: PackConfig): boolean {
+  return c.target === 'prometheus3';
+}
+
 /** Merges a partial config over the defaults, validates it and returns a complete config. */
 export function resolveConfig(partial: unknown = {}, base: PackConfig = defaultConfig): PackConfig {
   const merged = merge(base, partial, '') as PackConfig;
   validate(merged);
+  // vmalert (1.79) refuses `keep_firing_for` as an unknown field: its flavour has none, and the tests expect none.
+  if (merged.target === 'vmalert') for (const key of ALERT_KEYS) merged.alerts[key].keepFiringFor = null;
   return merged;
 }
 
@@ -552,6 +583,7 @@ export const fastConfig: PackConfig = resolveConfig({
     loadsFailing: { for: '15s', keepFiringFor: '15s' },
     registryOverflow: { for: '5s' },
     metricsAbsent: { for: '15s' },
+    jobMetricsAbsent: { for: '15s' },
     collectErrors: { for: '5s' },
     scrapeSlow: { for: '15s' },
     samplesGrowing: { for: '15s' },

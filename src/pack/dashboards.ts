@@ -17,10 +17,11 @@ import {
   dashboard,
   datasourceVariable,
   queryVariable,
-  type Json,
   type Link,
   type PanelSpec,
+  type SharedDashboard,
   type Threshold,
+  type VariableModel,
 } from './grafana.js';
 import { histogramSeries, num, selector } from './promql.js';
 
@@ -59,7 +60,7 @@ function panelConfig(c: PackConfig, withMap: boolean): ScopedConfig {
 }
 
 /** Variables shared by both dashboards: the config selector narrows which jobs can be picked. */
-function commonVariables(c: PackConfig): Json[] {
+function commonVariables(c: PackConfig): VariableModel[] {
   const entries = METRICS.entries.name;
   // groupBy labels (cluster, namespace, ...) come first: they narrow the jobs and instances offered. Their
   // `All` is `.*`, which also matches targets without the label.
@@ -420,7 +421,9 @@ function conditionPanels(c: PackConfig, scopeOf: 'map' | 'target'): PanelSpec[] 
         ? '{{map_name}} @ {{instance}}'
         : def.key === 'metricsAbsent'
           ? '{{metric}} {{instance}} ({{job}})'
-          : '{{instance}} ({{job}})';
+          : def.perJob
+            ? '{{metric}} ({{job}})'
+            : '{{instance}} ({{job}})';
     return {
       title: def.name,
       description:
@@ -626,7 +629,7 @@ function mapPanels(c: PackConfig): PanelSpec[] {
   ];
 }
 
-export function buildDashboards(c: PackConfig): Record<string, Json> {
+export function buildDashboards(c: PackConfig): Record<string, SharedDashboard> {
   const entries = METRICS.entries.name;
   return {
     'mapwatch-overview.json': dashboard(c, {

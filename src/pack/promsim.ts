@@ -1,6 +1,7 @@
 /**
- * A tiny model of the PromQL functions the alert rules use (Prometheus 2.x semantics), evaluated over
- * sample arrays at fixed steps. The promtool test generator uses it to predict, independently of
+ * A tiny model of the PromQL functions the alert rules use, evaluated over sample arrays at fixed steps, with
+ * the range semantics of either engine: Prometheus 2.x (closed ranges, `[t - w, t]`) or Prometheus 3 (left-open
+ * ranges, `(t - w, t]`, which VictoriaMetrics uses too). The promtool test generator uses it to predict, independently of
  * Prometheus, when each alert becomes active, fires and resolves, and with which value; promtool then
  * checks the real rules against those predictions. Two implementations agreeing is the test.
  */
@@ -16,17 +17,30 @@ export interface SimSeries {
 /** Instant-vector lookback of Prometheus (default 5m). */
 export const LOOKBACK_SECONDS = 300;
 
+/** How a range selector `x[w]` at time t bounds its samples: `[t - w, t]` (Prometheus 2) or `(t - w, t]` (3). */
+export type RangeSemantics = 'closed' | 'left-open';
+
 export class Sim {
+  /** Steps a range of w steps reaches back: w (closed, the sample on the left edge counts) or w - 1 (left-open). */
+  private readonly open: 0 | 1;
   constructor(
     /** Seconds between samples (= evaluation interval of the tests). */
     readonly step: number,
-  ) {}
+    readonly ranges: RangeSemantics = 'closed',
+  ) {
+    this.open = ranges === 'left-open' ? 1 : 0;
+  }
 
-  /** Samples with time in the closed range [i - w, i] (Prometheus 2.x ranges are closed), stale markers dropped. */
+  /** First step of a range of w steps ending at `end`. */
+  first(end: number, w: number): number {
+    return Math.max(0, end - w + this.open);
+  }
+
+  /** Samples with time in the range ending at step i - offset, stale markers dropped. */
   range(s: Sample[], i: number, wSteps: number, offsetSteps = 0): Array<[number, number]> {
     const end = i - offsetSteps;
     const out: Array<[number, number]> = [];
-    for (let j = Math.max(0, end - wSteps); j <= end; j++) {
+    for (let j = this.first(end, wSteps); j <= end; j++) {
       const v = s[j];
       if (typeof v === 'number') out.push([j, v]);
     }
@@ -35,7 +49,10 @@ export class Sim {
 
   /** Instant selector: the latest sample within the lookback, unless it is a staleness marker. */
   instant(s: Sample[], i: number): number | undefined {
-    const back = Math.floor(LOOKBACK_SECONDS / this.step);
+    // The lookback is a range too: Prometheus 3 leaves out a sample exactly 5m old.
+    const back = this.open
+      ? Math.ceil(LOOKBACK_SECONDS / this.step) - 1
+      : Math.floor(LOOKBACK_SECONDS / this.step);
     for (let j = i; j >= Math.max(0, i - back); j--) {
       const v = s[j];
       if (v === 'stale') return undefined;
@@ -52,7 +69,7 @@ export class Sim {
     return this.fold(s, i, w, off, Math.max);
   }
 
-  /** Folds the samples of the closed range [i - off - w, i - off] without allocating. */
+  /** Folds the samples of the range ending at i - off without allocating. */
   private fold(
     s: Sample[],
     i: number,
@@ -62,7 +79,7 @@ export class Sim {
   ): number | undefined {
     const end = Math.min(i - off, s.length - 1);
     let acc: number | undefined;
-    for (let j = Math.max(0, i - off - w); j <= end; j++) {
+    for (let j = this.first(i - off, w); j <= end; j++) {
       const v = s[j];
       if (typeof v === 'number') acc = acc === undefined ? v : f(acc, v);
     }

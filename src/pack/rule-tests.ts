@@ -32,7 +32,7 @@ import {
   yesterdaysJobPeak,
   type AlertDef,
 } from './alerts.js';
-import { ALERT_KEYS, type AlertKey, type PackConfig } from './config.js';
+import { ALERT_KEYS, leftOpenRanges, type AlertKey, type PackConfig } from './config.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { histogramSeries } from './promql.js';
 import {
@@ -80,6 +80,14 @@ import {
 } from './scenarios/memory.js';
 
 /** Alerts whose windows are hours to days; their tests run on a coarser step (see longConfig). */
+/**
+ * The model of the config's engine, on the config's step: closed ranges for Prometheus 2, left-open ranges for
+ * Prometheus 3 and vmalert (`--target`).
+ */
+export function simOf(c: PackConfig): Sim {
+  return new Sim(parseDuration(c.evaluationInterval), leftOpenRanges(c) ? 'left-open' : 'closed');
+}
+
 const LONG_KEYS: readonly AlertKey[] = ['growth', 'growthCeiling', 'instancesGrowing'];
 
 // ----------------------------------------------------------------------------------------- models
@@ -363,7 +371,7 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
           if (countAt(i) > 0) return undefined;
           if (c.recordingRules) {
             let top: number | undefined;
-            for (let j = Math.max(0, i - L); j <= i; j++) {
+            for (let j = sim.first(i, L); j <= i; j++) {
               const n = countAt(j);
               if (n > 0) top = Math.max(top ?? 0, n);
             }
@@ -373,6 +381,43 @@ function conditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: strin
           return n > 0 ? n : undefined;
         },
         (i) => holds(sumOf(up.map((x) => sim.instant(x, i))), (v) => v === 1),
+      ];
+    }
+    case 'jobMetricsAbsent': {
+      const L = steps(c, c.absence.lookback);
+      const family = b.metric ?? METRICS.registryMaps.name;
+      if (!ALWAYS_EXPORTED.some((m) => m.name === family)) throw new Error(`${family} is not watched`);
+      // The entity's job: every series of it, of every instance and source, counts (one alert per job).
+      const job = b.series.find(
+        (x) => x.labels[LABELS.mapName] === e || x.labels.instance?.startsWith(`${e}-`),
+      )?.labels.job;
+      const ofJob = (name: string) =>
+        b.series
+          .filter((x) => x.labels.__name__ === name && x.labels.job === (job ?? JOB))
+          .map((x) => x.values);
+      const series = ofJob(family);
+      const ups = ofJob('up');
+      const countAt = (j: number) => series.filter((x) => sim.instant(x, j) !== undefined).length;
+      const upAt = (j: number) => ups.some((x) => sim.instant(x, j) !== undefined);
+      return [
+        (i) => {
+          if (countAt(i) > 0) return undefined;
+          if (c.recordingRules) {
+            let top: number | undefined;
+            for (let j = sim.first(i, L); j <= i; j++) {
+              const n = countAt(j);
+              if (n > 0) top = Math.max(top ?? 0, n);
+            }
+            return top;
+          }
+          const n = series.filter((x) => sim.maxOver(x, i, L) !== undefined).length;
+          return n > 0 ? n : undefined;
+        },
+        unless((i) => {
+          if (!c.recordingRules) return ups.some((x) => sim.maxOver(x, i, L) !== undefined);
+          for (let j = sim.first(i, L); j <= i; j++) if (upAt(j)) return true;
+          return false;
+        }),
       ];
     }
     case 'memoryNearLimit':
@@ -1227,6 +1272,38 @@ function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
         },
       ];
     }
+    case 'jobMetricsAbsent': {
+      const L = steps(c, c.absence.lookback);
+      const forSteps = steps(c, c.alerts.jobMetricsAbsent.for);
+      const start = 4;
+      const stop = start + Math.min(L - 2, forSteps + 2 * steps(c, '1h'));
+      const length = stop + forSteps + 6;
+      const gone =
+        (v: number) =>
+        (i: number): Sample =>
+          i === start ? 'stale' : i > start && i < stop ? undefined : v;
+      // Services that push (no `up` series): every instance of the job stops exporting, then comes back.
+      const b = new Builder(c, length);
+      b.add(METRICS.registryMaps.name, {}, gone(12), 'target', MAP);
+      // Controls, each its own job. A scraped job (it has `up`) whose exporter goes: MapwatchMetricsAbsent's.
+      b.add(METRICS.registryMaps.name, { job: 'scraped' }, gone(12), 'target', 'scraped');
+      b.add('up', { job: 'scraped' }, () => 1, 'target', 'scraped');
+      // A pushing job where one instance stops and another one still exports.
+      b.add(METRICS.registryMaps.name, { job: 'partial' }, gone(12), 'target', 'partial');
+      b.add(METRICS.registryMaps.name, { job: 'partial' }, () => 12, 'target', 'partial-alive');
+      return [
+        {
+          title:
+            'every instance of a job that pushes its metrics (no up series) stops exporting mapwatch metrics',
+          builder: b,
+          labels: { metric: METRICS.registryMaps.name },
+          controls: [
+            { entity: 'partial', key, skip: 0, what: 'a pushing job with an instance that still exports' },
+            { entity: 'scraped', key, skip: 1, what: 'a scraped job (it has up series)' },
+          ],
+        },
+      ];
+    }
     case 'memoryNearLimit':
     case 'restartNearLimit':
       return memoryScenarios(c, key);
@@ -1577,7 +1654,7 @@ function freshStartScenarios(c: PackConfig): Scenario[] {
     }
     // The job's peak of yesterday, read at the last step, comes from instances that are gone.
     const P = steps(c, c.growth.peakWindow);
-    const peak = jobPeak(new Sim(step), b, METRICS.entries.name, MAP, P)(n - 1);
+    const peak = jobPeak(simOf(c), b, METRICS.entries.name, MAP, P)(n - 1);
     const labels: Record<string, string> = { job: JOB, [LABELS.mapName]: MAP };
     for (const l of c.groupBy) labels[l] = GROUP_VALUE;
     const expr = yesterdaysJobPeak(c, METRICS.entries, c.growth.peakWindow);
@@ -1786,6 +1863,11 @@ function expectedAlerts(
   extra: Record<string, string> = {},
 ): ExpAlert[] {
   const def = alertDef(key);
+  if (def.perJob) {
+    const labels: Record<string, string> = { job: JOB };
+    for (const l of c.groupBy) labels[l] = GROUP_VALUE;
+    return [expectedAlert(c, key, value, { ...labels, ...extra }, live)];
+  }
   return SOURCES.map((src, k) => {
     const labels: Record<string, string> = { job: src.job, instance: instanceOf(k, gen) };
     for (const l of c.groupBy) labels[l] = GROUP_VALUE;
@@ -2099,7 +2181,7 @@ function generate(c: PackConfig, ruleFile: string): Generated {
   const conditionCounts = new Map<AlertKey, number>();
   for (const def of ALERT_DEFS) {
     const cc = configFor(def.key);
-    const sim = new Sim(parseDuration(cc.evaluationInterval));
+    const sim = simOf(cc);
     const scenarios = fireScenarios(cc, def.key);
     conditionCounts.set(
       def.key,
@@ -2116,7 +2198,7 @@ function generate(c: PackConfig, ruleFile: string): Generated {
     silentScenarios(long, true),
     pinIn('silent-long-shapes.yml'),
   );
-  const freshSim = new Sim(parseDuration(fresh.evaluationInterval));
+  const freshSim = simOf(fresh);
   files['fresh-start-shapes.yml'] = testFile(
     fresh,
     ruleFile,
@@ -2130,7 +2212,7 @@ function generate(c: PackConfig, ruleFile: string): Generated {
 }
 
 function silentFile(c: PackConfig, ruleFile: string, silent: Scenario[], pin: Pin): PromtoolTestFile {
-  const sim = new Sim(parseDuration(c.evaluationInterval));
+  const sim = simOf(c);
   const at = (i: number) => formatDuration(i * sim.step);
   return testFile(
     c,
@@ -2229,7 +2311,7 @@ export function replayRecording(
   title: string,
   series: SimSeries[],
 ): { test: Record<string, unknown>; pages: ReplayPage[] } {
-  const sim = new Sim(parseDuration(c.evaluationInterval));
+  const sim = simOf(c);
   const at = (i: number) => formatDuration(i * sim.step);
   const b = Builder.recorded(c, series);
   const targets = new Map<

@@ -535,7 +535,7 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
         `The target is up, exported the metric named by the alert's \`metric\` label within the last ${c.absence.lookback}, ` +
         `and exports it no more. Watched: ${ALWAYS_EXPORTED.map((x) => `\`${x.name}\``).join(', ')} (every target with maps ` +
         'exports them at every scrape). One metric gone while the others stay is a collection that fails; all of them gone ' +
-        'is an exporter that was removed. Needs Prometheus to scrape the service directly: behind an OpenTelemetry Collector, `up` belongs to the collector, not the service.',
+        'is an exporter that was removed. Needs Prometheus to scrape the service directly: behind an OpenTelemetry Collector, `up` belongs to the collector, not the service, and MapwatchJobMetricsAbsent watches the job instead.',
       impact: 'Every mapwatch alert and panel that reads the missing metric is blind for this target.',
       diagnosis: [
         'Scrape the target by hand (`curl -s http://<instance>/metrics | grep mapwatch_`) and compare with the families below.',
@@ -550,6 +550,29 @@ function sections(c: PackConfig): Record<AlertKey, Section> {
       ],
       mitigation: [
         `Restore the exporter registration, or fix the failing collection. If mapwatch was removed on purpose, silence the alert: it clears by itself only after the ${c.absence.lookback} lookback.`,
+      ],
+    },
+    jobMetricsAbsent: {
+      meaning:
+        `No instance of the job exports the metric named by the alert's \`metric\` label, which its instances exported ` +
+        `within the last ${c.absence.lookback}, and the job had no \`up\` series in that time: nobody scrapes it, its ` +
+        'services push their metrics (OTLP through an OpenTelemetry Collector, or remote write). MapwatchMetricsAbsent ' +
+        'joins on `up` and cannot see such services; this alert looks at the whole job, since a pushing service gets a new ' +
+        '`instance` (service.instance.id) at every start.',
+      impact: 'Every mapwatch alert and panel that reads the missing metric is blind for this job.',
+      diagnosis: [
+        "Check that the job's services run: a job that was shut down on purpose looks the same.",
+        'One metric missing: the services\' stderr has "mapwatch: collecting <metric> failed" and MapwatchExporterCollectErrors fires with it.',
+        "Everything missing while the services run: check the collector (its logs, its exporter queue) and the services' OTLP endpoint, and whether a deploy removed `registerOtelMetrics`.",
+      ],
+      queries: [
+        [
+          'Series per mapwatch metric the job exports now:',
+          `count by (__name__) ({job="<job>", __name__=~"mapwatch_.+"})`,
+        ],
+      ],
+      mitigation: [
+        `Restore the services, the exporter registration or the collector. If the job was retired on purpose, silence the alert: it clears by itself only after the ${c.absence.lookback} lookback.`,
       ],
     },
     collectErrors: {

@@ -12,6 +12,9 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   prometheus: 'prometheus',
   'prometheus-alertmanager': 'prometheus-alertmanager',
   chromium: 'chromium',
+  'victoria-metrics': 'victoria-metrics',
+  vmagent: 'victoria-metrics',
+  vmalert: 'victoria-metrics',
 };
 
 /** Absolute path of `tool` on PATH, or undefined (the same lookup `npm run stack` uses). */

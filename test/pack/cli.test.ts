@@ -56,7 +56,40 @@ describe('mapwatch rules / dashboards', () => {
     });
   });
 
+  it('writes the vmalert flavour with --target vmalert: no keep_firing_for, a VMRule', async () => {
+    await withTempDir(async (dir) => {
+      const { cli } = io();
+      expect(await runCli(['rules', '--target', 'vmalert', '--out', dir], cli)).toBe(0);
+      const rules = readFileSync(join(dir, 'mapwatch.rules.yml'), 'utf8');
+      expect(rules).toContain('# Flavour: VictoriaMetrics vmalert');
+      expect(rules).not.toMatch(/^\s+keep_firing_for:/m);
+      expect(readFileSync(join(dir, 'vmrule.yaml'), 'utf8')).toContain('kind: VMRule');
+      expect(existsSync(join(dir, 'prometheus-rule.yaml'))).toBe(false);
+    });
+  });
+
+  it("takes --target over the config file's target", async () => {
+    await withTempDir(async (dir) => {
+      const config = join(dir, 'pack.json');
+      await writeFile(config, JSON.stringify({ target: 'vmalert' }));
+      const { cli } = io();
+      const out = join(dir, 'a');
+      expect(await runCli(['rules', '--config', config, '--target', 'prometheus3', '--out', out], cli)).toBe(
+        0,
+      );
+      const rules = readFileSync(join(out, 'mapwatch.rules.yml'), 'utf8');
+      expect(rules).toContain('# Flavour: Prometheus 3');
+      expect(rules).toMatch(/^\s+keep_firing_for:/m);
+      expect(existsSync(join(out, 'prometheus-rule.yaml'))).toBe(true);
+    });
+  });
+
   it.each([
+    [
+      ['rules', '--target', 'thanos'],
+      /unknown target 'thanos' \(expected prometheus, prometheus3, vmalert\)/,
+    ],
+    [['rules', '--target'], /--target needs a value/],
     [['rules', '--bogus'], /unknown argument '--bogus'/],
     [['rules', '--preset', 'slow'], /unknown preset 'slow'/],
     [['rules', '--out'], /--out needs a value/],

@@ -22,6 +22,21 @@ describe('resolveConfig', () => {
     expect(c.alerts.lockStorm).toEqual({ ...defaultConfig.alerts.lockStorm, for: '10m' });
   });
 
+  it('targets Prometheus 2.42+ by default; vmalert drops every keep_firing_for (vmalert lacks it)', () => {
+    expect(defaultConfig.target).toBe('prometheus');
+    expect(resolveConfig({ target: 'prometheus3' }).alerts).toEqual(defaultConfig.alerts);
+    const vm = resolveConfig({ target: 'vmalert' });
+    expect(Object.values(vm.alerts).map((a) => a.keepFiringFor)).toEqual(
+      Object.values(defaultConfig.alerts).map(() => null),
+    );
+    expect(Object.values(vm.alerts).map((a) => a.for)).toEqual(
+      Object.values(defaultConfig.alerts).map((a) => a.for),
+    );
+    expect(() => resolveConfig({ target: 'thanos' })).toThrow(
+      /target must be one of prometheus, prometheus3, vmalert; got 'thanos'/,
+    );
+  });
+
   it('accepts null to switch keep_firing_for off', () => {
     expect(
       resolveConfig({ alerts: { growth: { keepFiringFor: null } } }).alerts.growth.keepFiringFor,

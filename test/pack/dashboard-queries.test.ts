@@ -25,7 +25,7 @@ import { defaultConfig } from '../../src/pack/config.js';
 import { PROMETHEUS_SERIES } from '../../src/pack/series.js';
 import { toYaml } from '../../src/pack/write.js';
 import { requireTool } from '../helpers/tools.js';
-import { parseMatchers, scanSelectors } from './promql-scan.js';
+import { scanSelectors } from './promql.js';
 import { dashboardQueries, substituteVariables } from './queries.js';
 import { runTool, withTempDir } from './tmp.js';
 
@@ -168,12 +168,10 @@ function expectedGroups(expr: string, shown: string[], series: Series[]): Array<
   // Values a selector of the query keeps: `l="v"` or `l=~"a|b"` on a shown label narrows it.
   const kept = (l: string, v: string) =>
     scanSelectors(expr).every((x) => {
-      const m = parseMatchers(x.matchers).get(l);
+      const m = x.matchers.get(l);
       if (!m) return true;
-      const [, op, quoted] = /^(=~|!~|!=|=)(.*)$/.exec(m) as RegExpExecArray;
-      const want = JSON.parse(quoted as string) as string;
-      if (op === '=') return v === want;
-      if (op === '=~') return new RegExp(`^(?:${want})$`).test(v);
+      if (m.op === '=') return v === m.value;
+      if (m.op === '=~') return new RegExp(`^(?:${m.value})$`).test(v);
       return true;
     });
   return product(shown, (l) =>

@@ -1,6 +1,8 @@
 /**
- * Static rules of the pack: alert naming and annotations, runbook anchors, Grafana dashboard-linter rules,
- * and that every metric any query names exists in the conventions module.
+ * Static rules of the pack: alert naming and annotations, runbook anchors, every rule of Grafana's
+ * dashboard-linter (grafana/dashboard-linter, lint/rule_*.go) restated over the generated dashboards with no
+ * exemption, and that every metric any query names exists in the conventions module. PromQL is read with
+ * Prometheus' own grammar (./promql.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -20,11 +22,20 @@ import {
 } from '../../src/pack/alerts.js';
 import { defaultConfig, fastConfig, resolveConfig, type PackConfig } from '../../src/pack/config.js';
 import { buildDashboards } from '../../src/pack/dashboards.js';
+import type { Panel, SharedDashboard, VariableModel } from '../../src/pack/grafana.js';
 import { buildRunbook } from '../../src/pack/runbook.js';
 import { toYaml } from '../../src/pack/write.js';
 import { requireTool } from '../helpers/tools.js';
-import { dashboardQueries } from './queries.js';
-import { parseMatchers, scanSelectors } from './promql-scan.js';
+import {
+  RATE_INTERVAL_SAMPLE,
+  expandVariables,
+  parseMatchers,
+  parseVariableQuery,
+  scanSelectors,
+  showMatcher,
+  syntaxErrors,
+} from './promql.js';
+import { dashboardQueries, panelsOf, promAnnotations, queryText } from './queries.js';
 import { runTool, withTempDir } from './tmp.js';
 
 /** Repository root, so the tests do not depend on the working directory. */
@@ -37,14 +48,15 @@ const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
  * increase() misses a counter born above 0; the rule also looks for a new series that is above 0.
  */
 const STATE_COUNTERS = new Set([METRICS.registryOverflow.name]);
-/** A counter read other than through rate/increase; counting its series (`count(...)`) is fine. */
+/**
+ * Alert rules (the pack's own convention; dashboards follow dashboard-linter's stricter rule below): a
+ * counter read other than through rate/increase; counting its series (`count(...)`) is fine.
+ */
 const counterMisused = (name: string, enclosing: string) =>
   name.endsWith('_total') &&
   !COUNTER_FUNCTIONS.has(enclosing) &&
   enclosing !== 'count' &&
   !STATE_COUNTERS.has(name);
-/** Panels that state what happened within an alert's own window (the alert's quantity), not per interval. */
-const ALERT_WINDOW_PANELS = new Set(['Names folded into _other']);
 
 /** Names of metrics the rules may read: the conventions table, plus the series `recorded` defines. */
 function checkNamesExist(
@@ -52,7 +64,7 @@ function checkNamesExist(
   recorded: ReadonlySet<string> = new Set(),
   external: ReadonlySet<string> = nonMapwatch(),
 ): string[] {
-  return scanSelectors(expr)
+  return scanSelectors(expandVariables(expr))
     .filter(
       (s) =>
         s.name !== '' &&
@@ -64,7 +76,7 @@ function checkNamesExist(
 }
 
 /** Prometheus' recording rule naming: `level:metric:operations`, the metric from the conventions table. */
-const RECORD_NAME = /^(instance_map|job_map|instance):([a-z_]+):([a-z0-9_]+)$/;
+const RECORD_NAME = /^(instance_map|job_map|instance|job):([a-z_]+):([a-z0-9_]+)$/;
 
 const configs: Array<[string, PackConfig]> = [
   ['default', defaultConfig],
@@ -116,7 +128,8 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
     const dashboard = r.annotations.dashboard_url;
     expect(dashboard.startsWith(`${c.grafanaBaseUrl}/d/${c.dashboards.uidPrefix}-`)).toBe(true);
     expect(dashboard).toContain('var-job={{ $labels.job | urlquery }}');
-    expect(dashboard).toContain('var-instance={{ $labels.instance | urlquery }}');
+    // A per-job alert (MapwatchJobMetricsAbsent) has no instance to select.
+    if (!def?.perJob) expect(dashboard).toContain('var-instance={{ $labels.instance | urlquery }}');
     if (def?.scope === 'map') expect(dashboard).toContain('var-map={{ $labels.map_name | urlquery }}');
     for (const l of c.groupBy) expect(dashboard).toContain(`var-${l}={{ $labels.${l} | urlquery }}`);
     // Values only in annotations: labels are static words, and the owner labels of the config.
@@ -133,9 +146,9 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
       for (const s of scanSelectors(r.expr)) {
         // Recorded series were selected when they were recorded; they keep only the aggregation labels.
         if (recorded.has(s.name)) continue;
-        const have = parseMatchers(s.matchers);
         for (const [k, v] of wanted)
-          if (have.get(k) !== v) problems.push(`${r.alert}: ${s.name} lacks ${k}${v}`);
+          if (showMatcher(s.matchers.get(k)) !== showMatcher(v))
+            problems.push(`${r.alert}: ${s.name} lacks ${k}${showMatcher(v)}`);
         if (counterMisused(s.name, s.enclosing)) {
           problems.push(`${r.alert}: counter ${s.name} outside rate/increase`);
         }
@@ -163,15 +176,19 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
         defined.add(rec.record);
         const m = RECORD_NAME.exec(rec.record);
         const base = m?.[2] ?? '';
-        if (!m || !ALL_METRICS.some((x) => x.name === base || x.name === `${base}_total`)) {
+        // `job:up:count`: the absence alert for pushing jobs counts Prometheus' own `up` per job.
+        const known = base === 'up' || ALL_METRICS.some((x) => x.name === base || x.name === `${base}_total`);
+        if (!m || !known) {
           problems.push(`${rec.record} is not level:<metric of the table>:operations`);
         }
         const labels =
           m?.[1] === 'job_map'
             ? ['job', 'map_name']
-            : m?.[1] === 'instance'
-              ? ['job', 'instance']
-              : ['job', 'instance', 'map_name'];
+            : m?.[1] === 'job'
+              ? ['job']
+              : m?.[1] === 'instance'
+                ? ['job', 'instance']
+                : ['job', 'instance', 'map_name'];
         // An aggregation lists the labels it keeps; max_over_time() of a recorded series keeps its labels.
         if (rec.expr.includes(' by (')) {
           for (const l of [...labels, ...c.groupBy])
@@ -182,8 +199,8 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
         for (const x of scanSelectors(rec.expr)) {
           if (recorded.has(x.name)) continue;
           for (const [k, v] of wanted)
-            if (parseMatchers(x.matchers).get(k) !== v)
-              problems.push(`${rec.record}: ${x.name} lacks ${k}${v}`);
+            if (showMatcher(x.matchers.get(k)) !== showMatcher(v))
+              problems.push(`${rec.record}: ${x.name} lacks ${k}${showMatcher(v)}`);
         }
       }
     }
@@ -283,76 +300,327 @@ describe.skipIf(!promtool)('every PromQL block of the runbook parses', () => {
   });
 });
 
-describe('dashboards follow the dashboard-linter rules', () => {
+/** The dashboards of a config as Grafana and its dashboard-linter read them: the JSON the pack writes. */
+function writtenDashboards(c: PackConfig): Array<[string, SharedDashboard]> {
+  return Object.entries(buildDashboards(c)).map(([f, d]) => [
+    f,
+    JSON.parse(JSON.stringify(d)) as SharedDashboard,
+  ]);
+}
+
+const variablesOf = (d: SharedDashboard): VariableModel[] => d.templating?.list ?? [];
+const dataSourceVariables = (d: SharedDashboard) =>
+  variablesOf(d).filter((v) => v.type.toLowerCase() === 'datasource');
+/** dashboard-linter's Prometheus rules apply when the first templated data source is a Prometheus one. */
+const isPrometheusDashboard = (d: SharedDashboard) =>
+  queryText(dataSourceVariables(d)[0]?.query) === 'prometheus';
+const titleCase = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const uidOf = (ds: unknown) => (typeof ds === 'string' ? ds : ((ds as { uid?: string } | null)?.uid ?? ''));
+
+/** Panel types the linter's panel rules look at (its lint/constants.go, and stat). */
+const PANEL_RULE_TYPES = new Set(['stat', 'singlestat', 'graph', 'table', 'timeseries', 'gauge']);
+/** Panel types whose queries the linter parses (target-promql-rule, target-rate-interval-rule). */
+const QUERY_PANEL_TYPES = new Set(['singlestat', 'gauge', 'table', 'stat', 'state-timeline', 'timeseries']);
+/**
+ * Unit ids of Grafana's value formats (grafana-data's valueFormats/categories.ts) in the categories a map
+ * exporter can use: misc, data, time, throughput and boolean. dashboard-linter accepts every category; a unit
+ * outside these fails here, which is stricter, never looser.
+ */
+const GRAFANA_UNITS = new Set([
+  ...['none', 'string', 'short', 'percent', 'percentunit', 'humidity', 'dB', 'hex0x', 'hex', 'sci', 'locale'],
+  ...['bytes', 'decbytes', 'bits', 'decbits', 'kbytes', 'deckbytes', 'mbytes', 'decmbytes', 'gbytes'],
+  ...['decgbytes', 'tbytes', 'dectbytes', 'pbytes', 'decpbytes'],
+  ...['hertz', 'ns', 'µs', 'ms', 's', 'm', 'h', 'd', 'dtdurationms', 'dtdurations', 'dthms', 'dtdhms'],
+  ...['timeticks', 'clockms', 'clocks'],
+  ...['cps', 'ops', 'reqps', 'rps', 'wps', 'iops', 'cpm', 'opm', 'rpm', 'wpm'],
+  ...['bool', 'bool_yes_no', 'bool_on_off'],
+]);
+
+type Problems = string[];
+
+/**
+ * One check per rule of grafana/dashboard-linter (lint/rules.go, NewRuleSet), in its order; each names the
+ * upstream rule it restates and reports problems as `<dashboard>: <what>`. No rule has an exemption.
+ */
+const LINTER_RULES: Record<string, (file: string, d: SharedDashboard) => Problems> = {
+  // rule_template_datasource.go: a templated data source, named `<type>_datasource` (or `datasource` when
+  // it is the only one) and labelled `<Type> data source` (or `Data source`).
+  'template-datasource-rule': (f, d) => {
+    const ds = dataSourceVariables(d);
+    if (ds.length === 0) return [`${f}: no templated data source`];
+    return ds.flatMap((v) => {
+      const type = queryText(v.query);
+      const names = [`${type.toLowerCase()}_datasource`, ...(ds.length === 1 ? ['datasource'] : [])];
+      const labels = [`${titleCase(type)} data source`, ...(ds.length === 1 ? ['Data source'] : [])];
+      return [
+        ...(names.includes(v.name) ? [] : [`${f}: data source variable named '${v.name}', not ${names}`]),
+        ...(labels.includes(v.label ?? '') ? [] : [`${f}: data source variable labelled '${v.label}'`]),
+      ];
+    });
+  },
+  // rule_template_job.go, rule_template_instance.go (checkTemplate): a `job` and an `instance` variable, each
+  // a query of the templated data source, labelled Job / Instance, multi-select, `All` being `.+`.
+  'template-job-rule': (f, d) => templateProblems(f, d, 'job'),
+  'template-instance-rule': (f, d) => templateProblems(f, d, 'instance'),
+  // rule_template_label_promql.go: every query variable calls label_names, label_values, metrics or
+  // query_result, on PromQL that parses.
+  'template-label-promql-rule': (f, d) =>
+    isPrometheusDashboard(d)
+      ? variablesOf(d)
+          .filter((v) => v.type === 'query')
+          .flatMap((v) => {
+            const query = queryText(v.query);
+            const fn = /([a-z_]+)\((.+)\)/s.exec(query)?.[1];
+            if (!fn || !['label_names', 'label_values', 'metrics', 'query_result'].includes(fn))
+              return [`${f}: variable ${v.name}: invalid function in ${query}`];
+            const { expr } = parseVariableQuery(query, v.regex);
+            const errors = expr === '' ? [] : syntaxErrors(expandVariables(expr));
+            return errors.map((e) => `${f}: variable ${v.name}: ${e}`);
+          })
+      : [],
+  // rule_template_on_time_change_reload.go: query variables refresh on time range change (refresh 2).
+  'template-on-time-change-reload-rule': (f, d) =>
+    variablesOf(d)
+      .filter((v) => v.type === 'query' && v.refresh !== 2)
+      .map((v) => `${f}: variable ${v.name} refreshes on ${String(v.refresh)}, not on time range change (2)`),
+  // rule_panel_datasource.go: singlestat, graph, table and time series panels use a templated data source.
+  'panel-datasource-rule': (f, d) => {
+    const allowed = dataSourceVariables(d).flatMap((v) => [`$${v.name}`, `\${${v.name}}`]);
+    return panelsOf(d)
+      .filter((p) => ['singlestat', 'graph', 'table', 'timeseries'].includes(p.type))
+      .filter((p) => !allowed.includes(uidOf(p.datasource)))
+      .map((p) => `${f}: panel '${p.title}' uses data source '${uidOf(p.datasource)}'`);
+  },
+  // rule_panel_title_description.go: every panel has a title and a description.
+  'panel-title-description-rule': (f, d) =>
+    panelsOf(d)
+      .filter((p) => PANEL_RULE_TYPES.has(p.type) && (!p.title || !p.description))
+      .map((p) => `${f}: panel '${p.title}' lacks a title or a description`),
+  // rule_panel_units.go: a valid unit (an override's unit first, else the default), unless the panel maps
+  // its values to text, or is a stat panel showing non-numeric fields.
+  'panel-units-rule': (f, d) =>
+    panelsOf(d)
+      .filter((p) => PANEL_RULE_TYPES.has(p.type))
+      .filter((p) => {
+        const reduce = (p.options as { reduceOptions?: { fields?: string } } | undefined)?.reduceOptions;
+        if (p.type === 'stat' && (reduce?.fields ?? '') !== '') return false;
+        const props = (p.fieldConfig?.overrides ?? []).flatMap((o) => o.properties);
+        if (props.some((x) => x.id === 'mappings' && x.value != null) || p.fieldConfig?.defaults.mappings)
+          return false;
+        const unit = props.filter((x) => x.id === 'unit').at(-1)?.value ?? p.fieldConfig?.defaults.unit;
+        return typeof unit !== 'string' || !GRAFANA_UNITS.has(unit);
+      })
+      .map((p) => `${f}: panel '${p.title}' has no valid unit ('${String(p.fieldConfig?.defaults.unit)}')`),
+  // rule_panel_no_targets.go: every panel has targets.
+  'panel-no-targets-rule': (f, d) =>
+    panelsOf(d)
+      .filter((p) => PANEL_RULE_TYPES.has(p.type) && !p.targets)
+      .map((p) => `${f}: panel '${p.title}' has no targets`),
+  // rule_target_promql.go: every target of a query panel has an expression (or names an existing panel),
+  // and it parses once Grafana's variables are replaced by sample values.
+  'target-promql-rule': (f, d) =>
+    targetsOf(d, QUERY_PANEL_TYPES).flatMap(({ p, expr, panelId }) => {
+      if (expr === '')
+        return panelsOf(d).some((x) => x.id === panelId) ? [] : [`${f}: '${p.title}' has an empty target`];
+      return syntaxErrors(expandVariables(expr)).map((e) => `${f}: '${p.title}': ${e}`);
+    }),
+  // rule_target_rate_interval.go: a range selector passed to rate() or irate() runs over $__rate_interval;
+  // one with another range must sit in a function call. increase() and the *_over_time functions may read
+  // any window.
+  'target-rate-interval-rule': (f, d) =>
+    targetsOf(d, QUERY_PANEL_TYPES).flatMap(({ p, expr }) =>
+      parsedSelectors(expr)
+        .filter(
+          (s) => s.range !== undefined && s.range !== RATE_INTERVAL_SAMPLE && s.rangeParent !== undefined,
+        )
+        .filter((s) => s.rangeParent !== 'FunctionCall' || ['rate', 'irate'].includes(s.rangeFunction ?? ''))
+        .map(
+          (s) =>
+            `${f}: '${p.title}': ${s.rangeFunction ?? s.rangeParent}(${s.name}[${s.range}]) should use $__rate_interval`,
+        ),
+    ),
+  // rule_target_job_instance.go: every selector of every target matches job=~"$job" and instance=~"$instance".
+  'target-job-rule': (f, d) => requiredMatcherProblems(f, d, 'job'),
+  'target-instance-rule': (f, d) => requiredMatcherProblems(f, d, 'instance'),
+  // rule_target_counter_agg.go: a counter (a metric ending in _total) is read only as a range passed straight
+  // to rate(), irate() or increase(). Upstream compares the printed selector, which with matchers never
+  // ends in _total; this checks the metric name, as the rule's description says.
+  'target-counter-agg-rule': (f, d) =>
+    targetsOf(d).flatMap(({ p, expr }) =>
+      parsedSelectors(expr)
+        .filter((s) => s.name.endsWith('_total'))
+        .filter(
+          (s) => s.range === undefined || !['rate', 'irate', 'increase'].includes(s.rangeFunction ?? ''),
+        )
+        .map((s) => `${f}: '${p.title}': counter ${s.name} is not aggregated with rate, irate or increase`),
+    ),
+  // rule_uneditable.go: the dashboard is not editable.
+  'uneditable-dashboard': (f, d) => (d.editable === true ? [`${f}: is editable`] : []),
+};
+
+/** Targets of the dashboard's panels (of the given types), with their expression. */
+function targetsOf(d: SharedDashboard, types?: ReadonlySet<string>) {
+  return panelsOf(d)
+    .filter((p) => !types || types.has(p.type))
+    .flatMap((p: Panel) =>
+      (p.targets ?? []).map((t) => ({
+        p,
+        expr: String(t.expr ?? ''),
+        panelId: t.panelId as number | undefined,
+      })),
+    );
+}
+
+/** Selectors of a target's expression, variables replaced; none when it does not parse (another rule's). */
+function parsedSelectors(expr: string) {
+  const expanded = expandVariables(expr);
+  return syntaxErrors(expanded).length ? [] : scanSelectors(expanded);
+}
+
+function templateProblems(f: string, d: SharedDashboard, name: string): Problems {
+  if (!isPrometheusDashboard(d)) return [];
+  const v = variablesOf(d).find((x) => x.name === name);
+  if (!v) return [`${f}: no ${name} variable`];
+  const uid = uidOf(v.datasource);
+  return [
+    ...(['$datasource', '${datasource}', '$prometheus_datasource', '${prometheus_datasource}'].includes(uid)
+      ? []
+      : [`${f}: ${name} variable uses data source '${uid}'`]),
+    ...(v.type === 'query' ? [] : [`${f}: ${name} variable is a ${v.type}, not a query`]),
+    ...(v.label === titleCase(name) ? [] : [`${f}: ${name} variable labelled '${v.label}'`]),
+    ...(v.multi ? [] : [`${f}: ${name} variable is not multi-select`]),
+    ...(v.allValue === '.+' ? [] : [`${f}: ${name} variable's All is '${v.allValue}', not '.+'`]),
+  ];
+}
+
+function requiredMatcherProblems(f: string, d: SharedDashboard, label: string): Problems {
+  if (!isPrometheusDashboard(d)) return [];
+  return targetsOf(d).flatMap(({ p, expr }) =>
+    parsedSelectors(expr)
+      .filter((s) => showMatcher(s.matchers.get(label)) !== showMatcher({ op: '=~', value: `$${label}` }))
+      .map((s) => `${f}: '${p.title}': ${s.name} matches ${label}${showMatcher(s.matchers.get(label))}`),
+  );
+}
+
+describe.each(configs)('dashboards follow every dashboard-linter rule (%s config)', (_name, c) => {
+  const dashboards = writtenDashboards(c);
+
+  it.each(Object.keys(LINTER_RULES))('%s', (rule) => {
+    const check = LINTER_RULES[rule] as (f: string, d: SharedDashboard) => Problems;
+    expect(dashboards.flatMap(([f, d]) => check(f, d))).toEqual([]);
+  });
+});
+
+describe('the dashboard-linter checks reject what the linter rejects', () => {
+  const [[file, good]] = writtenDashboards(defaultConfig) as [[string, SharedDashboard]];
+  /** The dashboard with its first time series panel changed. */
+  const withPanel = (change: (p: Panel) => void): SharedDashboard => {
+    const d = structuredClone(good);
+    change(panelsOf(d).find((x) => x.type === 'timeseries') as Panel);
+    return d;
+  };
+  /** The dashboard with the first target of its first time series panel replaced. */
+  const withExpr = (expr: string) =>
+    withPanel((p) => {
+      (p.targets as Array<Record<string, unknown>>)[0] = { ...p.targets?.[0], expr };
+    });
+  const withVariable = (name: string, change: Partial<VariableModel>): SharedDashboard => ({
+    ...good,
+    templating: { list: variablesOf(good).map((v) => (v.name === name ? { ...v, ...change } : v)) },
+  });
+  const sel = (matchers = 'job=~"$job", instance=~"$instance"') => `mapwatch_map_inserts_total{${matchers}}`;
+  const cases: Array<[string, SharedDashboard]> = [
+    ['template-datasource-rule', withVariable('datasource', { name: 'ds' })],
+    ['template-job-rule', withVariable('job', { allValue: '.*' })],
+    ['template-instance-rule', withVariable('instance', { multi: false })],
+    ['template-label-promql-rule', withVariable('job', { query: 'label_valuez(up, job)' })],
+    ['template-on-time-change-reload-rule', withVariable('instance', { refresh: 1 })],
+    ['panel-datasource-rule', withPanel((p) => (p.datasource = { type: 'prometheus', uid: 'prom-1' }))],
+    ['panel-title-description-rule', withPanel((p) => (p.description = ''))],
+    ['panel-units-rule', withPanel((p) => p.fieldConfig && (p.fieldConfig.defaults.unit = 'furlongs'))],
+    ['panel-no-targets-rule', withPanel((p) => delete p.targets)],
+    ['target-promql-rule', withExpr(`sum(rate(${sel()}[$__rate_interval])`)],
+    ['target-rate-interval-rule', withExpr(`rate(${sel()}[5m])`)],
+    ['target-job-rule', withExpr(`rate(${sel('instance=~"$instance"')}[$__rate_interval])`)],
+    ['target-instance-rule', withExpr(`rate(${sel('job=~"$job", instance="$instance"')}[$__rate_interval])`)],
+    ['target-counter-agg-rule', withExpr(`sum(${sel()})`)],
+    ['uneditable-dashboard', { ...good, editable: true }],
+  ];
+  it('has a case for every rule', () => {
+    expect(cases.map(([rule]) => rule).sort()).toEqual(Object.keys(LINTER_RULES).sort());
+  });
+  it.each(cases)('%s', (rule, bad) => {
+    const check = LINTER_RULES[rule] as (f: string, d: SharedDashboard) => Problems;
+    expect(check(file, good)).toEqual([]);
+    expect(check(file, bad).length).toBeGreaterThan(0);
+  });
+  it('lets increase() read any window, as the linter does', () => {
+    const d = withExpr(`sum(increase(${sel()}[15m]))`);
+    for (const rule of ['target-rate-interval-rule', 'target-counter-agg-rule'])
+      expect((LINTER_RULES[rule] as (f: string, d: SharedDashboard) => Problems)(file, d)).toEqual([]);
+  });
+});
+
+describe('dashboards follow the pack conventions', () => {
   const dashboards = buildDashboards(defaultConfig);
 
   it.each(Object.entries(dashboards))('%s has the import and provisioning envelope', (_f, d) => {
     expect(d.uid).toMatch(/^[a-z0-9-]{1,40}$/);
-    expect(d.schemaVersion as number).toBeGreaterThanOrEqual(39);
+    expect(d.schemaVersion).toBeGreaterThanOrEqual(39);
     expect(d.title).toBeTruthy();
     expect(d.description).toBeTruthy();
-    const inputs = d.__inputs as Array<Record<string, unknown>>;
-    expect(inputs).toContainEqual(
+    expect(d.__inputs).toContainEqual(
       expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }),
     );
     expect(d.__requires).toContainEqual(expect.objectContaining({ type: 'datasource', id: 'prometheus' }));
-    const vars = (d.templating as { list: Array<Record<string, unknown>> }).list;
+    const vars = variablesOf(d);
     expect(vars.find((v) => v.name === 'datasource')).toMatchObject({
       type: 'datasource',
       query: 'prometheus',
     });
-    for (const name of ['job', 'instance']) {
-      expect(
-        vars.find((v) => v.name === name),
-        name,
-      ).toMatchObject({ type: 'query', multi: true, includeAll: true });
-    }
   });
 
   it.each(Object.entries(dashboards))(
     '%s: every panel has a title, description, unit and the ${datasource}',
     (_f, d) => {
-      type Panel = {
-        title: string;
-        type: string;
-        description: string;
-        datasource: unknown;
-        fieldConfig: { defaults: { unit: string } };
-        targets: Array<{ datasource: unknown }>;
-      };
-      for (const p of (d.panels as Panel[]).filter((x) => x.type !== 'row')) {
+      for (const p of panelsOf(d)) {
         expect(p.title, JSON.stringify(p.title)).toBeTruthy();
         expect(p.description, p.title).toBeTruthy();
-        expect(p.fieldConfig.defaults.unit, p.title).toBeTruthy();
+        expect(p.fieldConfig?.defaults.unit, p.title).toBeTruthy();
         expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
-        for (const t of p.targets) expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+        for (const t of p.targets ?? [])
+          expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
       }
     },
   );
 
-  it('every query selects $job and $instance, uses $__rate_interval, and names known metrics', () => {
+  it.each(Object.entries(dashboards))(
+    '%s: each alert annotation writes its query where every Grafana from 10.4 on reads it',
+    (_f, d) => {
+      const list = promAnnotations(d);
+      expect(list.length).toBeGreaterThan(0);
+      for (const a of list) {
+        expect(a.target.expr, a.name).toBeTruthy();
+        expect(a.expr, a.name).toBe(a.target.expr);
+        expect(a.step, a.name).toBe(a.target.interval);
+      }
+    },
+  );
+
+  it('every query names known metrics; annotations and variables select $job and $instance', () => {
     const problems: string[] = [];
     for (const q of dashboardQueries(defaultConfig)) {
       problems.push(...checkNamesExist(q.expr).map((p) => `${q.where}: ${p}`));
-      for (const s of scanSelectors(q.expr)) {
-        const m = parseMatchers(s.matchers);
+      if (q.kind === 'panel') continue; // dashboard-linter's target rules above
+      for (const s of scanSelectors(expandVariables(q.expr))) {
         // The job variable and the topology variables before it narrow the jobs offered: no $job in them.
         const shown = q.shownLabels[0] ?? '';
         const isJobVariable =
           q.kind === 'variable' && (shown === 'job' || defaultConfig.groupBy.includes(shown));
-        if (!isJobVariable && m.get('job') !== '=~"$job"')
+        if (!isJobVariable && showMatcher(s.matchers.get('job')) !== '=~"$job"')
           problems.push(`${q.where}: ${s.name} lacks job=~"$job"`);
-        if (q.kind !== 'variable' && m.get('instance') !== '=~"$instance"') {
+        if (q.kind !== 'variable' && showMatcher(s.matchers.get('instance')) !== '=~"$instance"') {
           problems.push(`${q.where}: ${s.name} lacks instance=~"$instance"`);
-        }
-        // The panels of an alert's own condition read the alert's windows; every other one the interval.
-        const condition =
-          ALERT_DEFS.some((d) => d.name === q.title) || ALERT_WINDOW_PANELS.has(q.title ?? '');
-        if (COUNTER_FUNCTIONS.has(s.enclosing) && s.range !== '$__rate_interval' && !condition) {
-          problems.push(`${q.where}: ${s.enclosing} over [${s.range}] instead of [$__rate_interval]`);
-        }
-        if (counterMisused(s.name, s.enclosing)) {
-          problems.push(`${q.where}: counter ${s.name} outside rate/increase`);
         }
       }
     }
@@ -440,23 +708,29 @@ describe('dashboards lead to the bad map', () => {
   });
 
   it('the drill-down defaults to the biggest map, not the first name', () => {
-    const vars = (dashboards['mapwatch-map.json'] as { templating: { list: Array<Record<string, unknown>> } })
-      .templating.list;
-    const v = vars.find((x) => x.name === 'map');
-    expect(v?.definition).toMatch(/^query_result\(sort_desc\(/);
+    const v = variablesOf(dashboards['mapwatch-map.json'] as SharedDashboard).find((x) => x.name === 'map');
+    expect(queryText(v?.query)).toMatch(/^query_result\(sort_desc\(/);
     expect(v?.sort).toBe(0);
+    // One map at a time: no `All`, and no saved selection (Grafana picks the first, the biggest, on load).
+    expect(v).toMatchObject({ multi: false, includeAll: false });
+    expect(v).not.toHaveProperty('current');
+    expect(v).not.toHaveProperty('allValue');
   });
 });
 
-describe('the scanner the lint rules rely on', () => {
-  it('finds selectors and their enclosing functions, and ignores labels and functions', () => {
+describe('the PromQL reading the lint rules rely on', () => {
+  it('finds selectors with their matchers, range and enclosing function, and never a label or a function', () => {
     const uses = scanSelectors(
-      'sum by (job, le) (rate(a_total{x="}"}[5m])) / on (job) group_left b offset 1h and vector(1)',
+      'sum by (job, le) (rate(a_total{x="}"}[5m] @ end())) / on (job) group_left b offset 1h and vector(1)',
     );
-    expect(uses).toEqual([
-      { name: 'a_total', matchers: 'x="}"', range: '5m', enclosing: 'rate' },
-      { name: 'b', matchers: '', range: undefined, enclosing: '' },
+    expect(uses.map((u) => [u.name, [...u.matchers], u.range, u.rangeFunction, u.enclosing])).toEqual([
+      ['a_total', [['x', { op: '=', value: '}' }]], '5m', 'rate', 'rate'],
+      ['b', [], undefined, undefined, ''],
     ]);
+  });
+
+  it('refuses an expression that does not parse instead of guessing', () => {
+    expect(() => scanSelectors('sum(rate(a_total[5m])')).toThrow(/syntax error/);
   });
 
   it('flags a misspelt metric', () => {

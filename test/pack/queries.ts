@@ -1,7 +1,8 @@
 /** Collects every PromQL query of the generated dashboards, with where it came from and what it must show. */
 import { buildDashboards } from '../../src/pack/dashboards.js';
 import { type PackConfig } from '../../src/pack/config.js';
-import { parseLabelValues } from './promql-scan.js';
+import type { Panel, PromAnnotation, RowPanel, SharedDashboard } from '../../src/pack/grafana.js';
+import { parseVariableQuery } from './promql.js';
 
 export interface DashboardQuery {
   where: string;
@@ -14,46 +15,64 @@ export interface DashboardQuery {
   shownLabels: string[];
 }
 
-type Json = Record<string, unknown>;
-
 /** `{{label}}` placeholders of a legend or annotation format. */
 export function placeholders(format: string): string[] {
   return [...format.matchAll(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g)].map((m) => m[1] as string);
 }
 
-export function dashboardQueries(c: PackConfig): DashboardQuery[] {
+/** Panels of a dashboard, those inside collapsed rows included (as Grafana's dashboard-linter walks them). */
+export function panelsOf(d: SharedDashboard): Panel[] {
+  const walk = (p: Panel | RowPanel): Panel[] => (p.type === 'row' ? (p as RowPanel).panels : [p as Panel]);
+  return (d.panels ?? []).flatMap(walk);
+}
+
+/** The Prometheus annotations of a dashboard (Grafana's built-in one left out). */
+export function promAnnotations(d: SharedDashboard): PromAnnotation[] {
+  return (d.annotations?.list ?? []).filter((a) => a.builtIn !== 1) as PromAnnotation[];
+}
+
+/** A target's or a variable's query text. */
+export function queryText(q: unknown): string {
+  if (typeof q === 'string') return q;
+  const inner = (q as { query?: unknown } | undefined)?.query;
+  if (typeof inner === 'string') return inner;
+  throw new Error(`no query in ${JSON.stringify(q)}`);
+}
+
+/** Every query of the given dashboards (by default the ones the config generates). */
+export function dashboardQueries(
+  c: PackConfig,
+  dashboards: Record<string, SharedDashboard> = buildDashboards(c),
+): DashboardQuery[] {
   const out: DashboardQuery[] = [];
-  for (const [file, d] of Object.entries(buildDashboards(c))) {
-    for (const p of d.panels as Json[]) {
-      for (const t of (p.targets ?? []) as Json[]) {
+  for (const [file, d] of Object.entries(dashboards)) {
+    for (const p of panelsOf(d)) {
+      for (const t of p.targets ?? []) {
         out.push({
-          where: `${file} panel '${p.title as string}' ${t.refId as string}`,
-          title: p.title as string,
+          where: `${file} panel '${p.title ?? ''}' ${String(t.refId)}`,
+          title: p.title ?? '',
           kind: 'panel',
           expr: t.expr as string,
           shownLabels: placeholders(t.legendFormat as string),
         });
       }
     }
-    for (const a of (d.annotations as { list: Json[] }).list) {
-      if (typeof a.expr !== 'string') continue; // Grafana's built-in annotation
+    for (const a of promAnnotations(d)) {
       out.push({
-        where: `${file} annotation '${a.name as string}'`,
+        where: `${file} annotation '${a.name}'`,
         kind: 'annotation',
-        expr: a.expr,
-        shownLabels: [
-          ...new Set([...placeholders(a.titleFormat as string), ...placeholders(a.textFormat as string)]),
-        ],
+        expr: a.target.expr,
+        shownLabels: [...new Set([...placeholders(a.titleFormat), ...placeholders(a.textFormat)])],
       });
     }
-    for (const v of (d.templating as { list: Json[] }).list) {
+    for (const v of d.templating?.list ?? []) {
       if (v.type !== 'query') continue;
-      const { selector, label } = parseLabelValues(v.definition as string, v.regex as string);
+      const { expr, label } = parseVariableQuery(queryText(v.query), v.regex);
       out.push({
-        where: `${file} variable '${v.name as string}'`,
+        where: `${file} variable '${v.name}'`,
         kind: 'variable',
-        expr: selector,
-        shownLabels: [label],
+        expr,
+        shownLabels: label ? [label] : [],
       });
     }
   }

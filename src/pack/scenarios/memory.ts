@@ -226,7 +226,7 @@ export function oomCycleScenario(c: PackConfig): Scenario {
   b.add(METRICS.oldestSampledAge.name, {}, (i): Sample => keptAge(step)(life(i)));
   // A cache of the same process, warm when the test starts (taken over from earlier history), refilled
   // within minutes after every restart.
-  const L = 5003;
+  const L = 503;
   const refill = Math.max(1, Math.ceil(L / Math.max(1, Math.floor(cycle / 40))));
   mapSeries(b, 'ctl-cache', undefined, (i) => (i < cycle ? L : Math.min(L, refill * life(i))), life, 400);
   return {

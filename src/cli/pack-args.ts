@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { UsageError, describeArgError } from '../cli/main.js';
-import { OutputError, writeFileSet, type FileSet } from './write.js';
-import { ConfigError, defaultConfig, fastConfig, resolveConfig, type PackConfig } from './config.js';
+import { UsageError, describeArgError } from './main.js';
+import { OutputError, writeFileSet, type FileSet } from '../pack/write.js';
+import { ConfigError, defaultConfig, fastConfig, resolveConfig, TARGETS, type PackConfig } from '../pack/config.js';
 
 const PRESETS: Record<string, PackConfig> = { default: defaultConfig, fast: fastConfig };
 
@@ -19,10 +19,10 @@ export interface PackArgs {
   help: boolean;
 }
 
-const EXPECTED = 'expected --config <file.json>, --preset default|fast or --out <dir>';
+const EXPECTED = `expected --config <file.json>, --preset default|fast, --target ${TARGETS.join('|')} or --out <dir>`;
 
 export async function parsePackArgs(args: string[], defaultOut: string): Promise<PackArgs> {
-  let values: { config?: string; out?: string; preset?: string; help?: boolean };
+  let values: { config?: string; out?: string; preset?: string; target?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
@@ -32,13 +32,14 @@ export async function parsePackArgs(args: string[], defaultOut: string): Promise
         config: { type: 'string' },
         out: { type: 'string' },
         preset: { type: 'string' },
+        target: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
     throw new UsageError(`${describeArgError(err)} (${EXPECTED})`);
   }
-  for (const flag of ['config', 'out', 'preset'] as const) {
+  for (const flag of ['config', 'out', 'preset', 'target'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
   const configPath = values.config;
@@ -52,8 +53,15 @@ export async function parsePackArgs(args: string[], defaultOut: string): Promise
       );
     preset = p;
   }
+  const target = values.target;
+  if (target !== undefined && !(TARGETS as readonly string[]).includes(target)) {
+    throw new UsageError(`unknown target '${target}' (expected ${TARGETS.join(', ')})`);
+  }
+  /** `--target` wins over the config file's `target` key. */
+  const withTarget = (partial: unknown): unknown =>
+    target === undefined ? partial : { ...(partial as Record<string, unknown>), target };
   if (values.help) return { config: preset, out, help: true };
-  if (configPath === undefined) return { config: resolveConfig({}, preset), out, help: false };
+  if (configPath === undefined) return { config: resolveConfig(withTarget({}), preset), out, help: false };
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
@@ -67,7 +75,8 @@ export async function parsePackArgs(args: string[], defaultOut: string): Promise
     throw new UsageError(`config file ${configPath} is not valid JSON: ${(err as Error).message}`);
   }
   try {
-    return { config: resolveConfig(partial, preset), out, help: false };
+    const typed = typeof partial === 'object' && partial !== null && !Array.isArray(partial);
+    return { config: resolveConfig(typed ? withTarget(partial) : partial, preset), out, help: false };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`config file ${configPath}: ${err.message}`);
     throw err;
