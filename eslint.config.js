@@ -1,6 +1,7 @@
 // typescript-eslint 8 supports TypeScript < 6.1, which is why the project pins typescript ~6.0
 // (typescript@7's native compiler is not yet supported by typescript-eslint).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,37 +21,16 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: {
-        console: 'readonly',
-        process: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        setImmediate: 'readonly',
-        queueMicrotask: 'readonly',
-        performance: 'readonly',
-        URL: 'readonly',
-        URLSearchParams: 'readonly',
-        TextEncoder: 'readonly',
-        TextDecoder: 'readonly',
-        structuredClone: 'readonly',
-        AbortController: 'readonly',
-        AbortSignal: 'readonly',
-        WeakRef: 'readonly',
-        FinalizationRegistry: 'readonly',
-        globalThis: 'readonly',
-        Buffer: 'readonly',
-        fetch: 'readonly',
-        document: 'readonly',
-        window: 'readonly',
-      },
+      // Node's globals from the `globals` package, not a hand-kept list.
+      globals: globals.node,
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Code that runs in the page (Playwright's evaluate callbacks) sees the browser's globals.
+  { files: ['test/browser/**'], languageOptions: { globals: globals.browser } },
   // The import rule of docs/architecture.md (test/lint-layers.test.ts proves each block bites).
   ...layer(
     ['src/maps/**', 'src/sync/**', 'src/stats/**', 'src/registry.ts', 'src/registry-snapshot.ts'],
