@@ -43,6 +43,7 @@ export const CLI_COMMANDS: Record<string, { help: string; load: () => Promise<Cl
                            example, the runbook and the promtool tests
       --config FILE        a partial pack config (JSON) merged over the defaults
       --preset default|fast  which defaults (fast: seconds-scale windows for end-to-end tests)
+      --target ENGINE      rule flavour: prometheus (2.42+, default), prometheus3 or vmalert
       --out DIR            output directory (default alerts)
 `,
     load: async () => (await import('./rules.js')).run,

@@ -8,7 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, describeArgError } from './main.js';
 import { OutputError, writeFileSet, type FileSet } from '../pack/write.js';
-import { ConfigError, defaultConfig, fastConfig, resolveConfig, TARGETS, type PackConfig } from '../pack/config.js';
+import {
+  ConfigError,
+  defaultConfig,
+  fastConfig,
+  resolveConfig,
+  TARGETS,
+  type PackConfig,
+} from '../pack/config.js';
 
 const PRESETS: Record<string, PackConfig> = { default: defaultConfig, fast: fastConfig };
 
