@@ -37,7 +37,17 @@ export default tseslint.config(
     ['detect', 'export', 'pack', 'cli'],
     'instrumentation (maps/, sync/, stats/, the registry) imports nothing from detect/, export/, pack/ or cli/',
   ),
-  ...layer(['src/pack/**'], ['cli'], 'the pack imports nothing from cli/: the CLI calls the pack'),
+  ...layer(
+    ['src/pack/**'],
+    ['cli', 'rule-tests'],
+    'the pack imports nothing from cli/ (the CLI calls the pack), and only render-alerts.ts loads the test generator',
+    ['src/pack/render-alerts.ts', 'src/pack/rule-tests/**'],
+  ),
+  ...layer(
+    ['src/pack/render-alerts.ts', 'src/pack/rule-tests/**'],
+    ['cli'],
+    'the pack imports nothing from cli/: the CLI calls the pack',
+  ),
   ...layer(
     ['src/detect/**'],
     ['maps', 'sync', 'stats', 'registry', 'registry-snapshot', 'export', 'pack', 'cli'],

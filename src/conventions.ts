@@ -37,8 +37,6 @@ export interface MetricSpec {
   readonly family: MetricFamily;
   /** Histogram bucket upper bounds (seconds), histograms only. */
   readonly buckets?: readonly number[];
-  /** Grafana unit id used by generated dashboards. */
-  readonly grafanaUnit: string;
   /**
    * How values of several processes combine (prom-client's cluster AggregatorRegistry): counts add up,
    * while a ratio, an age or a verdict takes the worst (`max`) or the mean (`average`).
@@ -99,7 +97,6 @@ export const METRICS = {
     labels: [mapName, mapKind],
     help: 'Live entries, summed over the live maps with this name.',
     family: 'map',
-    grafanaUnit: 'short',
   }),
   instances: spec({
     key: 'instances',
@@ -110,7 +107,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Live map objects with this name; a growing count is a leak of the objects that own them.',
     family: 'map',
-    grafanaUnit: 'short',
   }),
   lookups: spec({
     key: 'lookups',
@@ -121,7 +117,6 @@ export const METRICS = {
     labels: [mapName, result],
     help: 'Lookups (get and has; for a watched lru-cache also peek, fetch and memo) by result, hit or miss; an expired (stale) entry is a miss.',
     family: 'map',
-    grafanaUnit: 'ops',
   }),
   inserts: spec({
     key: 'inserts',
@@ -132,7 +127,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Writes that added a new key.',
     family: 'map',
-    grafanaUnit: 'ops',
   }),
   updates: spec({
     key: 'updates',
@@ -143,7 +137,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Writes that overwrote an existing key.',
     family: 'map',
-    grafanaUnit: 'ops',
   }),
   deletes: spec({
     key: 'deletes',
@@ -154,7 +147,6 @@ export const METRICS = {
     labels: [mapName, cause],
     help: 'Entries removed, by cause: explicit delete, clear, eviction or expiry.',
     family: 'map',
-    grafanaUnit: 'ops',
   }),
   readMisses: spec({
     key: 'readMisses',
@@ -165,7 +157,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Read-mostly map: loads that fell through the read snapshot to the dirty map.',
     family: 'read_mostly',
-    grafanaUnit: 'ops',
   }),
   promotions: spec({
     key: 'promotions',
@@ -176,7 +167,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Read-mostly map: times the dirty map was promoted to be the read snapshot.',
     family: 'read_mostly',
-    grafanaUnit: 'ops',
   }),
   copiedEntries: spec({
     key: 'copiedEntries',
@@ -187,7 +177,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Read-mostly map: entries copied to rebuild the dirty map after a promotion.',
     family: 'read_mostly',
-    grafanaUnit: 'ops',
   }),
   lockAcquisitions: spec({
     key: 'lockAcquisitions',
@@ -198,7 +187,6 @@ export const METRICS = {
     labels: [mapName, mode, contended],
     help: 'Lock grants by mode, and whether the task had to wait for them.',
     family: 'lock',
-    grafanaUnit: 'ops',
   }),
   lockWaitSeconds: spec({
     key: 'lockWaitSeconds',
@@ -209,7 +197,6 @@ export const METRICS = {
     labels: [mapName, mode],
     help: 'Cumulative time tasks spent waiting for the lock.',
     family: 'lock',
-    grafanaUnit: 's',
   }),
   lockWaitDuration: spec({
     key: 'lockWaitDuration',
@@ -221,7 +208,6 @@ export const METRICS = {
     help: 'Waits of contended lock acquisitions.',
     family: 'lock',
     buckets: LOCK_WAIT_BUCKETS,
-    grafanaUnit: 's',
   }),
   lockHoldSeconds: spec({
     key: 'lockHoldSeconds',
@@ -232,7 +218,6 @@ export const METRICS = {
     labels: [mapName, mode],
     help: 'Cumulative time the lock was held; short uncontended holds are sampled (1 in 32, counted 32 times).',
     family: 'lock',
-    grafanaUnit: 's',
   }),
   lockWaiters: spec({
     key: 'lockWaiters',
@@ -243,7 +228,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Tasks queued on the lock now.',
     family: 'lock',
-    grafanaUnit: 'short',
   }),
   lockTimeouts: spec({
     key: 'lockTimeouts',
@@ -254,7 +238,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Lock acquisitions abandoned by timeout or abort.',
     family: 'lock',
-    grafanaUnit: 'ops',
   }),
   loads: spec({
     key: 'loads',
@@ -265,7 +248,6 @@ export const METRICS = {
     labels: [mapName, result],
     help: 'Loader calls of a loading map, by result.',
     family: 'loading',
-    grafanaUnit: 'ops',
   }),
   loadJoins: spec({
     key: 'loadJoins',
@@ -276,7 +258,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Callers that joined a load already in flight (a stampede absorbed).',
     family: 'loading',
-    grafanaUnit: 'ops',
   }),
   loadSeconds: spec({
     key: 'loadSeconds',
@@ -287,7 +268,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Cumulative time spent in loader calls.',
     family: 'loading',
-    grafanaUnit: 's',
   }),
   shardImbalance: spec({
     key: 'shardImbalance',
@@ -298,7 +278,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Sharded map: entries of the fullest shard over the mean shard (1 is perfectly even).',
     family: 'sharded',
-    grafanaUnit: 'none',
     aggregate: 'max',
   }),
   leakSuspect: spec({
@@ -310,7 +289,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'In-process leak detector verdict: 1 only in the leak state (growth confirmed by the evidence).',
     family: 'detector',
-    grafanaUnit: 'bool',
     aggregate: 'max',
   }),
   leakState: spec({
@@ -322,7 +300,6 @@ export const METRICS = {
     labels: [mapName, state],
     help: 'In-process leak detector state: 1 for the current state (collecting, ok, growing or leak), 0 for the others.',
     family: 'detector',
-    grafanaUnit: 'bool',
     aggregate: 'max',
   }),
   growthPerSecond: spec({
@@ -336,7 +313,6 @@ export const METRICS = {
     labels: [mapName],
     help: "Leak detector's growth rate of the entry floor over its evidence window, in entries per second.",
     family: 'detector',
-    grafanaUnit: 'short',
   }),
   oldestSampledAge: spec({
     key: 'oldestSampledAge',
@@ -347,7 +323,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Entry survival sampling: age of the oldest sampled entry still in the map.',
     family: 'survival',
-    grafanaUnit: 's',
     aggregate: 'max',
   }),
   sampledNeverRead: spec({
@@ -359,7 +334,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Entry survival sampling: share of sampled live entries never read since insertion.',
     family: 'survival',
-    grafanaUnit: 'percentunit',
     aggregate: 'average',
   }),
   declaredMaxEntries: spec({
@@ -371,7 +345,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Declared bound: the most entries the live maps with this name may hold (maxEntries), summed over them.',
     family: 'bound',
-    grafanaUnit: 'short',
   }),
   declaredTtl: spec({
     key: 'declaredTtl',
@@ -382,7 +355,6 @@ export const METRICS = {
     labels: [mapName],
     help: 'Declared bound: the longest time an entry may stay in a map with this name (its TTL).',
     family: 'bound',
-    grafanaUnit: 's',
     aggregate: 'max',
   }),
   registryMaps: spec({
@@ -394,7 +366,6 @@ export const METRICS = {
     labels: [],
     help: 'Distinct map names tracked by the registry.',
     family: 'registry',
-    grafanaUnit: 'short',
     aggregate: 'max',
   }),
   registryOverflow: spec({
@@ -406,7 +377,6 @@ export const METRICS = {
     labels: [],
     help: `Maps registered past the name cap and folded into map_name="${OVERFLOW_MAP_NAME}".`,
     family: 'registry',
-    grafanaUnit: 'ops',
   }),
   collectErrors: spec({
     key: 'collectErrors',
@@ -417,7 +387,6 @@ export const METRICS = {
     labels: [],
     help: 'Metrics whose collection threw and that were left out of a scrape or collection, one per metric and scrape.',
     family: 'registry',
-    grafanaUnit: 'ops',
   }),
 } as const satisfies Record<string, MetricSpec>;
 

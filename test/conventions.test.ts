@@ -77,7 +77,6 @@ const base = {
   labels: [],
   help: 'X.',
   family: 'map',
-  grafanaUnit: 'short',
   aggregate: 'sum',
 } as const;
 

@@ -24,7 +24,12 @@ describe('the import rule', () => {
   const fixtures = readdirSync(dir).filter((f) => f.endsWith('.ts.txt'));
 
   it('has a fixture for each layer', () => {
-    expect(fixtures.sort()).toEqual(['detector.ts.txt', 'instrumentation.ts.txt', 'pack.ts.txt']);
+    expect(fixtures.sort()).toEqual([
+      'detector.ts.txt',
+      'instrumentation.ts.txt',
+      'pack-generator.ts.txt',
+      'pack.ts.txt',
+    ]);
   });
 
   for (const file of fixtures) {

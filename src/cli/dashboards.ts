@@ -1,7 +1,7 @@
 /** `mapwatch dashboards [--config file.json] [--preset default|fast] [--out dir]`: the Grafana dashboards as JSON. */
 import { type CliIo } from './main.js';
 import { parsePackArgs, writeOutput } from './pack-args.js';
-import { renderDashboards } from '../pack/write.js';
+import { renderDashboards } from '../pack/render-dashboards.js';
 
 export const HELP = `usage: mapwatch dashboards [--config pack.json] [--preset default|fast] [--out dir]
 

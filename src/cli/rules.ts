@@ -1,7 +1,7 @@
 /** `mapwatch rules [--config file.json] [--preset default|fast] [--target prometheus|prometheus3|vmalert] [--out dir]`: alert rules, PrometheusRule, Alertmanager example, runbook, promtool tests. */
 import { type CliIo } from './main.js';
 import { parsePackArgs, writeOutput } from './pack-args.js';
-import { renderAlerts } from '../pack/write.js';
+import { renderAlerts } from '../pack/render-alerts.js';
 
 export const HELP = `usage: mapwatch rules [--config pack.json] [--preset default|fast] [--target ENGINE] [--out dir]
 

@@ -10,8 +10,11 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** Shortest Prometheus spelling of a whole number of seconds (5400 -> `1h30m`). */
-export function formatDuration(seconds: number): string {
+/**
+ * Shortest Prometheus duration for a whole number of seconds (5400 -> `1h30m`). Named for what it makes:
+ * detect/format.ts has a `formatDuration` of its own, milliseconds to prose ("1.5 h").
+ */
+export function promDuration(seconds: number): string {
   if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`cannot format ${seconds}s as a duration`);
   if (seconds === 0) return '0s';
   let rest = seconds;

@@ -1,16 +1,17 @@
 /**
- * The rule model's two range semantics (src/pack/promsim.ts) against real engines: the closed model against
- * promtool 2.42 (Prometheus 2's `[t - w, t]`), the left-open model against victoria-metrics (whose rollup
- * windows are `(t - w, t]`, as Prometheus 3's range selectors are). Same samples, same windows and offsets, a
- * sample on the left edge of every window: the engines must answer what the model of their semantics says,
- * and the two models must disagree there. victoria-metrics listens on 127.0.0.1, started and stopped here.
+ * The rule model's two range semantics (src/pack/rule-tests/promsim.ts) against real engines: the closed
+ * model against promtool 2.42 (Prometheus 2's `[t - w, t]`), the left-open model against victoria-metrics
+ * (whose rollup windows are `(t - w, t]`, as Prometheus 3's range selectors are). Same samples, same windows
+ * and offsets, a sample on the left edge of every window: the engines must answer what the model of their
+ * semantics says, and the two models must disagree there. victoria-metrics listens on 127.0.0.1, started
+ * and stopped here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sim } from '../../src/pack/promsim.js';
+import { Sim } from '../../src/pack/rule-tests/promsim.js';
 import { toYaml } from '../../src/pack/write.js';
 import { findBinary, freePort, startProcess, waitReady, type StackProcess } from '../../scripts/stack.mjs';
 import { requireTool } from '../helpers/tools.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, fastConfig, resolveConfig } from '../../src/pack/config.js';
-import { formatDuration, parseDuration } from '../../src/pack/duration.js';
+import { promDuration, parseDuration } from '../../src/pack/duration.js';
 
 describe('resolveConfig', () => {
   it('returns the defaults for an empty partial, as a copy', () => {
@@ -151,7 +151,7 @@ describe('durations', () => {
     [5400, '1h30m'],
     [45, '45s'],
     [0, '0s'],
-  ])('formats %d', (seconds, text) => expect(formatDuration(seconds)).toBe(text));
+  ])('formats %d', (seconds, text) => expect(promDuration(seconds)).toBe(text));
 
   it('rejects garbage', () => expect(() => parseDuration('5 minutes')).toThrow());
 });

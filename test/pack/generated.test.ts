@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/pack/config.js';
-import { renderAlerts, renderDashboards, type FileSet } from '../../src/pack/write.js';
+import { renderAlerts } from '../../src/pack/render-alerts.js';
+import { renderDashboards } from '../../src/pack/render-dashboards.js';
+import type { FileSet } from '../../src/pack/write.js';
 
 /** Repository root, so the tests do not depend on the working directory. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -18,9 +18,10 @@ import {
 } from '../../src/pack/alerts.js';
 import { defaultConfig, fastConfig, resolveConfig } from '../../src/pack/config.js';
 import { parseDuration } from '../../src/pack/duration.js';
-import { Sim } from '../../src/pack/promsim.js';
-import { buildRuleTests, pinnedGuards, ruleTestCoverage } from '../../src/pack/rule-tests.js';
-import { renderAlerts, toYaml, writeFileSet } from '../../src/pack/write.js';
+import { Sim } from '../../src/pack/rule-tests/promsim.js';
+import { buildRuleTests, pinnedGuards, ruleTestCoverage } from '../../src/pack/rule-tests/index.js';
+import { renderAlerts } from '../../src/pack/render-alerts.js';
+import { toYaml, writeFileSet } from '../../src/pack/write.js';
 import { requireTool } from '../helpers/tools.js';
 import { runTool, withTempDir } from './tmp.js';
 
@@ -45,6 +46,9 @@ interface RuleTest {
 function committedTests(file: string): RuleTest[] {
   return (parse(readFileSync(join(ROOT, 'alerts/tests', file), 'utf8')) as { tests: RuleTest[] }).tests;
 }
+
+/** An alert expression cut before each of its `and on` / `unless on` guards; part 0 carries the value. */
+const guardsOf = (expr: string) => expr.split(/\n(?=(?:and|unless) on )/);
 
 const firing = (t: RuleTest) => t.alert_rule_test.filter((x) => x.exp_alerts.length > 0);
 
@@ -300,11 +304,26 @@ describe.skipIf(!promtool)('promtool', () => {
 
   // Deleting an `and` / `unless` guard of a rule must make promtool fail. ruleTestCoverage checks every
   // guard against the model; this runs the real promtool on every guard of every alert, each against the
-  // generated test files whose controls pin it.
+  // generated test files whose controls pin it. The cases come from the generator (pinnedGuards), and the
+  // generator's guards must be the rules' own: one per `and` / `unless` of each alert expression.
   const guards = pinnedGuards(defaultConfig);
+  const alertNames = new Set(ALERT_DEFS.map((d) => d.name));
   it('knows a test file for every guard', () => {
     expect(guards.length).toBeGreaterThan(20);
     expect(guards.filter((g) => g.files.length === 0)).toEqual([]);
+  });
+
+  it('models exactly the guards the rules have', () => {
+    const fromRules = buildRuleGroups(defaultConfig)
+      .flatMap((g) => g.rules)
+      .flatMap((r) =>
+        'alert' in r && alertNames.has(r.alert)
+          ? guardsOf(r.expr)
+              .slice(1)
+              .map((_, k) => `${r.alert} #${k + 1}`)
+          : [],
+      );
+    expect(guards.map((g) => `${g.alert} #${g.condition}`).sort()).toEqual(fromRules.sort());
   });
 
   it.concurrent.each(guards.map((g) => [g.alert, g.condition, g.files] as const))(
@@ -316,7 +335,7 @@ describe.skipIf(!promtool)('promtool', () => {
           ...g,
           rules: g.rules.map((r) => {
             if (!('alert' in r) || r.alert !== alert) return r;
-            const parts = r.expr.split(/\n(?=(?:and|unless) on )/);
+            const parts = guardsOf(r.expr);
             expect(parts.length, `${alert} has guard #${guard}`).toBeGreaterThan(guard);
             return { ...r, expr: parts.filter((_, k) => k !== guard).join('\n') };
           }),

@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { alertDef } from '../../src/pack/alerts.js';
 import { defaultConfig, type PackConfig } from '../../src/pack/config.js';
-import { replayRecording, type ReplayPage } from '../../src/pack/rule-tests.js';
-import { type SimSeries } from '../../src/pack/promsim.js';
-import { renderAlerts, toYaml } from '../../src/pack/write.js';
+import { replayRecording, type ReplayPage } from '../../src/pack/rule-tests/index.js';
+import { type SimSeries } from '../../src/pack/rule-tests/promsim.js';
+import { renderAlerts } from '../../src/pack/render-alerts.js';
+import { toYaml } from '../../src/pack/write.js';
 import { requireTool } from '../helpers/tools.js';
 import { runTool, withTempDir } from './tmp.js';
 

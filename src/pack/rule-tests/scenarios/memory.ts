@@ -4,9 +4,9 @@
  * cycle (oom-cycle.yml): a map that grows from 0 past its ceiling until the process is killed for memory,
  * ten times over four days, which must page in its first cycle and in every cycle after.
  */
-import { LABELS, METRICS } from '../../conventions.js';
-import { type AlertKey, type PackConfig } from '../config.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import { LABELS, METRICS } from '../../../conventions.js';
+import { type AlertKey, type PackConfig } from '../../config.js';
+import { parseDuration, promDuration } from '../../duration.js';
 import { type Sample, type Sim } from '../promsim.js';
 import {
   Builder,
@@ -231,7 +231,7 @@ export function oomCycleScenario(c: PackConfig): Scenario {
   mapSeries(b, 'ctl-cache', undefined, (i) => (i < cycle ? L : Math.min(L, refill * life(i))), life, 400);
   return {
     title:
-      `(oom) a map growing from 0 to ${top} entries (past its ceiling) in ${formatDuration(cycle * step)}, ` +
+      `(oom) a map growing from 0 to ${top} entries (past its ceiling) in ${promDuration(cycle * step)}, ` +
       `killed at the memory limit and restarted, ${cycles} times`,
     builder: b,
     controls: [],

@@ -3,10 +3,10 @@
  * MapwatchExporterScrapeSlow and MapwatchExporterSamplesGrowing, and their fire scenarios with a control
  * target per guard. Their series are per scrape target: Prometheus' own scrape series and the registry gauge.
  */
-import { METRICS } from '../../conventions.js';
-import { type AlertKey, type PackConfig } from '../config.js';
+import { METRICS } from '../../../conventions.js';
+import { type AlertKey, type PackConfig } from '../../config.js';
 import { type Sim } from '../promsim.js';
-import { PROMETHEUS_SERIES } from '../series.js';
+import { PROMETHEUS_SERIES } from '../../series.js';
 import { Builder, MAP, counter, holds, phases, steps, sumOf, type Cond, type Scenario } from './builder.js';
 
 export const EXPORTER_KEYS: readonly AlertKey[] = ['collectErrors', 'scrapeSlow', 'samplesGrowing'];

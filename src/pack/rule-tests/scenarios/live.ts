@@ -3,9 +3,9 @@
  * for a map (or target) of a scenario at one evaluation step, computed from the series the way Prometheus
  * computes the query.
  */
-import { METRICS } from '../../conventions.js';
-import { type PackConfig } from '../config.js';
-import { liveSpecOf } from '../live.js';
+import { METRICS } from '../../../conventions.js';
+import { type PackConfig } from '../../config.js';
+import { liveSpecOf } from '../../live.js';
 import { type LiveResolver, type Sim } from '../promsim.js';
 import { steps, sumOf, type Builder } from './builder.js';
 

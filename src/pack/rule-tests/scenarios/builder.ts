@@ -3,9 +3,9 @@
  * target) per entity, exported by both sources (prom-client, and the OTel exporter with its otel_scope_*
  * labels), with the configured groupBy labels; counters, phases and the model's condition helpers.
  */
-import { LABELS, METRICS } from '../../conventions.js';
-import { type AlertKey, type PackConfig } from '../config.js';
-import { parseDuration } from '../duration.js';
+import { LABELS, METRICS } from '../../../conventions.js';
+import { type AlertKey, type PackConfig } from '../../config.js';
+import { parseDuration } from '../../duration.js';
 import { type Sample, type Sim, type SimSeries } from '../promsim.js';
 
 export const JOB = 'checkout';
@@ -163,6 +163,8 @@ export interface ExprTest {
 
 export const round = (v: number) => Math.round(v * 1e6) / 1e6;
 export const steps = (c: PackConfig, d: string) => parseDuration(d) / parseDuration(c.evaluationInterval);
+/** The slope (per step) that rises by twice `min` over a window of `w` steps: clearly over a threshold. */
+export const slopeFor = (min: number, w: number) => Math.ceil((2 * min) / w);
 
 /** Stretches of a fault: healthy, then bad from `start` to `stop` (exclusive), then healthy again. */
 export interface Phases {

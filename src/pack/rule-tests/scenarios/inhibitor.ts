@@ -4,9 +4,9 @@
  * always has a critical beside it; and of a job whose info alert is only pending. The inhibitor must fire
  * exactly while the first job's info alert fires alone.
  */
-import { buildRuleGroups, infoInhibitorRule, INFO_INHIBITOR } from '../alerts.js';
-import { type PackConfig } from '../config.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import { buildRuleGroups, infoInhibitorRule, INFO_INHIBITOR } from '../../alerts.js';
+import { type PackConfig } from '../../config.js';
+import { parseDuration, promDuration } from '../../duration.js';
 import { renderTemplate, type Sample } from '../promsim.js';
 import { GROUP_VALUE, JOB } from './builder.js';
 
@@ -25,7 +25,7 @@ function encode(values: Sample[]): string {
 
 export function infoInhibitorTest(c: PackConfig, ruleFile: string): Record<string, unknown> {
   const step = parseDuration(c.evaluationInterval);
-  const at = (i: number) => formatDuration(i * step);
+  const at = (i: number) => promDuration(i * step);
   const n = 48;
   const groups: Record<string, string> = {};
   for (const l of c.groupBy) groups[l] = GROUP_VALUE;

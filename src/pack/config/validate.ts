@@ -1,0 +1,214 @@
+/**
+ * Checks a config at the boundary: a partial config merged over a complete one refuses keys the base does not
+ * have and values of another type, and `validate` refuses values a type cannot express. Every message says
+ * what to write instead, since a team writes these files by hand.
+ */
+import { parseDuration } from '../duration.js';
+import { ALERT_KEYS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `partial` over `base`, refusing keys the base does not have and values of another type. */
+export function merge(base: unknown, partial: unknown, path: string): unknown {
+  if (partial === undefined) return structuredClone(base);
+  // The free-form records: map name -> ceiling, label name -> value.
+  const records: Record<string, ['number' | 'string', string]> = {
+    'growth.ceilings': ['number', 'map name -> number'],
+    alertLabels: ['string', 'label name -> string'],
+  };
+  const record = records[path];
+  if (record) {
+    const [type, what] = record;
+    if (!isPlainObject(partial)) throw new ConfigError(`${path} must be an object of ${what}`);
+    for (const [k, v] of Object.entries(partial)) {
+      if (typeof v !== type)
+        throw new ConfigError(`${path}.${k} must be a ${type}, got ${JSON.stringify(v)}`);
+    }
+    return { ...partial };
+  }
+  if (isPlainObject(base)) {
+    if (!isPlainObject(partial)) throw new ConfigError(`${path || 'config'} must be an object`);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(partial)) {
+      if (!(key in base)) {
+        const known = Object.keys(base).join(', ');
+        throw new ConfigError(`unknown key '${path ? `${path}.` : ''}${key}'; known keys here: ${known}`);
+      }
+    }
+    for (const key of Object.keys(base))
+      out[key] = merge(base[key], partial[key], path ? `${path}.${key}` : key);
+    return out;
+  }
+  if (Array.isArray(base)) {
+    if (!Array.isArray(partial) || !partial.every((x) => typeof x === 'string')) {
+      throw new ConfigError(`${path} must be an array of strings`);
+    }
+    return [...partial];
+  }
+  // keepFiringFor is the one nullable leaf.
+  if (path.endsWith('.keepFiringFor') && (partial === null || typeof partial === 'string')) return partial;
+  if (typeof partial !== typeof base) {
+    throw new ConfigError(`${path} must be a ${typeof base}, got ${JSON.stringify(partial)}`);
+  }
+  return partial;
+}
+
+const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*`;
+const SELECTOR_RE = new RegExp(`^${MATCHER}(?:,${MATCHER})*$`);
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** Labels the pack sets or reads itself; alertLabels must not overwrite them. */
+const RESERVED_LABELS = ['alertname', 'severity', 'signal', 'job', 'instance', 'map_name', 'metric'];
+
+/** Checks values a type cannot express; messages say what to write instead. */
+export function validate(c: PackConfig): void {
+  const fail = (msg: string): never => {
+    throw new ConfigError(msg);
+  };
+  if (!(TARGETS as readonly string[]).includes(c.target)) {
+    fail(`target must be one of ${TARGETS.join(', ')}; got '${c.target}'`);
+  }
+  if (!SELECTOR_RE.test(c.selector)) {
+    fail(`selector must be PromQL matchers without braces, like 'job=~"checkout-.*"'; got '${c.selector}'`);
+  }
+  for (const l of c.groupBy) {
+    if (!LABEL_RE.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
+    if (['job', 'instance', 'map_name'].includes(l)) fail(`groupBy: '${l}' is always kept; remove it`);
+  }
+  for (const [k, v] of Object.entries(c.alertLabels)) {
+    if (!LABEL_RE.test(k) || k.startsWith('__')) fail(`alertLabels: '${k}' is not a Prometheus label name`);
+    if (RESERVED_LABELS.includes(k) || c.groupBy.includes(k)) {
+      fail(`alertLabels: '${k}' is set by the pack or by the series; pick another label name`);
+    }
+    if (v === '') fail(`alertLabels.${k} must not be empty (an empty value removes the label)`);
+  }
+  for (const name of c.excludeMaps) if (name === '') fail('excludeMaps: map names must not be empty');
+  for (const [p, v] of [
+    ['memory.usageSeries', c.memory.usageSeries],
+    ['memory.startTimeSeries', c.memory.startTimeSeries],
+  ] as const) {
+    if (!METRIC_RE.test(v)) fail(`${p} must be a Prometheus metric name; got '${v}'`);
+  }
+  if (c.memory.limitSeries !== '' && !METRIC_RE.test(c.memory.limitSeries)) {
+    fail(`memory.limitSeries must be a Prometheus metric name or ''; got '${c.memory.limitSeries}'`);
+  }
+  if (c.memory.limitSeries === '' && !(Number.isFinite(c.memory.limitBytes) && c.memory.limitBytes > 0)) {
+    fail("memory.limitBytes must be a positive number of bytes when memory.limitSeries is ''");
+  }
+  if (c.memory.limitSeries !== '' && c.memory.limitBytes !== 0) {
+    fail("set either memory.limitSeries or memory.limitBytes (with memory.limitSeries: '')");
+  }
+  const interval = parseDuration(c.evaluationInterval);
+  const checkDuration = (path: string, v: string, multiple: boolean) => {
+    let seconds: number;
+    try {
+      seconds = parseDuration(v);
+    } catch {
+      return fail(`${path} must be a Prometheus duration such as '30s', '5m' or '1h'; got '${v}'`);
+    }
+    if (seconds <= 0) fail(`${path} must be positive`);
+    if (multiple && seconds % interval !== 0) {
+      fail(`${path} (${v}) must be a multiple of evaluationInterval (${c.evaluationInterval})`);
+    }
+  };
+  checkDuration('evaluationInterval', c.evaluationInterval, false);
+  const windows: Array<[string, string]> = [
+    ['growth.window', c.growth.window],
+    ['growth.peakWindow', c.growth.peakWindow],
+    ['growth.predictWindow', c.growth.predictWindow],
+    ['growth.predictHorizon', c.growth.predictHorizon],
+    ['fresh.window', c.fresh.window],
+    ['fresh.floorWindow', c.fresh.floorWindow],
+    ['fresh.floorOffset', c.fresh.floorOffset],
+    ['leak.holdWindow', c.leak.holdWindow],
+    ['memory.window', c.memory.window],
+    ['memory.restartWindow', c.memory.restartWindow],
+    ['instances.window', c.instances.window],
+    ['instances.peakWindow', c.instances.peakWindow],
+    ['lock.stuckWindow', c.lock.stuckWindow],
+    ['lock.window', c.lock.window],
+    ['lock.timeoutWindow', c.lock.timeoutWindow],
+    ['promotion.window', c.promotion.window],
+    ['cache.window', c.cache.window],
+    ['loads.window', c.loads.window],
+    ['registry.overflowWindow', c.registry.overflowWindow],
+    ['absence.lookback', c.absence.lookback],
+    ['exporter.errorsWindow', c.exporter.errorsWindow],
+    ['exporter.window', c.exporter.window],
+    ['exporter.growthWindow', c.exporter.growthWindow],
+  ];
+  for (const [p, v] of windows) checkDuration(p, v, true);
+  if ((parseDuration(c.instances.window) / interval) % 2 !== 0) {
+    fail('instances.window must be an even multiple of evaluationInterval (its half is the recent window)');
+  }
+  for (const key of ALERT_KEYS) {
+    const a = c.alerts[key];
+    checkDuration(`alerts.${key}.for`, a.for, true);
+    if (a.keepFiringFor !== null) checkDuration(`alerts.${key}.keepFiringFor`, a.keepFiringFor, true);
+    if (!SEVERITIES.includes(a.severity)) {
+      fail(`alerts.${key}.severity must be one of ${SEVERITIES.join(', ')}; got '${a.severity}'`);
+    }
+  }
+  const positives: Array<[string, number]> = [
+    ['growth.minFloorRise', c.growth.minFloorRise],
+    ['growth.ceiling', c.growth.ceiling],
+    ['fresh.minNetInserts', c.fresh.minNetInserts],
+    ['fresh.ttlSlack', c.fresh.ttlSlack],
+    ...Object.entries(c.growth.ceilings).map(([k, v]): [string, number] => [`growth.ceilings.${k}`, v]),
+    ['instances.minFloorRise', c.instances.minFloorRise],
+    ['lock.stormWaiters', c.lock.stormWaiters],
+    ['lock.stormMeanWaitSeconds', c.lock.stormMeanWaitSeconds],
+    ['memory.minNetInserts', c.memory.minNetInserts],
+    ['exporter.maxScrapeSeconds', c.exporter.maxScrapeSeconds],
+    ['exporter.minSampleGrowth', c.exporter.minSampleGrowth],
+    ['lock.longWaitSeconds', c.lock.longWaitSeconds],
+    ['lock.minContendedPerSecond', c.lock.minContendedPerSecond],
+    ['lock.minTimeouts', c.lock.minTimeouts],
+    ['promotion.copiedPerLookup', c.promotion.copiedPerLookup],
+    ['promotion.minPromotionsPerSecond', c.promotion.minPromotionsPerSecond],
+    ['cache.minLookupsPerSecond', c.cache.minLookupsPerSecond],
+    ['loads.joinsPerLoad', c.loads.joinsPerLoad],
+    ['loads.minJoinsPerSecond', c.loads.minJoinsPerSecond],
+    ['loads.minLoadsPerSecond', c.loads.minLoadsPerSecond],
+  ];
+  for (const [p, v] of positives) if (!(Number.isFinite(v) && v > 0)) fail(`${p} must be a positive number`);
+  const ratios: Array<[string, number]> = [
+    ['lock.waitQuantile', c.lock.waitQuantile],
+    ['fresh.minNetShare', c.fresh.minNetShare],
+    ['memory.minNetShare', c.memory.minNetShare],
+    ['lock.timeoutRatio', c.lock.timeoutRatio],
+    ['cache.missRatio', c.cache.missRatio],
+    ['loads.failureRatio', c.loads.failureRatio],
+  ];
+  for (const [p, v] of ratios) if (!(v > 0 && v < 1)) fail(`${p} must be between 0 and 1 (exclusive)`);
+  for (const [p, v] of [
+    ['fresh.ageRatio', c.fresh.ageRatio],
+    ['growth.pageAboveShare', c.growth.pageAboveShare],
+    ['memory.ratio', c.memory.ratio],
+  ] as const) {
+    if (!(v > 0 && v <= 1)) fail(`${p} must be above 0 and at most 1`);
+  }
+  if (!(c.exporter.sampleGrowthRatio > 1)) fail('exporter.sampleGrowthRatio must be above 1');
+  if (c.fresh.ttlSlack < 1) fail('fresh.ttlSlack must be at least 1 (the TTL itself)');
+  if (parseDuration(c.fresh.floorOffset) < parseDuration(c.fresh.floorWindow)) {
+    fail('fresh.floorOffset must be at least fresh.floorWindow (the two floors must not overlap)');
+  }
+  if (!/^https?:\/\/\S+$/.test(c.runbookBaseUrl) || c.runbookBaseUrl.includes('#')) {
+    fail('runbookBaseUrl must be an http(s) URL without a #fragment (anchors are appended per alert)');
+  }
+  if (!/^https?:\/\/[^\s?#]+$/.test(c.grafanaBaseUrl) || c.grafanaBaseUrl.endsWith('/')) {
+    fail(
+      "grafanaBaseUrl must be an http(s) URL without a trailing '/', query or #fragment, like 'https://grafana.example.com'",
+    );
+  }
+  if (!/^[a-z0-9-]{1,20}$/.test(c.dashboards.uidPrefix)) {
+    fail('dashboards.uidPrefix must be 1-20 characters of a-z, 0-9 and - (Grafana uids are at most 40)');
+  }
+  checkDuration('dashboards.refresh', c.dashboards.refresh, false);
+}
