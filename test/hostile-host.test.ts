@@ -53,10 +53,10 @@ beforeEach(() => {
   stderr = [];
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     stderr.push(String(chunk));
     return true;
-  }) as typeof process.stderr.write;
+  };
 });
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();

@@ -129,7 +129,7 @@ async function readBody(
   if (!res.body) return { text: '', bytes: 0 };
   const chunks: Uint8Array[] = [];
   let bytes = 0;
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -228,6 +228,8 @@ export async function fetchQueryRange(options: PrometheusSourceOptions): Promise
       data?: { resultType?: unknown; result?: unknown };
     };
     if (!res.ok || d.status !== 'success') {
+      // Prometheus' JSON: strings by its API; anything else is quoted as it comes.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       const why = d.error !== undefined ? `${String(d.errorType)}: ${String(d.error)}` : 'no error message';
       throw new PrometheusSourceError(
         `${what} answered HTTP ${res.status}, status ${JSON.stringify(d.status ?? null)} (${why.replace(/\s+/g, ' ')}); check --selector, --range and --step`,

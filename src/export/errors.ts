@@ -63,6 +63,8 @@ function describeUnsafe(error: unknown): string {
   if (typeof message === 'string') {
     return typeof name === 'string' && name !== '' && name !== 'Error' ? `${name}: ${message}` : message;
   }
+  // Whatever was thrown, in the only words it has (a throwing toString is handled by the caller).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const text = String(error);
   return typeof text === 'string' ? text : 'an object';
 }

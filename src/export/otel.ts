@@ -14,7 +14,6 @@
 import {
   createNoopMeter,
   metrics,
-  type Attributes,
   type BatchObservableResult,
   type Histogram,
   type Meter,
@@ -181,7 +180,7 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
     }
     for (const [spec, observable] of observables) {
       try {
-        for (const p of scalarPoints(spec, snap)) result.observe(observable, p.value, p.labels as Attributes);
+        for (const p of scalarPoints(spec, snap)) result.observe(observable, p.value, p.labels);
       } catch (err) {
         onError(spec.name, err);
       }

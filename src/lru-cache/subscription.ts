@@ -103,7 +103,7 @@ function onFetchEnd(message: unknown): void {
  */
 export function hookClear(cache: WatchableLRUCache): (() => void) | undefined {
   const own = Object.getOwnPropertyDescriptor(cache, 'clear');
-  const original = cache.clear as (...args: unknown[]) => unknown;
+  const original = cache.clear;
   if (typeof original !== 'function' || !Object.isExtensible(cache) || own?.configurable === false) {
     return undefined;
   }

@@ -85,6 +85,7 @@ function positiveMs(option: string, value: unknown): number | undefined {
   if (value === undefined || value === Infinity) return undefined;
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- quotes the caller's bad value
       `mapwatch: LoadingMap ${option} must be a number of milliseconds, got ${String(value)}`,
     );
   }

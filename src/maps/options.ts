@@ -91,7 +91,7 @@ export function addEntriesFromIterable(
   }
   const next = iterator.next;
   for (;;) {
-    const result = next.call(iterator) as IteratorResult<unknown>;
+    const result = next.call(iterator);
     if (Object(result) !== result) {
       throw new TypeError(`mapwatch: ${what}: iterator result ${describe(result)} is not an object`);
     }
@@ -155,7 +155,7 @@ function lazyEntries<K, V>(
       const next = iterator.next;
       return {
         next(): IteratorResult<readonly [K, V]> {
-          const result = next.call(iterator) as IteratorResult<unknown>;
+          const result = next.call(iterator);
           if (Object(result) !== result) {
             throw new TypeError(`mapwatch: ${what}: iterator result ${describe(result)} is not an object`);
           }

@@ -359,7 +359,7 @@ describe.skipIf(!chromiumPath)('/debug/maps on first load: trend, lock verdicts,
 
     // The long name wraps (the column is narrow), and only after a separator or inside camelCase.
     const cellName = JSON.stringify(LONG_NAME);
-    const lines = (await page.evaluate(`(() => {
+    const lines = await page.evaluate<{ c: string; top: number }[]>(`(() => {
       const tr = [...document.querySelectorAll('tbody tr')].find((r) => r.dataset.name === ${cellName});
       const td = tr.querySelector('td.name');
       const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
@@ -373,7 +373,7 @@ describe.skipIf(!chromiumPath)('/debug/maps on first load: trend, lock verdicts,
         }
       }
       return chars;
-    })()`)) as { c: string; top: number }[];
+    })()`);
     expect(lines.map((l) => l.c).join('')).toBe(LONG_NAME);
     const breaks: string[] = [];
     for (let i = 1; i < lines.length; i++) {

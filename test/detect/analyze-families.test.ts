@@ -167,13 +167,14 @@ function direct(observations: { t: number; obs: NameObservation }[]) {
   const observe = createNameObserver(new LeakDetector());
   let firstFlaggedAt: number | null = null;
   let firstGrowingAt: number | null = null;
-  let last;
+  let last: ReturnType<typeof observe> | undefined;
   for (const { t, obs } of observations) {
     last = observe('direct', t, obs);
     if (last.state === 'leak') firstFlaggedAt ??= t;
     if (last.state === 'leak' || last.state === 'growing') firstGrowingAt ??= t;
   }
-  return { state: last!.state, firstFlaggedAt, firstGrowingAt, growthRate: last!.growthPerSecond };
+  if (last === undefined) throw new Error('direct(): no observations');
+  return { state: last.state, firstFlaggedAt, firstGrowingAt, growthRate: last.growthPerSecond };
 }
 
 describe('analyze: several families in one query_range JSON', () => {

@@ -199,7 +199,7 @@ describe('analyze and the in-process monitor reach the same states on recorded d
             obs.oldestAgeSeconds === undefined
               ? undefined
               : { oldestAgeSeconds: obs.oldestAgeSeconds, neverReadRatio: 0 },
-        } as NameSnapshot;
+        };
         expect(nameObservation(registry.snapshot)).toMatchObject({
           entries: obs.entries,
           oldestAgeSeconds: obs.oldestAgeSeconds,

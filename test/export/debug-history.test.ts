@@ -155,8 +155,8 @@ describe('the sampler', () => {
     })();
     await expect.poll(() => collects, { timeout: 5000, interval: 20 }).toBeGreaterThanOrEqual(3);
     await collectGarbage();
-    expect(historyRef!.deref()).toBeUndefined();
-    expect(mapRef!.deref()).toBeUndefined();
+    expect(historyRef.deref()).toBeUndefined();
+    expect(mapRef.deref()).toBeUndefined();
     await sleep(120); // the next tick finds the history gone and clears the timer
     const after = collects;
     await sleep(250);

@@ -139,7 +139,7 @@ describe('prom-client collectors', () => {
         return prom.getMetricsAsJSON();
       }),
     );
-    const text = await client.AggregatorRegistry.aggregate(workers as never).metrics();
+    const text = await client.AggregatorRegistry.aggregate(workers).metrics();
     expect(value(text, METRICS.inserts.name, { map_name: 'users' })).toBe(12);
     expect(value(text, METRICS.leakSuspect.name, { map_name: 'users' })).toBe(1);
     expect(value(text, METRICS.leakState.name, { map_name: 'users', state: 'leak' })).toBe(1);

@@ -199,10 +199,10 @@ describe('a failing user collector on the served Registry', () => {
     throwingGauge(prom, 'app_null_object', () => Object.create(null));
     const lines: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
+    process.stderr.write = (chunk: string) => {
       lines.push(String(chunk));
       return true;
-    }) as typeof process.stderr.write;
+    };
     try {
       const url = await serve(mapwatchRouter({ promRegistry: prom }));
       for (let i = 0; i < 3; i++) expect((await scrape(url)).status).toBe(200);

@@ -176,7 +176,7 @@ describe('a loader that misbehaves', () => {
       },
     };
     expect(await outcome(map.getOrLoad('a', () => getterThrows as never))).toEqual({ error: boom });
-    const r = (await outcome(map.getOrLoad('b', () => thenThrows as never))) as { error: unknown };
+    const r = (await outcome(map.getOrLoad('b', () => thenThrows))) as { error: unknown };
     expect(Object.getPrototypeOf(r.error)).toBe(null);
     expect(map.loading).toBe(0);
   });

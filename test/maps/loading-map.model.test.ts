@@ -147,7 +147,7 @@ describe('LoadingMap, model-based', () => {
       for (const [k, v] of initial) map.set(k, v);
       const distinct = new Map(initial).size;
       return {
-        map: map as unknown as Map<unknown, unknown>,
+        map: map,
         counts: () => countsOf(registry),
         initial: { ...zeroCounts(), inserts: distinct, updates: initial.length - distinct },
       };

@@ -150,8 +150,8 @@ function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value))
     return value;
   seen.add(value);
-  for (const key of Reflect.ownKeys(value as object)) {
-    const d = Object.getOwnPropertyDescriptor(value as object, key);
+  for (const key of Reflect.ownKeys(value)) {
+    const d = Object.getOwnPropertyDescriptor(value, key);
     if (d && 'value' in d) deepFreeze(d.value, seen);
   }
   return Object.freeze(value);

@@ -115,7 +115,7 @@ function checkSequence(initial: readonly (readonly [unknown, unknown])[], ops: r
     const label = `op #${i} ${op.op}`;
     if (op.op === 'entries' || op.op === 'forEach') {
       const want = canon(applyOp(model, op) as unknown[]);
-      const got = canon(applyOp(map as unknown as Map<unknown, unknown>, op) as unknown[]);
+      const got = canon(applyOp(map, op) as unknown[]);
       expect(got, label).toEqual(want);
     } else if (
       op.op === 'loadOrStore' ||
@@ -129,7 +129,7 @@ function checkSequence(initial: readonly (readonly [unknown, unknown])[], ops: r
     } else {
       countOn(model, op, expected);
       const want = applyOp(model, op);
-      const got = applyOp(map as unknown as Map<unknown, unknown>, op);
+      const got = applyOp(map, op);
       expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), label).toBe(true);
     }
     expect(map.size, `size after ${label}`).toBe(model.size);

@@ -16,7 +16,6 @@ import {
   buildRecordingRules,
   buildRuleGroups,
   runbookAnchor,
-  type RecordingRule,
 } from '../../src/pack/alerts.js';
 import { buildRunbook } from '../../src/pack/runbook.js';
 import { toYaml } from '../../src/pack/write.js';
@@ -118,7 +117,7 @@ describe.each(configs)('alert rules (%s config)', (_name, c) => {
         for (const x of reads)
           if (!defined.has(x.name)) problems.push(`${x.name} read before it is recorded in ${g.name}`);
         if (!('record' in r)) continue;
-        const rec = r as RecordingRule;
+        const rec = r;
         defined.add(rec.record);
         const m = RECORD_NAME.exec(rec.record);
         const base = m?.[2] ?? '';

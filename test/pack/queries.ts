@@ -22,7 +22,7 @@ export function placeholders(format: string): string[] {
 
 /** Panels of a dashboard, those inside collapsed rows included (as Grafana's dashboard-linter walks them). */
 export function panelsOf(d: SharedDashboard): Panel[] {
-  const walk = (p: Panel | RowPanel): Panel[] => (p.type === 'row' ? (p as RowPanel).panels : [p as Panel]);
+  const walk = (p: Panel | RowPanel): Panel[] => (p.type === 'row' ? (p as RowPanel).panels : [p]);
   return (d.panels ?? []).flatMap(walk);
 }
 

@@ -40,7 +40,7 @@ export function replayRecording(
     const entity = x.labels[LABELS.mapName];
     if (entity === undefined || x.labels.__name__ !== METRICS.entries.name) continue;
     const labels: Record<string, string> = { job: x.labels.job ?? '', instance: x.labels.instance ?? '' };
-    for (const l of c.groupBy) if (x.labels[l] !== undefined) labels[l] = x.labels[l] as string;
+    for (const l of c.groupBy) if (x.labels[l] !== undefined) labels[l] = x.labels[l];
     labels[LABELS.mapName] = entity;
     targets.set(JSON.stringify(labels), { entity, gen: x.labels.instance, labels });
   }

@@ -83,14 +83,14 @@ function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
   const traffic = (b: Builder, entity: string, perStep: number, share: (i: number) => number) => {
     b.add(
       name,
-      { [LABELS.result]: good as string },
+      { [LABELS.result]: good },
       counter(p.length, (i) => (1 - share(i)) * perStep),
       'map',
       entity,
     );
     b.add(
       name,
-      { [LABELS.result]: badResult as string },
+      { [LABELS.result]: badResult },
       counter(p.length, (i) => share(i) * perStep),
       'map',
       entity,

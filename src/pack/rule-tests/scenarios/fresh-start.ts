@@ -47,7 +47,7 @@ export function freshStartScenarios(c: PackConfig): Scenario[] {
     const exp = (i: number) => (i >= ttl ? (ins[i - ttl] as number) : 0);
     const b = new Builder(c, n);
     b.add(METRICS.entries.name, plain, (i) => (ins[i] as number) - exp(i));
-    b.add(METRICS.inserts.name, {}, (i) => ins[i] as number);
+    b.add(METRICS.inserts.name, {}, (i) => ins[i]);
     b.add(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, exp);
     b.add(age, {}, (i) => Math.min(i, ttl) * step);
     out.push({

@@ -1,0 +1,221 @@
+/**
+ * The leak detector's gates that no other test pins (issue #17, item 9): the day-long path's minimum
+ * rise and steadiness, the verdict's fields in every state, and the counter arithmetic (a counter that
+ * starts high or restarts changes nothing).
+ */
+import { describe, expect, it } from 'vitest';
+import { LeakDetector, type LeakVerdictDetail, type Observation } from '../../src/detect/leak-detector.js';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+interface Step {
+  atMs: number;
+  verdict: LeakVerdictDetail;
+}
+
+/** Feeds `obs(hour)` every 5 minutes for `hours` and returns every verdict. */
+function feed(hours: number, obs: (h: number) => Observation, d = new LeakDetector()): Step[] {
+  const steps: Step[] = [];
+  for (let m = 0; m <= hours * 60; m += 5) {
+    steps.push({ atMs: T0 + m * MIN, verdict: d.observe('s', T0 + m * MIN, obs(m / 60)) });
+  }
+  return steps;
+}
+
+const states = (steps: Step[]) => new Set(steps.map((s) => s.verdict.state));
+const firstLeakHour = (steps: Step[]) => {
+  const hit = steps.find((s) => s.verdict.state === 'leak');
+  return hit === undefined ? undefined : (hit.atMs - T0) / HOUR;
+};
+
+describe('the day-long path (entries alone)', () => {
+  // Without survival ages or counters, only the day-long window can confirm a leak.
+  const linear = (perDay: number) => (h: number) => ({
+    entries: Math.round(100_000 * (1 + (perDay * h) / 24)),
+  });
+
+  it('confirms a floor rising 5 % a day after a day, and says it read the day', () => {
+    const steps = feed(36, linear(0.05));
+    const at = firstLeakHour(steps);
+    expect(at).toBeDefined();
+    expect(at!).toBeGreaterThanOrEqual(24);
+    expect(at!).toBeLessThanOrEqual(26);
+    const v = steps.at(-1)!.verdict;
+    expect(v.state).toBe('leak');
+    expect(v.reason).toMatch(/^over 1 d: floor /);
+    expect(v.reason).toContain('no survival ages; no insert/delete counters');
+  });
+
+  it('does not page for a floor rising 2 % a day: drift of a bounded map, below the 3 % a day it needs', () => {
+    const steps = feed(72, linear(0.02));
+    expect(states(steps).has('leak')).toBe(false);
+  });
+
+  it('does not page for a tiny map whose floor gains 2 entries a day: below the 3 entries it needs', () => {
+    const steps = feed(72, (h) => ({ entries: 50 + Math.floor((3 * h) / 24) }));
+    expect(states(steps).has('leak')).toBe(false);
+    // The same shape, ten times larger, is a leak of 6 % a day.
+    const larger = feed(36, (h) => ({ entries: 10 * (50 + Math.floor((3 * h) / 24)) }));
+    expect(states(larger).has('leak')).toBe(true);
+  });
+
+  it('does not page for bulk loads: two steps of 5,000 a day apart, with a trickle in between', () => {
+    const steps = feed(72, (h) => ({
+      entries: 100_000 + Math.round(20 * h) + (h >= 10 ? 5000 : 0) + (h >= 30 ? 5000 : 0),
+    }));
+    expect(states(steps).has('leak')).toBe(false);
+  });
+});
+
+describe('the verdict', () => {
+  it('is suspect in the leak state only, and serialises its state, flag, growth and reason', () => {
+    const steps = [
+      ...feed(36, (h) => ({ entries: Math.round(100_000 * (1 + (0.05 * h) / 24)) })),
+      ...feed(6, (h) => ({ entries: 1000 + (h > 3 ? 100 : 0), maxEntries: 5000 })),
+    ];
+    const seen = new Set<string>();
+    for (const { verdict } of steps) {
+      seen.add(verdict.state);
+      expect(verdict.suspect, verdict.state).toBe(verdict.state === 'leak');
+      expect(JSON.parse(JSON.stringify(verdict))).toEqual({
+        state: verdict.state,
+        suspect: verdict.suspect,
+        growthPerSecond: verdict.growthPerSecond,
+        reason: verdict.reason,
+      });
+      if (verdict.state === 'collecting') expect(verdict.growthPerSecond).toBe(0);
+    }
+    expect([...seen].sort()).toEqual(['collecting', 'growing', 'leak', 'ok']);
+  });
+
+  it('reports the floor growth in entries per second', () => {
+    // 600 entries an hour, every piece of evidence present.
+    const steps = feed(4, (h) => ({
+      entries: Math.round(600 * h),
+      inserts: Math.round(600 * h),
+      deletes: 0,
+      oldestAgeSeconds: h * 3600,
+    }));
+    const v = steps.at(-1)!.verdict;
+    expect(v.state).toBe('leak');
+    expect(v.growthPerSecond).toBeCloseTo(600 / 3600, 2);
+  });
+});
+
+describe('insert and delete counters', () => {
+  type Counter = (h: number) => number;
+  /** How a raw counter is reported: as is, or distorted (offset, restarted). */
+  type Report = (h: number, counter: Counter) => number;
+  const RESTART_H = 2.5;
+  const STEP_H = 5 / 60;
+  const asIs: Report = (h, c) => c(h);
+  // Already counting when observation starts.
+  const high: Report = (h, c) => c(h) + 1e6;
+  // The counting process restarts just after the observation before RESTART_H: from 0 again.
+  const restarted: Report = (h, c) => (h < RESTART_H ? c(h) : c(h) - c(RESTART_H - STEP_H));
+
+  /** A leak, and a bounded map with heavy churn, both with counters. */
+  const leak = (report: Report) => (h: number) => ({
+    entries: Math.round(600 * h),
+    inserts: report(h, (x) => Math.round(900 * x)),
+    deletes: report(h, (x) => Math.round(300 * x)),
+    oldestAgeSeconds: h * 3600,
+  });
+  // Entries rise but deletes nearly keep pace with inserts: the counters say the rise is not a leak.
+  const churn = (report: Report) => (h: number) => ({
+    entries: 5000 + Math.round(600 * h),
+    inserts: report(h, (x) => Math.round(3000 * x)),
+    deletes: report(h, (x) => Math.round(2800 * x)),
+    oldestAgeSeconds: h * 3600,
+  });
+  const summary = (steps: Step[]) => steps.map((s) => `${s.verdict.state}: ${s.verdict.reason}`);
+
+  it.each([
+    ['counting starts at the first observation: a counter already high changes nothing', high],
+    ['a counter that restarts (drops) is corrected: the verdicts and reasons stay the same', restarted],
+  ])('%s', (_title, report) => {
+    // Without a warm-up the first window starts at the first observation, where counting starts.
+    for (const options of [{}, { warmupMs: 0 }]) {
+      for (const shape of [leak, churn]) {
+        const detector = () => new LeakDetector(options);
+        expect(summary(feed(5, shape(report), detector()))).toEqual(
+          summary(feed(5, shape(asIs), detector())),
+        );
+      }
+    }
+  });
+
+  it('read as given, they decide and explain the verdicts', () => {
+    const leaking = feed(5, leak(asIs)).at(-1)!.verdict;
+    expect(leaking.state).toBe('leak');
+    expect(leaking.reason).toMatch(/deletes 33.3 % of inserts$/);
+    const bounded = feed(5, churn(asIs));
+    expect(states(bounded).has('leak')).toBe(false);
+    expect(bounded.at(-1)!.verdict.state).toBe('ok');
+    expect(bounded.at(-1)!.verdict.reason).toMatch(
+      /^deletes kept pace with inserts \(6,\d{3} inserts, 5,\d{3} deletes in 2 h\)$/,
+    );
+  });
+});
+
+describe('declared bounds, the wait for a verdict, and a leak that slows down', () => {
+  /** Every minute: +10 entries, all inserted, nothing deleted, the oldest as old as the map. */
+  const steady =
+    (extra: Partial<Observation> = {}) =>
+    (h: number) => ({
+      entries: Math.round(600 * h),
+      inserts: Math.round(600 * h),
+      deletes: 0,
+      oldestAgeSeconds: h * 3600,
+      ...extra,
+    });
+  const every = (minutes: number, obs: (h: number) => Observation, d = new LeakDetector()) => {
+    const out: Array<{ minute: number; verdict: LeakVerdictDetail }> = [];
+    for (let m = 0; m <= minutes; m++)
+      out.push({ minute: m, verdict: d.observe('s', T0 + m * MIN, obs(m / 60)) });
+    return out;
+  };
+
+  it('a declared maxEntries bounds the map up to and including the bound', () => {
+    const at = every(180, steady({ maxEntries: 1800 })).at(-1)!.verdict;
+    expect(at.state).toBe('ok');
+    expect(at.reason).toBe('within its declared bound: 1,800 of 1,800 entries');
+    expect(every(180, steady({ maxEntries: 1799 })).at(-1)!.verdict.state).not.toBe('ok');
+  });
+
+  it('a declared TTL bounds the map while the oldest entry respects it (with slack), or always without ages', () => {
+    const within = every(180, steady({ ttlSeconds: 3 * 3600 })).at(-1)!.verdict;
+    expect(within.state).toBe('ok');
+    expect(within.reason).toBe('within its declared TTL: oldest sampled entry 2.98 h old, TTL 3 h');
+    // 2.98 h is beyond 2.5 h plus 10 % and two buckets.
+    expect(every(180, steady({ ttlSeconds: 2.5 * 3600 })).at(-1)!.verdict.state).not.toBe('ok');
+    const noAges = every(180, (h) => ({ entries: Math.round(600 * h), ttlSeconds: 600 })).at(-1)!.verdict;
+    expect(noAges.state).toBe('ok');
+    expect(noAges.reason).toBe('bounded by its declared TTL of 10 min');
+  });
+
+  it('collects for exactly the warm-up and the shortest window: 75 minutes by default', () => {
+    const states = every(80, steady()).map((s) => s.verdict.state);
+    expect(states.slice(0, 75).every((s) => s === 'collecting')).toBe(true);
+    expect(states.slice(75).includes('collecting')).toBe(false);
+  });
+
+  it('stays a leak while the floor still rises, says since when, and leaves it once growth stops', () => {
+    const entries = (m: number) => (m <= 180 ? 10 * m : m <= 300 ? 1800 + 2 * (m - 180) : 2040);
+    const steps = every(420, (h) => {
+      const e = entries(Math.round(h * 60));
+      return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: h * 3600 };
+    });
+    const first = steps.find((s) => s.verdict.state === 'leak')!.minute;
+    const at240 = steps[240]!.verdict;
+    expect(at240.state).toBe('leak');
+    const since = /^still rising: .+; leak since ([\d.]+) h$/.exec(at240.reason);
+    expect(since).not.toBeNull();
+    expect(Number(since![1])).toBeCloseTo((240 - first) / 60, 1);
+    const last = steps.at(-1)!.verdict;
+    expect(last.state).toBe('ok');
+    expect(last.reason).toMatch(/^no growth: floor 2,040 -> 2,040 /);
+  });
+});
