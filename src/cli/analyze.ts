@@ -19,9 +19,9 @@ import {
   parseSeriesText,
   type ParsedInput,
   type SkipCounts,
-} from '../detect/parse.js';
-import { isoTime, plotSvg } from '../detect/plot.js';
-import { MAX_TIME_SCALE, replay, type ReplayResult } from '../detect/replay.js';
+} from './analyze/parse.js';
+import { isoTime, plotSvg } from './analyze/plot.js';
+import { MAX_TIME_SCALE, replay, type ReplayResult } from './analyze/replay.js';
 import { UsageError, processIo, type CliIo } from './main.js';
 import {
   DEFAULT_SELECTOR,

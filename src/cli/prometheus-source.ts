@@ -7,7 +7,7 @@
  * `MAX_REQUESTS` of them. Every failure is a `PrometheusSourceError` whose message is one line.
  */
 import { METRICS } from '../conventions.js';
-import { FAMILIES, FAMILY_KEYS } from '../detect/parse.js';
+import { FAMILIES, FAMILY_KEYS } from './analyze/parse.js';
 
 export class PrometheusSourceError extends Error {
   override name = 'PrometheusSourceError';

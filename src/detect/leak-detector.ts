@@ -21,9 +21,11 @@
  * noisy window is no evidence of a fix), and leaves it at once when it is within a declared bound.
  */
 import type { LeakState } from '../conventions.js';
-import { formatCount, formatDuration, formatPercent } from './format.js';
+import { formatCount, formatDuration } from './format.js';
 import { measureWindow, type EvidenceSettings, type WindowEvidence } from './evidence.js';
 import type { LeakVerdictDetail, Observation } from './observation.js';
+import { freshVote } from './fresh-vote.js';
+import { describeBoundSeen, describeMissing, describeRise, leakReason } from './reasons.js';
 import { BucketRing } from './ring.js';
 
 export type { LeakVerdictDetail, Observation } from './observation.js';
@@ -63,12 +65,10 @@ const MAX_RELATIVE_BUCKET = 2 ** 30;
 /** Timestamps beyond what a Date can hold are refused (ignored), so bucket arithmetic stays exact. */
 const MAX_TIMESTAMP_MS = 8.64e15;
 /**
- * Pace within a window: the late half must grow at least this share of the early half. A fill of a
- * bounded key space slows down from its first minutes (a power law of exponent ~0.5-0.7); a leak's
- * growth follows its traffic, which moves far less within 2 h. The day-long window is cut in thirds of
- * 8 h, across which traffic cycles do move, so it asks less (and no more than 1/that, a cycle turning).
+ * Pace over the day-long window, cut in thirds of 8 h, across which traffic cycles do move: the late
+ * half must grow at least this share of the early half, and no more than 1/that (a cycle turning).
+ * The fresh path asks more (fresh-vote.ts).
  */
-const MIN_LATE_TO_EARLY = 0.7;
 const MIN_LATE_TO_EARLY_LONG = 0.5;
 /**
  * The day-long window must rise by at least this share of its base: day-to-day drift of a bounded
@@ -78,11 +78,9 @@ const MIN_LATE_TO_EARLY_LONG = 0.5;
 const LONG_MIN_REL_RISE = 0.03;
 /**
  * The floor's slope must stand this many standard errors above zero (6 blocks, 4 degrees of freedom:
- * about a 1 % chance for a flat, noisy floor at one evaluation, before the hold and the other tests).
+ * about a 3 % chance for a flat, noisy floor at one evaluation, before the hold and the other tests).
  */
 const MIN_TREND_T = 2.5;
-/** Relative growth per hour below which the pace test is not applied (see freshVote). */
-const SLOW_REL_PER_HOUR = 0.01;
 /** Declared TTL slack: ages are read at scrapes and expiry may run on a timer. */
 const TTL_SLACK = 1.1;
 
@@ -475,72 +473,4 @@ export class LeakDetector {
       w.lateToEarly <= 1 / MIN_LATE_TO_EARLY_LONG;
     return { vote, w };
   }
-}
-
-/** What the fresh tests found: a vote, the bound the evidence shows (if any), and whether it is paced. */
-interface FreshVote {
-  readonly vote: boolean;
-  readonly boundSeen: 'entries leave' | 'deletes kept pace' | undefined;
-  readonly paced: boolean;
-}
-
-function freshVote(w: WindowEvidence): FreshVote {
-  const boundSeen =
-    w.survived === false
-      ? 'entries leave'
-      : w.netPositive === false && w.rising
-        ? 'deletes kept pace'
-        : undefined;
-  // Below 1 %/h of the map's size, churn noise swamps the halves' comparison (a net flow of 100/h
-  // beside thousands of inserts and deletes an hour), and a fill that slow is close to its bound anyway.
-  const slow = (w.slopePerMs * HOUR) / Math.max(w.level[0], 1) < SLOW_REL_PER_HOUR;
-  const paced = slow || w.lateToEarly >= MIN_LATE_TO_EARLY;
-  const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
-  return { vote, boundSeen, paced };
-}
-
-/** The bound the window's evidence shows, in words. */
-function describeBoundSeen(w: WindowEvidence, seen: 'entries leave' | 'deletes kept pace'): string {
-  return seen === 'entries leave'
-    ? `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`
-    : `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
-}
-
-/** Why a rising series is not (yet) a leak: the evidence that is missing or against it. */
-function describeMissing(w: WindowEvidence, fresh: FreshVote): string {
-  const missing: string[] = [];
-  if (w.survived === undefined) missing.push('no survival ages (sampling off): unconfirmed');
-  if (w.netPositive === undefined) missing.push('no insert/delete counters');
-  if (!fresh.paced) {
-    missing.push(
-      `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
-    );
-  }
-  if (!w.rising && missing.length === 0) missing.push('the rise is within the noise');
-  if (fresh.vote && missing.length === 0)
-    missing.push('the evidence of a leak holds; confirming it before the verdict');
-  return missing.join('; ');
-}
-
-function describeRise(w: WindowEvidence): string {
-  const [f0, f2] = w.level.map(Math.round) as [number, number];
-  const pct = f0 > 0 ? ` (${w.rise >= 0 ? '+' : ''}${formatPercent(w.rise / f0)})` : '';
-  return `floor ${formatCount(f0)} -> ${formatCount(f2)}${pct} over ${formatDuration(w.spanMs)}, ${w.slopePerMs >= 0 ? '+' : ''}${formatCount(w.slopePerMs * HOUR)} entries/h`;
-}
-
-function leakReason(w: WindowEvidence, mapAgeMs: number): string {
-  const parts = [describeRise(w)];
-  if (w.ageSeconds !== undefined) {
-    const ageMs = w.ageSeconds * 1000;
-    const asOld = ageMs >= 0.9 * mapAgeMs ? ', as old as the map' : '';
-    parts.push(`oldest sampled entry ${formatDuration(ageMs)} old${asOld}`);
-  } else parts.push('no survival ages');
-  if (w.inserts !== undefined && w.deletes !== undefined) {
-    parts.push(
-      w.deletes === 0
-        ? `0 deletes, ${formatCount(w.inserts)} inserts`
-        : `deletes ${formatPercent(w.deletes / Math.max(w.inserts, 1))} of inserts`,
-    );
-  } else parts.push('no insert/delete counters');
-  return parts.join('; ');
 }

@@ -9,8 +9,8 @@ import { METRICS } from '../../src/conventions.js';
 import { LeakDetector } from '../../src/detect/leak-detector.js';
 import { createNameObserver } from '../../src/detect/monitor.js';
 import type { NameObservation } from '../../src/detect/observation.js';
-import { groupRows, parseSeriesText, sumSeries, type MapRow } from '../../src/detect/parse.js';
-import { alignRow, detectorFeed, replay } from '../../src/detect/replay.js';
+import { groupRows, parseSeriesText, sumSeries, type MapRow } from '../../src/cli/analyze/parse.js';
+import { alignRow, detectorFeed, replay } from '../../src/cli/analyze/replay.js';
 import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
 
 async function cli(args: string[], stdin = '') {

@@ -9,8 +9,8 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapped } from '../../src/cli/analyze.js';
 import { runCli, type CliIo } from '../../src/cli/main.js';
-import { parseSeriesText } from '../../src/detect/parse.js';
-import { isoTime } from '../../src/detect/plot.js';
+import { parseSeriesText } from '../../src/cli/analyze/parse.js';
+import { isoTime } from '../../src/cli/analyze/plot.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
 const JSON_FIXTURE = join(FIXTURES, 'prometheus-query-range.json');

@@ -15,7 +15,7 @@ import {
   groupRows,
   parseSeriesText,
   type ParsedInput,
-} from '../../src/detect/parse.js';
+} from '../../src/cli/analyze/parse.js';
 
 async function cli(args: string[], stdin: string) {
   let out = '';

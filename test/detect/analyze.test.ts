@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/main.js';
-import { parseCsv, parseSeriesText } from '../../src/detect/parse.js';
+import { parseCsv, parseSeriesText } from '../../src/cli/analyze/parse.js';
 import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
 
 const STATES = ['collecting', 'ok', 'growing', 'leak'];

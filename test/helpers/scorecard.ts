@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LeakState } from '../../src/conventions.js';
-import { groupRows, parseSeriesText } from '../../src/detect/parse.js';
-import { replay } from '../../src/detect/replay.js';
+import { groupRows, parseSeriesText } from '../../src/cli/analyze/parse.js';
+import { replay } from '../../src/cli/analyze/replay.js';
 import { simulate, type Workload } from './simulate.js';
 import {
   BOUNDED_WORKLOADS,

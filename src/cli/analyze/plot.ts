@@ -5,7 +5,7 @@
  */
 import type { ReplayResult } from './replay.js';
 import { formatLabels, type Point } from './parse.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../../detect/format.js';
 
 /** What a panel draws: a label set and its points, sorted by time. */
 export interface PlotSeries {

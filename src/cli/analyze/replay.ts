@@ -8,9 +8,9 @@
  * latest value at or before it, or nothing when it has none yet. Counters are fed as recorded
  * (cumulative); the detector corrects their resets.
  */
-import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
-import { createNameObserver } from './monitor.js';
-import type { LeakState, LeakVerdictDetail, NameObservation } from './observation.js';
+import { LeakDetector, type LeakDetectorOptions } from '../../detect/leak-detector.js';
+import { createNameObserver } from '../../detect/monitor.js';
+import type { LeakState, LeakVerdictDetail, NameObservation } from '../../detect/observation.js';
 import type { FamilyKey, MapRow, Point } from './parse.js';
 
 /** Largest `timeScale`: keeps stretched timestamps far inside exact float range. */

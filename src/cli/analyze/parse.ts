@@ -16,7 +16,7 @@
  * negative (counts, ages and ratios never are) or above 2^53 is skipped and counted in `SkipCounts`; any
  * other value that is not a number is refused.
  */
-import { METRICS, LABELS } from '../conventions.js';
+import { METRICS, LABELS } from '../../conventions.js';
 
 export interface Point {
   /** ms since epoch */
