@@ -21,19 +21,22 @@ import type { BucketEvidence, BucketRing } from './ring.js';
 export interface WindowEvidence {
   readonly spanMs: number;
   /** The floor at the window's start and end: the fitted line at the first and last blocks' centres. */
-  readonly level: readonly [number, number];
-  /** level[1] - level[0]: the fitted rise of the floor across the window. */
+  readonly level0: number;
+  readonly level1: number;
+  /** level1 - level0: the fitted rise of the floor across the window. */
   readonly rise: number;
-  /** The slope's t statistic (slope over its standard error; Infinity on a perfect line). */
-  readonly trendT: number;
-  /** Smallest rise that counts (absolute and relative to the starting floor). */
-  readonly threshold: number;
-  /** The floor rises by more than its noise (trendT) and by at least the threshold. */
+  /**
+   * The floor rises by more than its noise (the slope's t statistic, slope over its standard error, at
+   * least `minTrendT`) and by at least the smallest rise that counts (absolute and relative to the
+   * starting floor).
+   */
   readonly rising: boolean;
   /** Growth of the floor, entries per ms (the fitted slope). */
   readonly slopePerMs: number;
   /** Lowest entry count of each third of the window (the day-long window's steadiness test). */
-  readonly floors: readonly [number, number, number];
+  readonly floor0: number;
+  readonly floor1: number;
+  readonly floor2: number;
   /** Floors rise third after third, by at least the threshold overall. */
   readonly floorsRising: boolean;
   readonly entries: number;
@@ -112,13 +115,15 @@ export function measureWindow(
   const lateToEarly = early > 0 ? late / early : late > 0 ? Infinity : 0;
   return {
     spanMs,
-    level: [trend.level0, trend.level0 + rise],
+    level0: trend.level0,
+    level1: trend.level0 + rise,
     rise,
-    trendT: trend.t,
-    threshold,
     rising,
     slopePerMs,
-    floors: [f0, f1, f2],
+    // Three fields, not a tuple: a verdict keeps its window's evidence, and an array costs ~70 bytes.
+    floor0: f0,
+    floor1: f1,
+    floor2: f2,
     floorsRising,
     entries: end.ev.entries,
     ageSeconds,

@@ -30,7 +30,7 @@ export function freshVote(w: WindowEvidence): FreshVote {
         : undefined;
   // Below 1 %/h of the map's size, churn noise swamps the halves' comparison (a net flow of 100/h
   // beside thousands of inserts and deletes an hour), and a fill that slow is close to its bound anyway.
-  const slow = (w.slopePerMs * HOUR) / Math.max(w.level[0], 1) < SLOW_REL_PER_HOUR;
+  const slow = (w.slopePerMs * HOUR) / Math.max(w.level0, 1) < SLOW_REL_PER_HOUR;
   const paced = slow || w.lateToEarly >= MIN_LATE_TO_EARLY;
   const vote = w.rising && w.survived === true && w.netPositive !== false && paced;
   return { vote, boundSeen, paced };

@@ -460,7 +460,7 @@ export class LeakDetector {
     if (s.coarse.newest - 1 < this.cfg.longBuckets) return undefined; // needs the whole window observed
     const w = this.window(s, s.coarse, s.coarseBase, this.cfg.longBuckets, 0);
     if (w === undefined) return undefined;
-    const [f0, f1, f2] = w.floors;
+    const { floor0: f0, floor1: f1, floor2: f2 } = w;
     const floorRise = f2 - f0;
     const steady = Math.max(f1 - f0, f2 - f1) <= 0.75 * floorRise; // not one step (a bulk load)
     const vote =

@@ -29,7 +29,8 @@ export function describeMissing(w: WindowEvidence, fresh: FreshVote): string {
 }
 
 export function describeRise(w: WindowEvidence): string {
-  const [f0, f2] = w.level.map(Math.round) as [number, number];
+  const f0 = Math.round(w.level0);
+  const f2 = Math.round(w.level1);
   const pct = f0 > 0 ? ` (${w.rise >= 0 ? '+' : ''}${formatPercent(w.rise / f0)})` : '';
   return `floor ${formatCount(f0)} -> ${formatCount(f2)}${pct} over ${formatDuration(w.spanMs)}, ${w.slopePerMs >= 0 ? '+' : ''}${formatCount(w.slopePerMs * HOUR)} entries/h`;
 }
