@@ -170,7 +170,8 @@ export async function startStack({
   };
   try {
     const { fastConfig, resolveConfig } = await import(pathToFileURL(join(ROOT, 'dist/pack/config.js')).href);
-    const { renderAlerts, writeFileSet } = await import(pathToFileURL(join(ROOT, 'dist/pack/write.js')).href);
+    const { renderAlerts } = await import(pathToFileURL(join(ROOT, 'dist/pack/render-alerts.js')).href);
+    const { writeFileSet } = await import(pathToFileURL(join(ROOT, 'dist/pack/write.js')).href);
     const { alertmanagerExample } = await import(pathToFileURL(join(ROOT, 'dist/pack/alertmanager.js')).href);
     const config = engine === 'prometheus' ? fastConfig : resolveConfig({ target: 'vmalert' }, fastConfig);
     await writeFileSet(join(dir, 'rules'), {

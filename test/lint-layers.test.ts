@@ -7,11 +7,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = `${root}/test/fixtures/layers`;
-const eslint = new ESLint({ cwd: root });
+// The fixtures are linted at paths that do not exist, which the type-aware rules' project service cannot
+// load: their rules are switched off here (the import rule needs no types).
+const eslint = new ESLint({ cwd: root, overrideConfig: tseslint.configs.disableTypeChecked });
 
 async function ruleMessages(code: string, filePath: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: `${root}/${filePath}` });
