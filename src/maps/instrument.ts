@@ -16,7 +16,8 @@
  */
 import type { SurvivalOptions } from './survival.js';
 import { defaultRegistry, validateDeclaredBounds, type MapRegistry } from '../registry.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { MapToken } from '../stats/map-groups.js';
+import { countClear, countDelete, countLookup, countSet } from './counting.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
@@ -132,7 +133,12 @@ function holdsUndefined(map: AnyMap): boolean {
   return false;
 }
 
-/** One set of closures; each hook pays one predictable branch on a constant closure value. */
+/**
+ * One set of closures over the shared counting bodies (counting.ts). Each hook learns the outcome from
+ * the map's real size before and after, except where the original is the native method, whose answer
+ * (`delete`'s boolean) is the truth and saves two size reads. The choice is a constant of the closure: one
+ * predictable branch.
+ */
 function countingMethods(
   originals: Map<string, Method>,
   group: ReturnType<MapRegistry['mapGroup']>,
@@ -142,12 +148,12 @@ function countingMethods(
   nativeSizeProperty: boolean,
 ): Record<(typeof METHODS)[number], Method> {
   const { stats, sampler, readSampler } = group;
-  const index = slot & SLOT_INDEX_MASK;
   const originalGet = originals.get('get')!;
   const originalHas = originals.get('has')!;
   const originalSet = originals.get('set')!;
   const originalDelete = originals.get('delete')!;
   const originalClear = originals.get('clear')!;
+  const nativeDelete = originalDelete === Map.prototype.delete;
   // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
   let mayHoldUndefined = startsWithUndefined;
   // The real entry count; never a subclass's own `size` (see the module comment).
@@ -155,48 +161,38 @@ function countingMethods(
   return {
     get(this: AnyMap, key: unknown): unknown {
       const value = originalGet.call(this, key);
-      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true)) {
-        stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key, slot);
-      } else stats.misses++;
+      const found = value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true);
+      countLookup(stats, readSampler, found, key, slot);
       return value;
     },
     has(this: AnyMap, key: unknown): unknown {
       const found = originalHas.call(this, key);
-      if (found === true) {
-        stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key, slot);
-      } else stats.misses++;
+      countLookup(stats, readSampler, found === true, key, slot);
       return found;
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
       const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
-      if (sizeOf(this) !== before) {
-        stats.inserts++;
-        counts[index]!++;
-        if (sampler !== undefined) sampler.onInsert(key, slot);
-      } else stats.updates++;
+      countSet(stats, counts, sampler, sizeOf(this) !== before, key, slot);
       return result;
     },
     delete(this: AnyMap, key: unknown): unknown {
+      if (nativeDelete) {
+        const removed = originalDelete.call(this, key);
+        if (removed === true) countDelete(stats, counts, sampler, key, slot);
+        return removed;
+      }
       const before = sizeOf(this);
       const removed = originalDelete.call(this, key);
-      if (sizeOf(this) !== before) {
-        stats.deletesExplicit++;
-        counts[index]!--;
-        if (sampler !== undefined) sampler.onDelete(key, slot);
-      }
+      if (sizeOf(this) !== before) countDelete(stats, counts, sampler, key, slot);
       return removed;
     },
     clear(this: AnyMap): unknown {
       const before = sizeOf(this);
       const result = originalClear.call(this);
       const after = sizeOf(this);
-      stats.deletesClear += before - after;
-      counts[index] = after;
-      if (sampler !== undefined) sampler.onClear(slot);
+      countClear(stats, counts, sampler, before - after, after, slot);
       return result;
     },
   };
