@@ -10,7 +10,8 @@
  * detector's fixed rings; nothing grows with time.
  */
 import { LEAK_STATES, type LeakState } from '../conventions.js';
-import { defaultRegistry, type MapRegistry, type NameSnapshot } from '../registry.js';
+import type { MapRegistry, NameSnapshot } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import type { LeakVerdictDetail, NameObservation } from './observation.js';
 export interface LeakDetectionOptions extends LeakDetectorOptions {
@@ -42,13 +43,8 @@ export function instancesKey(name: string): string {
 }
 
 export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDetectionHandle {
-  const {
-    registry = defaultRegistry,
-    intervalMs = 60_000,
-    now = Date.now,
-    onError,
-    ...detectorOptions
-  } = options;
+  const registry = registryOption(options.registry, 'startLeakDetection(options)');
+  const { registry: _registry, intervalMs = 60_000, now = Date.now, onError, ...detectorOptions } = options;
   // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond.
   if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > 2 ** 31 - 1) {
     throw new RangeError(

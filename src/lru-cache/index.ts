@@ -61,7 +61,8 @@
  * traced: lru-cache decides by `hasSubscribers`, not per cache. For a cache that is not watched, the
  * subscriber's work is one WeakMap lookup. `bench/lru-cache.js` measures both.
  */
-import { defaultRegistry, type MapRegistry, type SurvivalSamplingOption } from '../registry.js';
+import type { MapRegistry, SurvivalSamplingOption } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import {
   cacheFinalizer,
   hookClear,
@@ -142,7 +143,8 @@ export function watchLRUCache(cache: WatchableLRUCache, options: WatchLRUCacheOp
       "mapwatch: watchLRUCache(cache, options) needs an options object with a name, e.g. { name: 'users' }",
     );
   }
-  const { name, registry = defaultRegistry, sampleSurvival } = options;
+  const { name, sampleSurvival } = options;
+  const registry = registryOption(options.registry, 'watchLRUCache(cache, options)');
   const existing = watched.get(cache);
   if (existing !== undefined) {
     if (existing.name !== name || existing.registry !== registry) {

@@ -15,7 +15,8 @@
  * not seen.
  */
 import type { SurvivalOptions } from './survival.js';
-import { defaultRegistry, validateDeclaredBounds, type MapRegistry } from '../registry.js';
+import { validateDeclaredBounds, type MapRegistry } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { MapToken } from '../stats/map-groups.js';
 import { countClear, countDelete, countLookup, countSet } from './counting.js';
 import { requireOptions, type MapOptions } from './options.js';
@@ -48,7 +49,8 @@ export function instrument<M extends Map<unknown, unknown>>(
   options: MapOptions & SurvivalOptions,
 ): M {
   // Every check comes before the map registers: a refused call leaves nothing behind.
-  const { name, registry = defaultRegistry, sampleSurvival } = requireOptions(options, 'instrument(map)');
+  const { name, sampleSurvival } = requireOptions(options, 'instrument(map)');
+  const registry = registryOption(options.registry, 'instrument(map)');
   const bounds = validateDeclaredBounds(options, 'instrument(map)');
   const size = realSize(map);
   if (size === undefined) {

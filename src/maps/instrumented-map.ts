@@ -12,7 +12,8 @@
  * an object graph holding it) leaves it working, as a frozen native Map keeps working.
  */
 import type { SurvivalOptions, SurvivalSampler } from './survival.js';
-import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { validateDeclaredBounds } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { MapToken } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { countClear, countDelete, countLookup, countSet } from './counting.js';
@@ -62,7 +63,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     maybeOptions?: InstrumentedMapOptions,
   ) {
     const options = mapOptions(entriesOrOptions, maybeOptions, WHAT);
-    const registry = options.registry ?? defaultRegistry;
+    const registry = registryOption(options.registry, WHAT);
     const bounds = validateDeclaredBounds(options, WHAT);
     const source = mapSource(entriesOrOptions, maybeOptions);
     let adder: unknown;

@@ -41,7 +41,8 @@
  * State lives in private (#) fields, so a frozen LoadingMap works as a frozen Map does, and neither
  * JSON.stringify nor Object.keys shows internals.
  */
-import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { validateDeclaredBounds } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
@@ -120,7 +121,8 @@ export class LoadingMap<K, V> {
   #head: [K, Entry<V>] | undefined = undefined;
 
   constructor(options: LoadingMapOptions) {
-    const { name, registry = defaultRegistry, now = Date.now } = requireOptions(options, 'new LoadingMap()');
+    const { name, now = Date.now } = requireOptions(options, 'new LoadingMap()');
+    const registry = registryOption(options.registry, 'new LoadingMap()');
     const ttlMs = positiveMs('ttlMs', options.ttlMs);
     const loadTimeoutMs = positiveMs('loadTimeoutMs', options.loadTimeoutMs);
     if (typeof now !== 'function')

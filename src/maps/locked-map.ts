@@ -25,7 +25,7 @@
  * Stats: map counters under `kind=locked`, and the lock's counters under the same name, so one series
  * shows both what is done to the map and how long tasks queued for it.
  */
-import { defaultRegistry } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { enterNow, exitNow, NOT_FREE, runNow, RWLock, type AcquireOptions } from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
@@ -53,7 +53,7 @@ export class LockedMap<K, V> {
     maybeOptions?: MapOptions,
   ) {
     const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new LockedMap()');
-    const registry = options.registry ?? defaultRegistry;
+    const registry = registryOption(options.registry, 'new LockedMap()');
     const bounds = declaredBounds(options, 'new LockedMap()');
     this.stats = registry.trackMap(this, options.name, 'locked', bounds);
     // Same name and registry: the lock's series join the map's.

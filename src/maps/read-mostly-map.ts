@@ -40,7 +40,8 @@
  * JavaScript is single-threaded, so Go's mutex becomes the synchronous body of each method; what carries
  * over is the cost model and the snapshot that survives `await` in range().
  */
-import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { validateDeclaredBounds } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
@@ -126,7 +127,7 @@ export class ReadMostlyMap<K, V> {
       if (typeof adder !== 'function') throw new TypeError(`mapwatch: ${WHAT}: 'set' is not a function`);
       method = iteratorMethod(source, WHAT);
     }
-    const registry = options.registry ?? defaultRegistry;
+    const registry = registryOption(options.registry, WHAT);
     const group = registry.mapGroup(options.name, 'read_mostly', false);
     this.#stats = group.stats;
     const slot = registry.openMap(group, this.#token, bounds);

@@ -19,7 +19,8 @@
  * MIN_ENTRIES_PER_SHARD entries per shard on average) is read by the registry at scrape time as
  * `mapwatch_map_shard_imbalance_ratio`.
  */
-import { defaultRegistry, validateDeclaredBounds } from '../registry.js';
+import { validateDeclaredBounds } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import { MapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { RWLock, checkAcquireOptions, type AcquireOptions, type Release } from '../sync/rwlock.js';
@@ -73,11 +74,8 @@ export class ShardedMap<K, V> {
   readonly #token = new MapToken();
 
   constructor(options: ShardedMapOptions) {
-    const {
-      name,
-      registry = defaultRegistry,
-      shards = DEFAULT_SHARDS,
-    } = requireOptions(options, 'new ShardedMap()');
+    const { name, shards = DEFAULT_SHARDS } = requireOptions(options, 'new ShardedMap()');
+    const registry = registryOption(options.registry, 'new ShardedMap()');
     if (typeof shards !== 'number' || !Number.isInteger(shards)) {
       throw new TypeError(
         `mapwatch: ShardedMap shards must be an integer power of two, got ${String(shards)}`,

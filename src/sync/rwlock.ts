@@ -47,7 +47,8 @@
  *   contended and long holds, a sample for short uncontended ones (hold-sampler.ts has the rule).
  */
 import type { LockMode } from '../conventions.js';
-import { defaultRegistry, type MapRegistry } from '../registry.js';
+import type { MapRegistry } from '../registry.js';
+import { registryOption } from '../registry-option.js';
 import type { LockStats } from '../stats/lock-stats.js';
 import { checkAcquireOptions, type AcquireOptions } from './acquire-options.js';
 import { LockAbortedError, LockReleaseError, LockTimeoutError } from './errors.js';
@@ -133,7 +134,7 @@ export class RWLock {
       return;
     }
     // trackLock validates the name; the registry holds this lock weakly and its stats strongly.
-    this.stats = (registry ?? defaultRegistry).trackLock(this, name);
+    this.stats = registryOption(registry, 'new RWLock()').trackLock(this, name);
     this.name = name;
   }
 
