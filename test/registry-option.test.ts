@@ -77,6 +77,38 @@ describe('the registry option', () => {
     expect(isMapRegistry(prom)).toBe(false);
     expect(isMapRegistry(undefined)).toBe(false);
   });
+
+  // What each method is for: maps open a slot (openMap) or a group (mapGroup), other maps and watchers
+  // are tracked (trackMap), locks too (trackLock), and the exporters and the detector read (collect).
+  // An object short of any one of them, say a registry from an older copy of mapwatch, fails at the
+  // boundary rather than at the first call of the missing method, possibly deep in a scrape.
+  it.each(['mapGroup', 'openMap', 'trackMap', 'trackLock', 'collect'])(
+    'refuses a registry that lacks only %s()',
+    (missing) => {
+      const partial = Object.fromEntries(
+        methodsOf(new MapRegistry()).filter(([k]) => k !== 'constructor' && k !== missing),
+      ) as unknown as MapRegistry;
+      expect(isMapRegistry(partial)).toBe(false);
+      for (const [where, make] of makers) {
+        expect(() => make(partial), where).toThrow(
+          `mapwatch: ${where}: registry must be a mapwatch MapRegistry (new MapRegistry()), or left out for defaultRegistry`,
+        );
+      }
+      // With every method it is taken.
+      const whole = Object.fromEntries(methodsOf(new MapRegistry()).filter(([k]) => k !== 'constructor'));
+      expect(isMapRegistry(whole)).toBe(true);
+    },
+  );
+
+  it('points to registerPromMetrics only for what has both methods of a prom-client Registry', () => {
+    const generic =
+      'mapwatch: new RWLock(): registry must be a mapwatch MapRegistry (new MapRegistry()), or left out for defaultRegistry';
+    // A metrics() alone (another library's registry, a stats holder) or a registerMetric() alone is not one.
+    for (const bad of [{ metrics: () => '' }, { registerMetric: () => undefined }]) {
+      expect(() => new RWLock({ name: 'opt', registry: bad as unknown as MapRegistry })).toThrow(generic);
+    }
+    expect(() => new RWLock({ name: 'opt', registry: prom })).toThrow(/this is a prom-client Registry/);
+  });
 });
 
 function methodsOf(o: object): [string, unknown][] {

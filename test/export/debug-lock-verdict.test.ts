@@ -6,33 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { DebugHistory } from '../../src/export/debug-history.js';
 import { debugMapsReport } from '../../src/export/debug-maps.js';
-import {
-  DEFAULT_LOCK_THRESHOLDS,
-  lockThresholds,
-  lockVerdict,
-  type LockSample,
-} from '../../src/export/lock-verdict.js';
+import { DEFAULT_LOCK_THRESHOLDS, lockThresholds, lockVerdict } from '../../src/export/lock-verdict.js';
 import { defaultConfig } from '../../src/pack/config.js';
 import { parseDuration } from '../../src/pack/duration.js';
 import { MapRegistry } from '../../src/registry.js';
+import { every10s, lockSample } from '../helpers/lock-samples.js';
 import { RWLock, type Release } from '../../src/sync/rwlock.js';
 
 const TH = DEFAULT_LOCK_THRESHOLDS;
-const S = (t: number, fields: Partial<LockSample> = {}): LockSample => ({
-  t: t * 1000,
-  waiters: 0,
-  granted: 0,
-  contended: 0,
-  abandoned: 0,
-  waitSeconds: 0,
-  ...fields,
-});
-/** One sample every 10 s from 0 to `seconds`, made by `f(t)`. */
-const every10s = (seconds: number, f: (t: number) => Partial<LockSample>): LockSample[] => {
-  const out: LockSample[] = [];
-  for (let t = 0; t <= seconds; t += 10) out.push(S(t, f(t)));
-  return out;
-};
+const S = lockSample;
 
 describe('lock verdict thresholds', () => {
   it('are the shipped alerts’ (MapwatchLockStorm, MapwatchLockStuck)', () => {
