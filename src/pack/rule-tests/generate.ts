@@ -15,8 +15,11 @@ import { inputSeries, testFile, type PromtoolTestFile } from './yaml.js';
 /** The generated files, and what the coverage checks (index.ts) read from them. */
 export interface Generated {
   files: Record<string, PromtoolTestFile>;
-  /** Per alert key and condition index, the test files in which some control pins it. */
-  pinned: Map<AlertKey, Map<number, Set<string>>>;
+  /**
+   * Per alert key and condition index, the test files in which some control pins it, each with the indices
+   * (in its `tests`) of the test groups that hold such a control.
+   */
+  pinned: Map<AlertKey, Map<number, Map<string, Set<number>>>>;
   /** Per alert key, how many conditions its model has (1: no guard to pin). */
   conditionCounts: Map<AlertKey, number>;
 }
@@ -31,13 +34,16 @@ export function generate(c: PackConfig, ruleFile: string): Generated {
   const configFor = (key: AlertKey) =>
     LONG_KEYS.includes(key) ? long : key === 'freshLeak' || MEMORY_KEYS.includes(key) ? fresh : c;
   const files: Record<string, PromtoolTestFile> = {};
-  const pinned = new Map<AlertKey, Map<number, Set<string>>>();
+  const pinned = new Map<AlertKey, Map<number, Map<string, Set<number>>>>();
+  /** The Pin of test group `group` of `file`. */
   const pinIn =
-    (file: string): Pin =>
+    (file: string, group: number): Pin =>
     (key, skip) => {
-      const byCondition = pinned.get(key) ?? new Map<number, Set<string>>();
+      const byCondition = pinned.get(key) ?? new Map<number, Map<string, Set<number>>>();
       pinned.set(key, byCondition);
-      byCondition.set(skip, (byCondition.get(skip) ?? new Set<string>()).add(file));
+      const byFile = byCondition.get(skip) ?? new Map<string, Set<number>>();
+      byCondition.set(skip, byFile);
+      byFile.set(file, (byFile.get(file) ?? new Set<number>()).add(group));
     };
   const conditionCounts = new Map<AlertKey, number>();
   for (const def of ALERT_DEFS) {
@@ -49,36 +55,50 @@ export function generate(c: PackConfig, ruleFile: string): Generated {
       conditions(cc, sim, def.key, (scenarios[0] as Scenario).builder, MAP).length,
     );
     const file = `${def.name}.yml`;
-    const tests = scenarios.map((sc) => fireTest(cc, def, sc, sim, pinIn(file)));
+    const tests = scenarios.map((sc, k) => fireTest(cc, def, sc, sim, pinIn(file, k)));
     files[file] = testFile(cc, ruleFile, tests);
   }
-  files['silent-shapes.yml'] = silentFile(c, ruleFile, silentScenarios(c, false), pinIn('silent-shapes.yml'));
+  const pinsOf = (file: string) => (group: number) => pinIn(file, group);
+  files['silent-shapes.yml'] = silentFile(
+    c,
+    ruleFile,
+    silentScenarios(c, false),
+    pinsOf('silent-shapes.yml'),
+  );
   files['silent-long-shapes.yml'] = silentFile(
     long,
     ruleFile,
     silentScenarios(long, true),
-    pinIn('silent-long-shapes.yml'),
+    pinsOf('silent-long-shapes.yml'),
   );
   const freshSim = simOf(fresh);
   files['fresh-start-shapes.yml'] = testFile(
     fresh,
     ruleFile,
-    freshStartScenarios(fresh).map((sc) => shapeTest(fresh, sc, freshSim, pinIn('fresh-start-shapes.yml'))),
+    freshStartScenarios(fresh).map((sc, k) =>
+      shapeTest(fresh, sc, freshSim, pinIn('fresh-start-shapes.yml', k)),
+    ),
   );
   files['oom-cycle.yml'] = testFile(fresh, ruleFile, [
-    shapeTest(fresh, oomCycleScenario(fresh), freshSim, pinIn('oom-cycle.yml'), 'out of memory'),
+    shapeTest(fresh, oomCycleScenario(fresh), freshSim, pinIn('oom-cycle.yml', 0), 'out of memory'),
   ]);
   files[`${INFO_INHIBITOR}.yml`] = infoInhibitorTest(c, ruleFile) as unknown as PromtoolTestFile;
   return { files, pinned, conditionCounts };
 }
 
-function silentFile(c: PackConfig, ruleFile: string, silent: Scenario[], pin: Pin): PromtoolTestFile {
+/** `pinOf(k)`: the Pin of the k-th shape's test group. */
+function silentFile(
+  c: PackConfig,
+  ruleFile: string,
+  silent: Scenario[],
+  pinOf: (group: number) => Pin,
+): PromtoolTestFile {
   const sim = simOf(c);
   const at = (i: number) => promDuration(i * sim.step);
   return testFile(
     c,
     ruleFile,
-    silent.map((sc) => {
+    silent.map((sc, k) => {
       // Every half floor window on the day-scale shapes, a tenth of the shape on the short ones.
       const every = Math.max(
         1,
@@ -91,7 +111,7 @@ function silentFile(c: PackConfig, ruleFile: string, silent: Scenario[], pin: Pi
         (sc.gens ?? [undefined]).map((gen) => ({ entity: MAP, key, skip: -1, what: '', gen })),
       );
       checkControls(c, sim, { ...sc, controls: everyAlert }, new Set(), () => undefined, false);
-      checkControls(c, sim, sc, new Set(times), pin, false);
+      checkControls(c, sim, sc, new Set(times), pinOf(k), false);
       return {
         name: `no alert fires on ${sc.title}`,
         interval: c.evaluationInterval,

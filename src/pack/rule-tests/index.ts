@@ -68,21 +68,28 @@ export function ruleTestCoverage(c: PackConfig): Unpinned[] {
 export interface PinnedGuard {
   alert: string;
   condition: number;
+  /** The test files, sorted (the alerts' own files before the shapes). */
   files: string[];
+  /** Per file, the indices (in its `tests`) of the test groups that hold a control pinning the guard. */
+  groups: Record<string, number[]>;
 }
 
 /**
- * Every guard of every alert with more than one condition, with the test files that must fail when the
- * guard is deleted from the rule (the mutation run in test/pack/promtool.test.ts).
+ * Every guard of every alert with more than one condition, with the test files (and their test groups)
+ * that must fail when the guard is deleted from the rule (the mutation run in
+ * test/pack/promtool.test.ts).
  */
 export function pinnedGuards(c: PackConfig): PinnedGuard[] {
   const g = generate(c, '../mapwatch.rules.yml');
   return ALERT_DEFS.flatMap((def) =>
-    Array.from({ length: Math.max(0, (g.conditionCounts.get(def.key) ?? 0) - 1) }, (_, n) => ({
-      alert: def.name,
-      condition: n + 1,
-      files: [...(g.pinned.get(def.key)?.get(n + 1) ?? [])].sort(),
-    })),
+    Array.from({ length: Math.max(0, (g.conditionCounts.get(def.key) ?? 0) - 1) }, (_, n) => {
+      const byFile = g.pinned.get(def.key)?.get(n + 1) ?? new Map<string, Set<number>>();
+      const files = [...byFile.keys()].sort();
+      const groups = Object.fromEntries(
+        files.map((f) => [f, [...(byFile.get(f) ?? [])].sort((a, b) => a - b)]),
+      );
+      return { alert: def.name, condition: n + 1, files, groups };
+    }),
   );
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The rules and promtool tests generated for configs other than the default (whose files are committed and
+ * run by promtool.test.ts) through the real promtool: `check rules`, then `test rules` on every generated
+ * test file, two promtool processes at a time (promtool-support.ts).
+ *
+ * Not run on Node 24 (package.json "test:node24"), like promtool.test.ts: the generator is pinned byte for
+ * byte on Node 24 by generated.test.ts, and promtool is the same binary. See docs/pack.md, "The rule tests
+ * in CI".
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fastConfig, resolveConfig, type PackConfig } from '../../src/pack/config.js';
+import { renderAlerts } from '../../src/pack/render-alerts.js';
+import { writeFileSet } from '../../src/pack/write.js';
+import { requireTool } from '../helpers/tools.js';
+import { promtoolRun, testRules } from './promtool-support.js';
+import { withTempDir } from './tmp.js';
+
+const promtool = requireTool('promtool');
+
+/** Writes everything `mapwatch rules` writes for `config`, checks the rule file and runs every test. */
+async function passesGeneratedTests(tool: string, config: PackConfig): Promise<void> {
+  await withTempDir(async (dir) => {
+    await writeFileSet(dir, renderAlerts(config));
+    const check = await promtoolRun(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
+    expect(check.code, check.output).toBe(0);
+    const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
+    expect(tests.length).toBeGreaterThan(20);
+    const r = await testRules(tool, tests);
+    expect(r.code, r.output).toBe(0);
+  });
+}
+
+describe.skipIf(!promtool)('promtool on generated tests', () => {
+  const tool = promtool as string;
+
+  it.each([
+    ['fast', fastConfig],
+    [
+      'custom',
+      resolveConfig({
+        selector: 'job=~"check.*"',
+        groupBy: ['cluster'],
+        lock: { window: '10m' },
+        growth: { ceilings: { sessions: 3_000_000, 'other-map': 10 } },
+        alerts: { growth: { for: '3h' } },
+        alertLabels: { team: 'payments' },
+        excludeMaps: ['catalogue'],
+        memory: { usageSeries: 'process_resident_memory_bytes', limitSeries: '', limitBytes: 4e9 },
+      }),
+    ],
+    ['inline (no recording rules)', resolveConfig({ recordingRules: false, groupBy: ['cluster'] })],
+  ])(
+    'passes generated tests for the %s config',
+    (_name, config) => passesGeneratedTests(tool, config),
+    300_000,
+  );
+
+  // vmalert's own check of the flavour is `vmalert -dryRun` (promtool.test.ts).
+  it(
+    'passes the tests generated for the vmalert flavour (no keep_firing_for tail expected)',
+    () => passesGeneratedTests(tool, resolveConfig({ target: 'vmalert' })),
+    300_000,
+  );
+});
