@@ -17,7 +17,8 @@ interface Shape {
 }
 
 interface SampleOptions {
-  durationMs: number;
+  /** How long the series runs (default 4 days). */
+  durationMs?: number;
   intervalMs: number;
   /** Gaussian jitter (sd, entries). */
   jitter: number;
@@ -29,7 +30,8 @@ interface SampleOptions {
 }
 
 /** Samples a shape at jittered intervals (+-20 %, 2 % dropped samples), deriving the counters. */
-function sample(rng: Rng, shape: Shape, o: SampleOptions): Observation[] {
+function sample(rng: Rng, shape: Shape, options: SampleOptions): Observation[] {
+  const o = { durationMs: 4 * DAY, ...options };
   const out: Observation[] = [];
   let ins = rng.int(0, 1000);
   let del = Math.floor(ins * rng.uniform(0, 0.9));
@@ -67,7 +69,32 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 }
 
-type Maker = (rng: Rng, i: number) => Omit<Scenario, 'id' | 'family'>;
+type Drawn = Omit<Scenario, 'id' | 'family'>;
+type Maker = (rng: Rng, i: number) => Drawn;
+
+/** What a family says of one instance; leakStartMs and relRatePerHour are 0 unless given. */
+interface Described {
+  leak: boolean;
+  params: string;
+  base: number;
+  leakStartMs?: number;
+  relRatePerHour?: number;
+  /** Set only by the families whose noise is Gaussian jitter (see Scenario.jitter). */
+  jitter?: number;
+}
+
+/** One instance of a family: its description, and its shape sampled (the rng's last use). */
+function sampleFamily(rng: Rng, shape: Shape, d: Described, o: SampleOptions): Drawn {
+  return {
+    leak: d.leak,
+    params: d.params,
+    ...(d.jitter === undefined ? {} : { jitter: d.jitter }),
+    leakStartMs: d.leakStartMs ?? 0,
+    base: d.base,
+    relRatePerHour: d.relRatePerHour ?? 0,
+    observations: sample(rng, shape, o),
+  };
+}
 
 export const makers: Record<Family, Maker> = {
   'warmup-plateau': (rng, i) => {
@@ -79,20 +106,16 @@ export const makers: Record<Family, Maker> = {
     const shape: Shape = {
       level: (t) => (exp ? cap * (1 - Math.exp(-t / (fill / 3))) : cap * Math.min(1, t / fill)),
     };
-    return {
-      leak: false,
-      params: `cap ${cap}, ${exp ? 'exponential' : 'linear'} fill ${Math.round(fill / MIN)} min, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base: cap,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter,
-        churn: 0.01,
-        counters: i % 3 !== 0,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `cap ${cap}, ${exp ? 'exponential' : 'linear'} fill ${Math.round(fill / MIN)} min, every ${interval / 1000}s`,
+        base: cap,
+      },
+      { intervalMs: interval, jitter, churn: 0.01, counters: i % 3 !== 0 },
+    );
   },
   'lru-capacity': (rng, i) => {
     const cap = SIZES[i % SIZES.length]!;
@@ -103,20 +126,16 @@ export const makers: Record<Family, Maker> = {
       level: (t) => cap * Math.min(1, t / fill),
       noise: (t) => (t < fill ? 0 : -Math.abs(rng.normal()) * cap * 0.002),
     };
-    return {
-      leak: false,
-      params: `capacity ${cap}, filled in ${Math.round(fill / MIN)} min, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base: cap,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: 0,
-        churn: 0.2,
-        counters: true,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `capacity ${cap}, filled in ${Math.round(fill / MIN)} min, every ${interval / 1000}s`,
+        base: cap,
+      },
+      { intervalMs: interval, jitter: 0, churn: 0.2, counters: true },
+    );
   },
   'ttl-sawtooth': (rng, i) => {
     const hi = SIZES[i % SIZES.length]!;
@@ -125,20 +144,16 @@ export const makers: Record<Family, Maker> = {
     const lo = hi * rng.uniform(0, 0.6);
     const phase = rng.uniform(0, period);
     const shape: Shape = { level: (t) => lo + (hi - lo) * (((t + phase) % period) / period) };
-    return {
-      leak: false,
-      params: `${Math.round(lo)}..${hi}, period ${Math.round(period / MIN)} min, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base: hi,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: hi * 0.002,
-        churn: 0.05,
-        counters: i % 2 === 0,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `${Math.round(lo)}..${hi}, period ${Math.round(period / MIN)} min, every ${interval / 1000}s`,
+        base: hi,
+      },
+      { intervalMs: interval, jitter: hi * 0.002, churn: 0.05, counters: i % 2 === 0 },
+    );
   },
   'periodic-clear': (rng, i) => {
     const peak = SIZES[i % SIZES.length]!;
@@ -153,20 +168,16 @@ export const makers: Record<Family, Maker> = {
         return peak * (concave ? Math.sqrt(x) : x);
       },
     };
-    return {
-      leak: false,
-      params: `peak ${peak}, cleared every ${period / HOUR} h, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base: peak,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: peak * 0.002,
-        churn: 0.02,
-        counters: true,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `peak ${peak}, cleared every ${period / HOUR} h, every ${interval / 1000}s`,
+        base: peak,
+      },
+      { intervalMs: interval, jitter: peak * 0.002, churn: 0.02, counters: true },
+    );
   },
   diurnal: (rng, i) => diurnal(rng, i, 0),
   'bursty-noise': (rng, i) => {
@@ -188,20 +199,16 @@ export const makers: Record<Family, Maker> = {
         return base + extra;
       },
     };
-    return {
-      leak: false,
-      params: `base ${base}, jitter ${pct(jitter / base)}, ${bursts.length} bursts, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter,
-        churn: 0.1,
-        counters: i % 2 === 0,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `base ${base}, jitter ${pct(jitter / base)}, ${bursts.length} bursts, every ${interval / 1000}s`,
+        base,
+      },
+      { intervalMs: interval, jitter, churn: 0.1, counters: i % 2 === 0 },
+    );
   },
   'bulk-load': (rng, i) => {
     const base = SIZES[i % SIZES.length]!;
@@ -210,40 +217,33 @@ export const makers: Record<Family, Maker> = {
     const at = rng.uniform(1, 60) * HOUR;
     const ramp = rng.uniform(0.5, 30) * MIN;
     const shape: Shape = { level: (t) => base + load * Math.min(1, Math.max(0, (t - at) / ramp)) };
-    return {
-      leak: false,
-      params: `base ${base}, +${Math.round(load)} at ${Math.round(at / HOUR)} h over ${Math.round(ramp / MIN)} min, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: base * 0.002,
-        churn: 0.02,
-        counters: i % 2 === 1,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `base ${base}, +${Math.round(load)} at ${Math.round(at / HOUR)} h over ${Math.round(ramp / MIN)} min, every ${interval / 1000}s`,
+        base,
+      },
+      { intervalMs: interval, jitter: base * 0.002, churn: 0.02, counters: i % 2 === 1 },
+    );
   },
   shrinking: (rng, i) => {
     const base = SIZES[i % SIZES.length]!;
     const interval = INTERVALS[i % INTERVALS.length]!;
     const rate = rng.uniform(0.002, 0.02);
     const shape: Shape = { level: (t) => base * Math.exp((-rate * t) / HOUR) };
-    return {
-      leak: false,
-      params: `base ${base}, shrinking ${pct(rate)}/h, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: -rate,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: base * 0.002,
-        churn: 0.02,
-        counters: true,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `base ${base}, shrinking ${pct(rate)}/h, every ${interval / 1000}s`,
+        base,
+        relRatePerHour: -rate,
+      },
+      { intervalMs: interval, jitter: base * 0.002, churn: 0.02, counters: true },
+    );
   },
   // A warm-up that takes hours (a cache behind a slow backend, a lazily built index): it rises for
   // 3-8 h, linearly or decelerating, then holds. For the first hours it is a fast rise like any leak.
@@ -256,20 +256,16 @@ export const makers: Record<Family, Maker> = {
     const shape: Shape = {
       level: (t) => start + (cap - start) * (exp ? 1 - Math.exp(-t / (fill / 3)) : Math.min(1, t / fill)),
     };
-    return {
-      leak: false,
-      params: `${Math.round(start)} -> ${cap}, ${exp ? 'exponential' : 'linear'} fill ${(fill / HOUR).toFixed(1)} h, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base: cap,
-      relRatePerHour: 0,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: cap * rng.uniform(0.0005, 0.003),
-        churn: 0.02,
-        counters: i % 3 !== 0,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: false,
+        params: `${Math.round(start)} -> ${cap}, ${exp ? 'exponential' : 'linear'} fill ${(fill / HOUR).toFixed(1)} h, every ${interval / 1000}s`,
+        base: cap,
+      },
+      { intervalMs: interval, jitter: cap * rng.uniform(0.0005, 0.003), churn: 0.02, counters: i % 3 !== 0 },
+    );
   },
   // A map that behaved for a day or more (flat, or under a daily cycle) and then starts leaking fast:
   // 3 to 20 % of its size per hour, or doubling every 6-12 h (a deploy that forgets to delete). The
@@ -289,21 +285,19 @@ export const makers: Record<Family, Maker> = {
       return kind === 3 ? 2 ** ((t - onset) / doubling) - 1 : (rate * (t - onset)) / HOUR;
     };
     const shape: Shape = { level: (t) => base * (1 + amp * Math.sin(w * t + phase) + leak(t)) };
-    return {
-      leak: true,
-      params: `base ${base}${amp > 0 ? `, daily +-${pct(amp)}` : ''}, from ${(onset / HOUR).toFixed(0)} h ${kind === 3 ? `doubling every ${(doubling / HOUR).toFixed(1)} h` : `+${pct(rate)} of base/h`}, every ${interval / 1000}s`,
-      jitter: 0.001,
-      leakStartMs: onset,
-      base,
-      relRatePerHour: kind === 3 ? Math.LN2 / (doubling / HOUR) : rate,
-      observations: sample(rng, shape, {
-        durationMs: 3 * DAY,
-        intervalMs: interval,
-        jitter: base * 0.001,
-        churn: 0.05,
-        counters: i % 3 !== 2,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: true,
+        params: `base ${base}${amp > 0 ? `, daily +-${pct(amp)}` : ''}, from ${(onset / HOUR).toFixed(0)} h ${kind === 3 ? `doubling every ${(doubling / HOUR).toFixed(1)} h` : `+${pct(rate)} of base/h`}, every ${interval / 1000}s`,
+        jitter: 0.001,
+        leakStartMs: onset,
+        base,
+        relRatePerHour: kind === 3 ? Math.LN2 / (doubling / HOUR) : rate,
+      },
+      { durationMs: 3 * DAY, intervalMs: interval, jitter: base * 0.001, churn: 0.05, counters: i % 3 !== 2 },
+    );
   },
   'steady-growth': (rng, i) => {
     const base = SIZES[i % SIZES.length]!;
@@ -311,21 +305,18 @@ export const makers: Record<Family, Maker> = {
     const rate = [0.005, 0.01, 0.02, 0.05, 0.005, 0.1][i % 6]!;
     const jitter = base * rng.uniform(0.0002, 0.001);
     const shape: Shape = { level: (t) => base * (1 + (rate * t) / HOUR) };
-    return {
-      leak: true,
-      params: `base ${base}, +${pct(rate)} of base/h, jitter ${pct(jitter / base)}, every ${interval / 1000}s`,
-      jitter: jitter / base,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: rate,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter,
-        churn: 0.02,
-        counters: i % 3 !== 2,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: true,
+        params: `base ${base}, +${pct(rate)} of base/h, jitter ${pct(jitter / base)}, every ${interval / 1000}s`,
+        jitter: jitter / base,
+        base,
+        relRatePerHour: rate,
+      },
+      { intervalMs: interval, jitter, churn: 0.02, counters: i % 3 !== 2 },
+    );
   },
   'churn-growth': (rng, i) => {
     const base = SIZES[i % SIZES.length]!;
@@ -337,20 +328,17 @@ export const makers: Record<Family, Maker> = {
       level: (t) => base * (1 + (rate * t) / HOUR),
       noise: () => churnAmp * rng.uniform() ** 2,
     };
-    return {
-      leak: true,
-      params: `floor ${base}, churn up to +${Math.round(churnAmp)}, +${pct(rate)} of base/h, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: rate,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: 0,
-        churn: 0.5,
-        counters: true,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: true,
+        params: `floor ${base}, churn up to +${Math.round(churnAmp)}, +${pct(rate)} of base/h, every ${interval / 1000}s`,
+        base,
+        relRatePerHour: rate,
+      },
+      { intervalMs: interval, jitter: 0, churn: 0.5, counters: true },
+    );
   },
   'diurnal-growth': (rng, i) => diurnal(rng, i, [0.003, 0.005, 0.01, 0.02][i % 4]!),
   'instance-growth': (rng, i) => {
@@ -362,20 +350,17 @@ export const makers: Record<Family, Maker> = {
       level: (t) => base + (perHour * t) / HOUR,
       noise: () => Math.floor(rng.uniform() ** 3 * base * 0.5),
     };
-    return {
-      leak: true,
-      params: `${base} instances, +${perHour.toFixed(1)}/h leaked, every ${interval / 1000}s`,
-      leakStartMs: 0,
-      base,
-      relRatePerHour: perHour / base,
-      observations: sample(rng, shape, {
-        durationMs: 4 * DAY,
-        intervalMs: interval,
-        jitter: 0,
-        churn: 0,
-        counters: false,
-      }),
-    };
+    return sampleFamily(
+      rng,
+      shape,
+      {
+        leak: true,
+        params: `${base} instances, +${perHour.toFixed(1)}/h leaked, every ${interval / 1000}s`,
+        base,
+        relRatePerHour: perHour / base,
+      },
+      { intervalMs: interval, jitter: 0, churn: 0, counters: false },
+    );
   },
 };
 
@@ -397,20 +382,17 @@ function diurnal(rng: Rng, i: number, rate: number): Omit<Scenario, 'id' | 'fami
     },
   };
   const jitter = base * rng.uniform(0.001, 0.004);
-  return {
-    leak: rate > 0,
-    params: `base ${base}, daily +-${pct(amp)}${rate > 0 ? `, leak +${pct(rate)} of base/h` : ''}, every ${interval / 1000}s`,
-    leakStartMs: 0,
-    base,
-    relRatePerHour: rate,
-    observations: sample(rng, shape, {
-      durationMs: 5 * DAY,
-      intervalMs: interval,
-      jitter,
-      churn: 0.05,
-      counters: i % 2 === 0,
-    }),
-  };
+  return sampleFamily(
+    rng,
+    shape,
+    {
+      leak: rate > 0,
+      params: `base ${base}, daily +-${pct(amp)}${rate > 0 ? `, leak +${pct(rate)} of base/h` : ''}, every ${interval / 1000}s`,
+      base,
+      relRatePerHour: rate,
+    },
+    { durationMs: 5 * DAY, intervalMs: interval, jitter, churn: 0.05, counters: i % 2 === 0 },
+  );
 }
 
 /** Scenarios of one family: `count` variants, seeded from `seed`. */

@@ -10,7 +10,6 @@ import {
   Builder,
   MAP,
   counter,
-  holds,
   phases,
   steps,
   sumOf,
@@ -18,13 +17,14 @@ import {
   type Control,
   type Scenario,
 } from './builder.js';
-import { mapInputs, type AlertModel } from './common.js';
+import { type AlertModel } from './common.js';
+import { ratioConditions, ratioModelConditions } from './ratio.js';
 
 /**
  * The conditions of MapwatchCacheIneffective and MapwatchLoadsFailing for one map (or target), in rule
  * order.
  */
-function ratioConditions(
+function cacheOrLoadsConditions(
   c: PackConfig,
   sim: Sim,
   key: AlertKey,
@@ -32,35 +32,35 @@ function ratioConditions(
   e: string,
   gen?: string,
 ): Cond[] {
-  const { rate } = mapInputs(c, sim, b, e, gen);
   const cache = key === 'cacheIneffective';
-  const W = steps(c, cache ? c.cache.window : c.loads.window);
+  const window = cache ? c.cache.window : c.loads.window;
   const name = cache ? METRICS.lookups.name : METRICS.loads.name;
-  const badResult = cache ? 'miss' : 'failure';
   const threshold = cache ? c.cache.missRatio : c.loads.failureRatio;
   const minRate = cache ? c.cache.minLookupsPerSecond : c.loads.minLoadsPerSecond;
-  const all = b.all(name, {}, e);
-  const bad = b.all(name, { [LABELS.result]: badResult }, e);
-  const conds: Cond[] = [
-    (i) => {
-      const [t, x] = [rate(all, i, W), rate(bad, i, W)];
-      return t === undefined || x === undefined || t === 0 ? undefined : holds(x / t, (v) => v > threshold);
-    },
-    (i) => holds(rate(all, i, W), (v) => v > minRate),
+  const ratioAndVolume = ratioConditions(c, sim, b, e, gen, {
+    window,
+    part: [name, { [LABELS.result]: cache ? 'miss' : 'failure' }],
+    whole: [name],
+    ratioOk: (v) => v > threshold,
+    volume: [name],
+    volumeOk: (v) => v > minRate,
+  });
+  if (!cache) return ratioAndVolume;
+  const W = steps(c, window);
+  const evict = [
+    ...b.all(METRICS.deletes.name, { [LABELS.cause]: 'evict' }, e),
+    ...b.all(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, e),
   ];
-  if (cache) {
-    const evict = [
-      ...b.all(METRICS.deletes.name, { [LABELS.cause]: 'evict' }, e),
-      ...b.all(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, e),
-    ];
-    const loading = b.all(METRICS.entries.name, { [LABELS.mapKind]: 'loading' }, e);
-    conds.push((i) => {
+  const loading = b.all(METRICS.entries.name, { [LABELS.mapKind]: 'loading' }, e);
+  // MapwatchCacheIneffective only: and the map evicts or expires entries, or it is a loading map.
+  return [
+    ...ratioAndVolume,
+    (i) => {
       const inc = sumOf(evict.map((d) => sim.increase(d, i, W)));
       if (inc !== undefined && inc > 0) return inc;
       return loading.some((s) => sim.instant(s, i) !== undefined) ? 1 : undefined;
-    });
-  }
-  return conds;
+    },
+  ];
 }
 
 /**
@@ -138,28 +138,14 @@ function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
 }
 
 /** The conditions of MapwatchLoadStampede for one map (or target), in rule order. */
-function loadStampedeConditions(
-  c: PackConfig,
-  sim: Sim,
-  key: AlertKey,
-  b: Builder,
-  e: string,
-  gen?: string,
-): Cond[] {
-  const { rate } = mapInputs(c, sim, b, e, gen);
-  const W = steps(c, c.loads.window);
-  const ld = b.all(METRICS.loads.name, {}, e);
-  const jn = b.all(METRICS.loadJoins.name, {}, e);
-  return [
-    (i) => {
-      const [l, j] = [rate(ld, i, W), rate(jn, i, W)];
-      return l === undefined || j === undefined || l === 0
-        ? undefined
-        : holds(j / l, (v) => v > c.loads.joinsPerLoad);
-    },
-    (i) => holds(rate(jn, i, W), (v) => v > c.loads.minJoinsPerSecond),
-  ];
-}
+const loadStampedeConditions = ratioModelConditions((c) => ({
+  window: c.loads.window,
+  part: [METRICS.loadJoins.name],
+  whole: [METRICS.loads.name],
+  ratioOk: (v) => v > c.loads.joinsPerLoad,
+  volume: [METRICS.loadJoins.name],
+  volumeOk: (v) => v > c.loads.minJoinsPerSecond,
+}));
 
 /** Scenarios in which MapwatchLoadStampede fires, with a control per guard where one applies. */
 function loadStampedeScenarios(c: PackConfig, key: AlertKey): Scenario[] {
@@ -198,7 +184,7 @@ function loadStampedeScenarios(c: PackConfig, key: AlertKey): Scenario[] {
 
 /** The cache and loader alerts' models and fire scenarios, by alert key. */
 export const CACHE_MODELS = {
-  cacheIneffective: { conditions: ratioConditions, fire: ratioScenarios },
-  loadsFailing: { conditions: ratioConditions, fire: ratioScenarios },
+  cacheIneffective: { conditions: cacheOrLoadsConditions, fire: ratioScenarios },
+  loadsFailing: { conditions: cacheOrLoadsConditions, fire: ratioScenarios },
   loadStampede: { conditions: loadStampedeConditions, fire: loadStampedeScenarios },
 } satisfies Partial<Record<AlertKey, AlertModel>>;

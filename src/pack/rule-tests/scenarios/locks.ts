@@ -20,6 +20,7 @@ import {
   type Scenario,
 } from './builder.js';
 import { mapInputs, type AlertModel } from './common.js';
+import { ratioModelConditions } from './ratio.js';
 
 /** The conditions of MapwatchLockStuck for one map (or target), in rule order. */
 function lockStuckConditions(c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: string): Cond[] {
@@ -88,27 +89,15 @@ function lockStuckScenarios(c: PackConfig, key: AlertKey): Scenario[] {
 }
 
 /** The conditions of MapwatchLockStorm for one map (or target), in rule order. */
-function lockStormConditions(
-  c: PackConfig,
-  sim: Sim,
-  key: AlertKey,
-  b: Builder,
-  e: string,
-  gen?: string,
-): Cond[] {
-  const { rate } = mapInputs(c, sim, b, e, gen);
-  const W = steps(c, c.lock.window);
-  const ws = b.all(METRICS.lockWaitSeconds.name, {}, e);
-  const acq = b.all(METRICS.lockAcquisitions.name, { [LABELS.contended]: 'true' }, e);
-  return [
-    (i) => holds(rate(ws, i, W), (v) => v >= c.lock.stormWaiters),
-    (i) => {
-      const [w, a] = [rate(ws, i, W), rate(acq, i, W)];
-      if (w === undefined || a === undefined || (w === 0 && a === 0)) return undefined;
-      return holds(a === 0 ? Infinity : w / a, (v) => v >= c.lock.stormMeanWaitSeconds);
-    },
-  ];
-}
+const lockStormConditions = ratioModelConditions((c) => ({
+  window: c.lock.window,
+  part: [METRICS.lockWaitSeconds.name],
+  whole: [METRICS.lockAcquisitions.name, { [LABELS.contended]: 'true' }],
+  ratioOk: (v) => v >= c.lock.stormMeanWaitSeconds,
+  volume: [METRICS.lockWaitSeconds.name],
+  volumeOk: (v) => v >= c.lock.stormWaiters,
+  volumeFirst: true,
+}));
 
 /** Scenarios in which MapwatchLockStorm fires, with a control per guard where one applies. */
 function lockStormScenarios(c: PackConfig, key: AlertKey): Scenario[] {
@@ -302,29 +291,14 @@ function lockTimeoutsScenarios(c: PackConfig, key: AlertKey): Scenario[] {
 }
 
 /** The conditions of MapwatchPromotionChurn for one map (or target), in rule order. */
-function promotionChurnConditions(
-  c: PackConfig,
-  sim: Sim,
-  key: AlertKey,
-  b: Builder,
-  e: string,
-  gen?: string,
-): Cond[] {
-  const { rate } = mapInputs(c, sim, b, e, gen);
-  const W = steps(c, c.promotion.window);
-  const lk = b.all(METRICS.lookups.name, {}, e);
-  const ce = b.all(METRICS.copiedEntries.name, {}, e);
-  const pr = b.all(METRICS.promotions.name, {}, e);
-  return [
-    (i) => {
-      const [l, x] = [rate(lk, i, W), rate(ce, i, W)];
-      return l === undefined || x === undefined || l === 0
-        ? undefined
-        : holds(x / l, (v) => v > c.promotion.copiedPerLookup);
-    },
-    (i) => holds(rate(pr, i, W), (v) => v > c.promotion.minPromotionsPerSecond),
-  ];
-}
+const promotionChurnConditions = ratioModelConditions((c) => ({
+  window: c.promotion.window,
+  part: [METRICS.copiedEntries.name],
+  whole: [METRICS.lookups.name],
+  ratioOk: (v) => v > c.promotion.copiedPerLookup,
+  volume: [METRICS.promotions.name],
+  volumeOk: (v) => v > c.promotion.minPromotionsPerSecond,
+}));
 
 /** Scenarios in which MapwatchPromotionChurn fires, with a control per guard where one applies. */
 function promotionChurnScenarios(c: PackConfig, key: AlertKey): Scenario[] {
