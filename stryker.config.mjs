@@ -17,7 +17,17 @@ export default {
     'src/export/**/*.ts',
     'src/detect/**/*.ts',
   ],
-  ignorePatterns: ['dist', 'dist-check', 'test-results', 'coverage', '.stack', '*.tgz'],
+  // Other runs' sandboxes (a second run with its own tempDirName) and reports are not project files.
+  ignorePatterns: [
+    'dist',
+    'dist-check',
+    'test-results',
+    'coverage',
+    '.stack',
+    '*.tgz',
+    '.stryker-tmp*',
+    'reports',
+  ],
   // Two workers: mutation runs share the machine with everything else.
   concurrency: 2,
   timeoutMS: 10_000,
