@@ -25,6 +25,7 @@
  * Stats: map counters under `kind=locked`, and the lock's counters under the same name, so one series
  * shows both what is done to the map and how long tasks queued for it.
  */
+import { validateMapName } from '../names.js';
 import { registryOption } from '../registry-option.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { enterNow, exitNow, NOT_FREE, runNow, RWLock, type AcquireOptions } from '../sync/rwlock.js';
@@ -55,10 +56,16 @@ export class LockedMap<K, V> {
     const { entries, options } = splitMapArgs(entriesOrOptions, maybeOptions, 'new LockedMap()');
     const registry = registryOption(options.registry, 'new LockedMap()');
     const bounds = declaredBounds(options, 'new LockedMap()');
+    // The entries are read, and a bad one refused, before the map registers: a construction that fails
+    // on an entry leaves no instance behind. Reading them all before storing them changes nothing a
+    // caller sees, since the inner map is private and storing calls no user code.
+    // The name is checked first, as trackMap would: options are refused before any entry is read.
+    validateMapName(options.name);
+    const initial = Array.from(entries);
     this.stats = registry.trackMap(this, options.name, 'locked', bounds);
     // Same name and registry: the lock's series join the map's.
     this.lock = new RWLock({ name: options.name, registry });
-    for (const [k, v] of entries) countedSet(this.inner, this.stats, k, v);
+    for (const [k, v] of initial) countedSet(this.inner, this.stats, k, v);
   }
 
   get size(): number {

@@ -31,6 +31,28 @@ describe('LockedMap', () => {
     );
   });
 
+  it('a construction refused on an entry leaves no instance behind, at once', () => {
+    const registry = new MapRegistry();
+    new LockedMap([['kept', 1]], { name: 'ledger', registry });
+    let closed = 0;
+    const entries = {
+      *[Symbol.iterator]() {
+        try {
+          yield ['a', 1] as const;
+          yield 42 as unknown as readonly [string, number]; // not an entry object
+        } finally {
+          closed++;
+        }
+      },
+    };
+    expect(() => new LockedMap(entries, { name: 'ledger', registry })).toThrow(TypeError);
+    expect(closed).toBe(1); // the iterator was closed
+    // No collection has run: the refused map never counted, so only the first one is here.
+    const ledger = registry.collect().names.find((n) => n.name === 'ledger')!;
+    expect(ledger.instances).toBe(1);
+    expect(ledger.entriesByKind.get('locked')).toBe(1);
+  });
+
   it('read() and write() run their callback at once when the lock is free', async () => {
     const { map } = make();
     const ran: string[] = [];
