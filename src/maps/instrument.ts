@@ -17,8 +17,7 @@
 import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds, type MapRegistry } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken } from '../stats/map-groups.js';
-import { countClear, countDelete, countLookup, countSet } from './counting.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
@@ -135,12 +134,7 @@ function holdsUndefined(map: AnyMap): boolean {
   return false;
 }
 
-/**
- * One set of closures over the shared counting bodies (counting.ts). Each hook learns the outcome from
- * the map's real size before and after, except where the original is the native method, whose answer
- * (`delete`'s boolean) is the truth and saves two size reads. The choice is a constant of the closure: one
- * predictable branch.
- */
+/** One set of closures; each hook pays one predictable branch on a constant closure value. */
 function countingMethods(
   originals: Map<string, Method>,
   group: ReturnType<MapRegistry['mapGroup']>,
@@ -150,11 +144,13 @@ function countingMethods(
   nativeSizeProperty: boolean,
 ): Record<(typeof METHODS)[number], Method> {
   const { stats, sampler, readSampler } = group;
+  const index = slot & SLOT_INDEX_MASK;
   const originalGet = originals.get('get')!;
   const originalHas = originals.get('has')!;
   const originalSet = originals.get('set')!;
   const originalDelete = originals.get('delete')!;
   const originalClear = originals.get('clear')!;
+  // A native delete's boolean is the truth: it saves the two size reads a subclass's delete needs.
   const nativeDelete = originalDelete === Map.prototype.delete;
   // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
   let mayHoldUndefined = startsWithUndefined;
@@ -163,38 +159,57 @@ function countingMethods(
   return {
     get(this: AnyMap, key: unknown): unknown {
       const value = originalGet.call(this, key);
-      const found = value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true);
-      countLookup(stats, readSampler, found, key, slot);
+      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true)) {
+        stats.hits++;
+        if (readSampler !== undefined) readSampler.onRead(key, slot);
+      } else stats.misses++;
       return value;
     },
     has(this: AnyMap, key: unknown): unknown {
       const found = originalHas.call(this, key);
-      countLookup(stats, readSampler, found === true, key, slot);
+      if (found === true) {
+        stats.hits++;
+        if (readSampler !== undefined) readSampler.onRead(key, slot);
+      } else stats.misses++;
       return found;
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
       const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
-      countSet(stats, counts, sampler, sizeOf(this) !== before, key, slot);
+      if (sizeOf(this) !== before) {
+        stats.inserts++;
+        counts[index]!++;
+        if (sampler !== undefined) sampler.onInsert(key, slot);
+      } else stats.updates++;
       return result;
     },
     delete(this: AnyMap, key: unknown): unknown {
       if (nativeDelete) {
         const removed = originalDelete.call(this, key);
-        if (removed === true) countDelete(stats, counts, sampler, key, slot);
+        if (removed === true) {
+          stats.deletesExplicit++;
+          counts[index]!--;
+          if (sampler !== undefined) sampler.onDelete(key, slot);
+        }
         return removed;
       }
       const before = sizeOf(this);
       const removed = originalDelete.call(this, key);
-      if (sizeOf(this) !== before) countDelete(stats, counts, sampler, key, slot);
+      if (sizeOf(this) !== before) {
+        stats.deletesExplicit++;
+        counts[index]!--;
+        if (sampler !== undefined) sampler.onDelete(key, slot);
+      }
       return removed;
     },
     clear(this: AnyMap): unknown {
       const before = sizeOf(this);
       const result = originalClear.call(this);
       const after = sizeOf(this);
-      countClear(stats, counts, sampler, before - after, after, slot);
+      stats.deletesClear += before - after;
+      counts[index] = after;
+      if (sampler !== undefined) sampler.onClear(slot);
       return result;
     },
   };

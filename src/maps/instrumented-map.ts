@@ -3,9 +3,8 @@
  *
  * Composition rather than `extends Map`: V8 keeps calls on a plain class with one hidden class fast.
  * Counting is a field increment on the stats object every map of the name shares, plus one indexed
- * increment of this map's live entry count (its slot, see stats/map-groups.ts), in the bodies it shares
- * with instrument() (counting.ts); the registry holds no reference to the map, so a map made per request
- * dies young like a native one.
+ * increment of this map's live entry count (its slot, see stats/map-groups.ts); the registry holds no
+ * reference to the map, so a map made per request dies young like a native one.
  *
  * All state is in `#private` fields: they are not properties, so `JSON.stringify(map)` prints `{}` as for a
  * native Map, `Object.keys`, spread and for-in show nothing, and `Object.freeze(map)` (or a deep freeze of
@@ -14,9 +13,8 @@
 import type { SurvivalOptions, SurvivalSampler } from './survival.js';
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken } from '../stats/map-groups.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { countClear, countDelete, countLookup, countSet } from './counting.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
 
 /**
@@ -97,14 +95,19 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     const inner = this.#inner;
     const value = inner.get(key);
     // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
-    const found = value !== undefined || (this.#mayHoldUndefined && inner.has(key));
-    countLookup(this.#stats, this.#readSampler, found, key, this.#slot);
+    if (value !== undefined || (this.#mayHoldUndefined && inner.has(key))) {
+      this.#stats.hits++;
+      if (this.#readSampler !== undefined) this.#readSampler.onRead(key, this.#slot);
+    } else this.#stats.misses++;
     return value;
   }
 
   has(key: K): boolean {
     const found = this.#inner.has(key);
-    countLookup(this.#stats, this.#readSampler, found, key, this.#slot);
+    if (found) {
+      this.#stats.hits++;
+      if (this.#readSampler !== undefined) this.#readSampler.onRead(key, this.#slot);
+    } else this.#stats.misses++;
     return found;
   }
 
@@ -114,21 +117,28 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     if (value === undefined) this.#mayHoldUndefined = true;
     inner.set(key, value);
     // The size tells insert from overwrite without a second lookup.
-    countSet(this.#stats, this.#counts, this.#sampler, inner.size !== before, key, this.#slot);
+    if (inner.size !== before) {
+      this.#stats.inserts++;
+      this.#counts[this.#slot & SLOT_INDEX_MASK]!++;
+      if (this.#sampler !== undefined) this.#sampler.onInsert(key, this.#slot);
+    } else this.#stats.updates++;
     return this;
   }
 
   delete(key: K): boolean {
     if (!this.#inner.delete(key)) return false;
-    countDelete(this.#stats, this.#counts, this.#sampler, key, this.#slot);
+    this.#stats.deletesExplicit++;
+    this.#counts[this.#slot & SLOT_INDEX_MASK]!--;
+    if (this.#sampler !== undefined) this.#sampler.onDelete(key, this.#slot);
     return true;
   }
 
   clear(): void {
     const inner = this.#inner;
-    const removed = inner.size;
+    this.#stats.deletesClear += inner.size;
     inner.clear();
-    countClear(this.#stats, this.#counts, this.#sampler, removed, 0, this.#slot);
+    this.#counts[this.#slot & SLOT_INDEX_MASK] = 0;
+    if (this.#sampler !== undefined) this.#sampler.onClear(this.#slot);
   }
 
   forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
