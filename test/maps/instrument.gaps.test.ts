@@ -1,0 +1,137 @@
+/**
+ * InstrumentedMap and instrument() behaviour the mutation run found unguarded (issue #17): the refusals
+ * name the call and the method, the installed methods stay writable and configurable like the ones they
+ * replace, the marker never shows in a spread, and a subclass's own delete and clear are counted by what
+ * they really did to the map.
+ */
+import { describe, expect, it } from 'vitest';
+import { instrument, instrumentedName } from '../../src/maps/instrument.js';
+import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
+import { MapRegistry } from '../../src/registry.js';
+
+const plain = (registry: MapRegistry, name: string) => registry.collect().names.find((n) => n.name === name)!;
+
+describe('instrument() refusals', () => {
+  it('name instrument(map) in a bad bound', () => {
+    expect(() => instrument(new Map(), { name: 'b', registry: new MapRegistry(), maxEntries: 0 })).toThrow(
+      /^mapwatch: instrument\(map\): maxEntries must be a positive integer/,
+    );
+  });
+
+  it('name the method that is not a function, own or inherited, and register nothing', () => {
+    const registry = new MapRegistry();
+    const own = new Map();
+    Object.defineProperty(own, 'has', { value: 42, configurable: true });
+    expect(() => instrument(own, { name: 'own', registry })).toThrow(
+      new TypeError("mapwatch: cannot instrument a Map whose 'has' is not a function"),
+    );
+    class NoClear extends Map {}
+    Object.defineProperty(NoClear.prototype, 'clear', { value: 'nope' });
+    expect(() => instrument(new NoClear(), { name: 'inherited', registry })).toThrow(
+      new TypeError("mapwatch: cannot instrument a Map whose 'clear' is not a function"),
+    );
+    const frozenGet = new Map();
+    Object.defineProperty(frozenGet, 'get', { value: () => 1, configurable: false });
+    expect(() => instrument(frozenGet, { name: 'fixed', registry })).toThrow(
+      new TypeError("mapwatch: cannot instrument a Map whose own 'get' is not configurable"),
+    );
+    expect(registry.names()).toEqual([]);
+  });
+});
+
+describe('instrument() on the map', () => {
+  it('installs methods that stay writable and configurable, and hidden from keys and spreads', () => {
+    const map = instrument(new Map([['a', 1]]), { name: 'flags', registry: new MapRegistry() });
+    for (const key of ['get', 'has', 'set', 'delete', 'clear']) {
+      const d = Object.getOwnPropertyDescriptor(map, key)!;
+      expect(d, key).toMatchObject({ writable: true, configurable: true, enumerable: false });
+    }
+    // The marker is a symbol: Object.keys never shows it, but a spread copies enumerable symbols.
+    expect(Object.getOwnPropertySymbols({ ...map })).toEqual([]);
+    expect(Object.keys(map)).toEqual([]);
+    // Writable: a caller (a test double, a later wrapper) can still replace a method.
+    map.get = () => 7;
+    expect(map.get('a')).toBe(7);
+  });
+
+  it('instrumentedName() tells the name a map reports under, or undefined', () => {
+    const map = new Map();
+    expect(instrumentedName(map)).toBeUndefined();
+    instrument(map, { name: 'named', registry: new MapRegistry() });
+    expect(instrumentedName(map)).toBe('named');
+  });
+
+  it("counts a subclass's own delete by what it removed, not by what it answered", () => {
+    // A delete that lies: it removes nothing and says true, or removes and says false.
+    class Liar<K, V> extends Map<K, V> {
+      override delete(key: K): boolean {
+        if (key === 'keep') return true;
+        super.delete(key);
+        return false;
+      }
+    }
+    const registry = new MapRegistry();
+    const map = instrument(
+      new Liar<string, number>([
+        ['keep', 1],
+        ['drop', 2],
+      ]),
+      { name: 'liar', registry },
+    );
+    expect(map.delete('keep')).toBe(true);
+    expect(map.delete('drop')).toBe(false);
+    const n = plain(registry, 'liar');
+    expect(n.map.deletesExplicit).toBe(1);
+    expect(n.entriesByKind.get('plain')).toBe(1);
+  });
+
+  it("counts a subclass's clear that keeps entries by what it removed", () => {
+    class Pinned<K, V> extends Map<K, V> {
+      override clear(): void {
+        for (const key of [...this.keys()]) if (key !== 'pinned') super.delete(key);
+      }
+    }
+    const registry = new MapRegistry();
+    const map = instrument(
+      new Pinned<string, number>([
+        ['pinned', 1],
+        ['a', 2],
+        ['b', 3],
+      ]),
+      { name: 'pinned', registry },
+    );
+    map.clear();
+    const n = plain(registry, 'pinned');
+    expect(n.map.deletesClear).toBe(2);
+    expect(n.entriesByKind.get('plain')).toBe(1);
+  });
+});
+
+describe('InstrumentedMap refusals and iteration', () => {
+  it("names itself when a subclass's set is not a function and entries are given", () => {
+    class Broken<K, V> extends InstrumentedMap<K, V> {}
+    Object.defineProperty(Broken.prototype, 'set', { value: undefined });
+    expect(() => new Broken([['a', 1]], { name: 'broken', registry: new MapRegistry() })).toThrow(
+      new TypeError("mapwatch: new InstrumentedMap(): 'set' is not a function"),
+    );
+  });
+
+  it('forEach refuses a callback that is not a function, as Map does', () => {
+    const map = new InstrumentedMap<string, number>({ name: 'each', registry: new MapRegistry() });
+    expect(() => map.forEach(42 as never)).toThrow(new TypeError('42 is not a function'));
+  });
+
+  it('entries() yields every pair in insertion order', () => {
+    const map = new InstrumentedMap<string, number>(
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+      { name: 'pairs', registry: new MapRegistry() },
+    );
+    expect([...map.entries()]).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+});
