@@ -135,3 +135,68 @@ describe('InstrumentedMap refusals and iteration', () => {
     ]);
   });
 });
+
+describe('counting the mutation run found unguarded', () => {
+  it('an InstrumentedMap delete takes the entry out of the live count', () => {
+    const registry = new MapRegistry();
+    const map = new InstrumentedMap<string, number>(
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+      { name: 'del', registry },
+    );
+    expect(map.delete('a')).toBe(true);
+    expect(map.delete('a')).toBe(false);
+    expect(plain(registry, 'del').entriesByKind.get('plain')).toBe(1);
+  });
+
+  it('instrument() with read tracking marks entries read by get and by has', () => {
+    let t = 1_000_000;
+    const registry = new MapRegistry({ now: () => t });
+    const viaGet = instrument(new Map([['k', 1]]), {
+      name: 'reads-get',
+      registry,
+      sampleSurvival: { reads: true },
+    });
+    const viaHas = instrument(new Map([['k', 1]]), {
+      name: 'reads-has',
+      registry,
+      sampleSurvival: { reads: true },
+    });
+    // Entries present at instrument() time are not inserts; sample one inserted after.
+    viaGet.set('fresh', 2);
+    viaHas.set('fresh', 2);
+    registry.collect();
+    t += 60_000;
+    expect(plain(registry, 'reads-get').survival!.neverReadRatio).toBe(1);
+    viaGet.get('fresh');
+    viaHas.has('fresh');
+    expect(plain(registry, 'reads-get').survival!.neverReadRatio).toBe(0);
+    expect(plain(registry, 'reads-has').survival!.neverReadRatio).toBe(0);
+  });
+
+  it("a subclass's own delete tells the sampler, with sampling on or off", () => {
+    class Own<K, V> extends Map<K, V> {
+      override delete(key: K): boolean {
+        return super.delete(key);
+      }
+    }
+    let t = 1_000_000;
+    const registry = new MapRegistry({ now: () => t });
+    const sampled = instrument(new Own<string, number>(), { name: 'own-on', registry });
+    const unsampled = instrument(new Own<string, number>(), {
+      name: 'own-off',
+      registry,
+      sampleSurvival: false,
+    });
+    sampled.set('old', 1);
+    unsampled.set('old', 1);
+    registry.collect();
+    t += 3_600_000;
+    expect(plain(registry, 'own-on').survival!.oldestAgeSeconds).toBe(3600);
+    expect(sampled.delete('old')).toBe(true);
+    expect(unsampled.delete('old')).toBe(true); // no sampler to tell: must not throw
+    expect(plain(registry, 'own-on').survival!.oldestAgeSeconds).toBe(0);
+  });
+});
