@@ -7,23 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MapRegistry } from '../../src/registry.js';
 import { LockReleaseError } from '../../src/sync/errors.js';
 import { RWLock, type Release } from '../../src/sync/rwlock.js';
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
-function track<T>(p: Promise<T>): {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-} {
-  const t: { state: 'pending' | 'fulfilled' | 'rejected'; value?: T; error?: unknown } = { state: 'pending' };
-  p.then(
-    (v) => Object.assign(t, { state: 'fulfilled', value: v }),
-    (e: unknown) => Object.assign(t, { state: 'rejected', error: e }),
-  );
-  return t;
-}
+import { flush, track } from '../helpers/promises.js';
 
 const kinds = [
   ['unnamed', () => new RWLock()],

@@ -4,31 +4,7 @@ import { MapRegistry } from '../../src/registry.js';
 import { LockAbortedError, LockError, LockReleaseError, LockTimeoutError } from '../../src/sync/errors.js';
 import { isAbortSignal } from '../../src/sync/abort.js';
 import { RWLock, type Release } from '../../src/sync/rwlock.js';
-
-/** Lets every already-queued promise continuation run (grants resolve in one hop). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
-/** Tracks whether a promise has settled, without awaiting it. */
-function track<T>(p: Promise<T>): {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-} {
-  const t: { state: 'pending' | 'fulfilled' | 'rejected'; value?: T; error?: unknown } = { state: 'pending' };
-  p.then(
-    (v) => {
-      t.state = 'fulfilled';
-      t.value = v;
-    },
-    (e: unknown) => {
-      t.state = 'rejected';
-      t.error = e;
-    },
-  );
-  return t;
-}
+import { flush, track } from '../helpers/promises.js';
 
 afterEach(() => {
   vi.useRealTimers();

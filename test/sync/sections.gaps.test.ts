@@ -8,10 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { LockAbortedError } from '../../src/sync/errors.js';
 import { RWLock } from '../../src/sync/rwlock.js';
 import { readNow, writeNow } from '../../src/sync/sections.js';
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
+import { flush } from '../helpers/promises.js';
 
 describe.each([
   ['readNow', readNow, 'read'],
