@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import express from 'express';
 import client from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../src/conventions.js';
@@ -25,7 +24,8 @@ import { LoadingMap } from '../src/maps/loading-map.js';
 import { ReadMostlyMap } from '../src/maps/read-mostly-map.js';
 import { MapRegistry } from '../src/registry.js';
 import { parseExposition, type Sample } from './helpers/exposition.js';
-import { listenLocal, type RunningServer } from './helpers/http.js';
+import { listenLocal } from './helpers/http.js';
+import { LocalRouters } from './helpers/routers.js';
 import { MeterProvider, PrometheusExporter } from './helpers/otel-sdk.js';
 import { hostileProxy } from './helpers/hostile.js';
 import { IN_CI } from './helpers/tools.js';
@@ -44,7 +44,8 @@ const THROWN: Array<[string, () => unknown]> = [
 // The host's view: anything that escapes to the process is recorded and fails the test.
 const escaped: unknown[] = [];
 const onEscape = (e: unknown) => escaped.push(e);
-const servers: RunningServer[] = [];
+const routers = new LocalRouters();
+const serve = routers.serve;
 const cleanups: Array<() => unknown> = [];
 let stderr: string[] = [];
 const realWrite = process.stderr.write.bind(process.stderr);
@@ -60,21 +61,13 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
-  for (const s of servers.splice(0)) await s.close();
+  await routers.closeAll();
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   process.stderr.write = realWrite;
   process.off('unhandledRejection', onEscape);
   process.off('uncaughtException', onEscape);
   expect(escaped).toEqual([]);
 });
-
-async function serve(router: express.Router): Promise<string> {
-  const app = express();
-  app.use(router);
-  const server = await listenLocal(app as never);
-  servers.push(server);
-  return server.url;
-}
 
 async function get(url: string, accept?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { headers: accept ? { accept } : {}, signal: AbortSignal.timeout(10_000) });

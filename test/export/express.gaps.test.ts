@@ -4,29 +4,21 @@
  * the response headers of /metrics and /debug/maps, and the debug route's own options. Real express
  * servers on 127.0.0.1, closed after each test.
  */
-import express from 'express';
 import client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapwatchRouter, negotiateFormat, serialize } from '../../src/export/express.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
-import { listenLocal, type RunningServer } from '../helpers/http.js';
+import { LocalRouters } from '../helpers/routers.js';
 import { populatedRegistry } from '../helpers/populate.js';
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
-const servers: RunningServer[] = [];
+const routers = new LocalRouters();
+const serve = routers.serve;
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
+  await routers.closeAll();
 });
-
-async function serve(router: express.Router): Promise<string> {
-  const app = express();
-  app.use(router);
-  const server = await listenLocal(app as never);
-  servers.push(server);
-  return server.url;
-}
 
 describe('a scrape that cannot be served', () => {
   it('answers 500 with the reason as a comment, reports it, and the next good scrape is served', async () => {

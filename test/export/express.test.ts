@@ -5,23 +5,17 @@ import { METRICS } from '../../src/conventions.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { mapwatchRouter, negotiateFormat } from '../../src/export/express.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
-import { listenLocal, type RunningServer } from '../helpers/http.js';
+import { listenLocal } from '../helpers/http.js';
+import { LocalRouters } from '../helpers/routers.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { populatedRegistry } from '../helpers/populate.js';
 
 const INSERTS = METRICS.inserts.name;
-const servers: RunningServer[] = [];
+const routers = new LocalRouters();
+const serve = routers.serve;
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
+  await routers.closeAll();
 });
-
-async function serve(router: express.Router): Promise<string> {
-  const app = express();
-  app.use(router);
-  const server = await listenLocal(app as never);
-  servers.push(server);
-  return server.url;
-}
 
 describe('mapwatchRouter over a real socket', () => {
   it('serves the Prometheus text format by default', async () => {
@@ -102,7 +96,7 @@ describe('mapwatchRouter over a real socket', () => {
     const app = express();
     app.use('/ops', mapwatchRouter({ registry, debug: true }));
     const server = await listenLocal(app as never);
-    servers.push(server);
+    routers.track(server);
     const page = await (
       await fetch(`${server.url}/ops/debug/maps/`, { headers: { accept: 'text/html' } })
     ).text();

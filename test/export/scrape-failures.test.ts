@@ -7,14 +7,13 @@
  * convert (`Object.create(null)`), threw from its rejection handler: an unhandled rejection that exits
  * the process under Node's default `--unhandled-rejections=throw`.
  */
-import express from 'express';
 import client from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/conventions.js';
 import { describeError } from '../../src/export/errors.js';
 import { mapwatchRouter } from '../../src/export/express.js';
 import { registerPromMetrics, serializeRegistry } from '../../src/export/prometheus.js';
-import { listenLocal, type RunningServer } from '../helpers/http.js';
+import { LocalRouters } from '../helpers/routers.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { populatedRegistry } from '../helpers/populate.js';
 import { hostileProxy } from '../helpers/hostile.js';
@@ -54,7 +53,8 @@ function throwingGauge(prom: client.Registry, name: string, thrown: () => unknow
   });
 }
 
-const servers: RunningServer[] = [];
+const routers = new LocalRouters();
+const serve = routers.serve;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeEach(() => {
@@ -63,16 +63,8 @@ beforeEach(() => {
 });
 afterEach(async () => {
   process.off('unhandledRejection', onUnhandled);
-  for (const s of servers.splice(0)) await s.close();
+  await routers.closeAll();
 });
-
-async function serve(router: express.Router): Promise<string> {
-  const app = express();
-  app.use(router);
-  const server = await listenLocal(app as never);
-  servers.push(server);
-  return server.url;
-}
 
 /** Scrapes with a bound, so that a request the server never answers fails the test instead of hanging it. */
 async function scrape(url: string, accept?: string): Promise<{ status: number; type: string; text: string }> {
