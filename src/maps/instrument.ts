@@ -4,8 +4,9 @@
  *
  * It installs counting `get/has/set/delete/clear` as own, non-enumerable properties that call the
  * methods the map had before (so a subclass's overrides still run) and leaves everything else alone:
- * iteration, `size`, `forEach` and `toString` behave exactly as before. The closures reference the shared
- * stats and the map's slot, never the map, and the registry holds no reference to it (see
+ * iteration, `size`, `forEach` and `toString` behave exactly as before. Each hook tells what happened and
+ * counts it through the group's shared counting object (stats/map-counting.ts, the code InstrumentedMap
+ * counts with). The closures reference that object and the map's slot, never the map, and the registry holds no reference to it (see
  * MapRegistry.openMap), so the map is collected as usual.
  *
  * Insert, delete and clear are told apart by the map's real size, read through the native
@@ -17,7 +18,7 @@
 import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds, type MapRegistry } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { MapToken } from '../stats/map-groups.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
@@ -134,7 +135,7 @@ function holdsUndefined(map: AnyMap): boolean {
   return false;
 }
 
-/** One set of closures; each hook pays one predictable branch on a constant closure value. */
+/** One set of closures over the map's originals; the counting itself is the group's (MapCounting). */
 function countingMethods(
   originals: Map<string, Method>,
   group: ReturnType<MapRegistry['mapGroup']>,
@@ -143,8 +144,7 @@ function countingMethods(
   startsWithUndefined: boolean,
   nativeSizeProperty: boolean,
 ): Record<(typeof METHODS)[number], Method> {
-  const { stats, sampler, readSampler } = group;
-  const index = slot & SLOT_INDEX_MASK;
+  const counting = group.stats;
   const originalGet = originals.get('get')!;
   const originalHas = originals.get('has')!;
   const originalSet = originals.get('set')!;
@@ -159,57 +159,41 @@ function countingMethods(
   return {
     get(this: AnyMap, key: unknown): unknown {
       const value = originalGet.call(this, key);
-      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true)) {
-        stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key, slot);
-      } else stats.misses++;
+      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true))
+        counting.hit(key, slot);
+      else counting.miss();
       return value;
     },
     has(this: AnyMap, key: unknown): unknown {
       const found = originalHas.call(this, key);
-      if (found === true) {
-        stats.hits++;
-        if (readSampler !== undefined) readSampler.onRead(key, slot);
-      } else stats.misses++;
+      if (found === true) counting.hit(key, slot);
+      else counting.miss();
       return found;
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
       const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
-      if (sizeOf(this) !== before) {
-        stats.inserts++;
-        counts[index]!++;
-        if (sampler !== undefined) sampler.onInsert(key, slot);
-      } else stats.updates++;
+      if (sizeOf(this) !== before) counting.inserted(key, counts, slot);
+      else counting.updated();
       return result;
     },
     delete(this: AnyMap, key: unknown): unknown {
       if (nativeDelete) {
         const removed = originalDelete.call(this, key);
-        if (removed === true) {
-          stats.deletesExplicit++;
-          counts[index]!--;
-          if (sampler !== undefined) sampler.onDelete(key, slot);
-        }
+        if (removed === true) counting.removed(key, counts, slot);
         return removed;
       }
       const before = sizeOf(this);
       const removed = originalDelete.call(this, key);
-      if (sizeOf(this) !== before) {
-        stats.deletesExplicit++;
-        counts[index]!--;
-        if (sampler !== undefined) sampler.onDelete(key, slot);
-      }
+      if (sizeOf(this) !== before) counting.removed(key, counts, slot);
       return removed;
     },
     clear(this: AnyMap): unknown {
       const before = sizeOf(this);
       const result = originalClear.call(this);
       const after = sizeOf(this);
-      stats.deletesClear += before - after;
-      counts[index] = after;
-      if (sampler !== undefined) sampler.onClear(slot);
+      counting.cleared(before - after, after, counts, slot);
       return result;
     },
   };

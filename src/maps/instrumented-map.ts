@@ -2,19 +2,21 @@
  * InstrumentedMap: a Map<K, V> that counts what is done to it.
  *
  * Composition rather than `extends Map`: V8 keeps calls on a plain class with one hidden class fast.
- * Counting is a field increment on the stats object every map of the name shares, plus one indexed
- * increment of this map's live entry count (its slot, see stats/map-groups.ts); the registry holds no
- * reference to the map, so a map made per request dies young like a native one.
+ * Each method tells what happened (a hit or a miss, an insert or an update...) and hands it to the
+ * counting object every map of the name shares (stats/map-counting.ts, the same code instrument()
+ * counts with): a field increment, one indexed increment of this map's live entry count (its slot, see
+ * stats/map-groups.ts) and the survival sampler's hook. The registry holds no reference to the map, so a
+ * map made per request dies young like a native one.
  *
  * All state is in `#private` fields: they are not properties, so `JSON.stringify(map)` prints `{}` as for a
  * native Map, `Object.keys`, spread and for-in show nothing, and `Object.freeze(map)` (or a deep freeze of
  * an object graph holding it) leaves it working, as a frozen native Map keeps working.
  */
-import type { SurvivalOptions, SurvivalSampler } from './survival.js';
+import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
-import type { MapStats } from '../stats/map-stats.js';
+import type { MapCounting } from '../stats/map-counting.js';
+import { MapToken } from '../stats/map-groups.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
 
 /**
@@ -27,16 +29,12 @@ const WHAT = 'new InstrumentedMap()';
 
 export class InstrumentedMap<K, V> implements Map<K, V> {
   readonly #inner = new Map<K, V>();
-  /** Counters shared by every map of this name, kind and sampling option. */
-  readonly #stats: MapStats;
+  /** Counters and counting code shared by every map of this name, kind and sampling option. */
+  readonly #counting: MapCounting;
   /** The chunk of the registry's entry-count table that holds this map's count. */
   readonly #counts: Int32Array;
-  /** This map's slot: its count is at `#counts[#slot & SLOT_INDEX_MASK]`; its owner id in the sampler. */
+  /** This map's slot: where its count is in `#counts`, and its owner id in the survival sampler. */
   readonly #slot: number;
-  /** Entry survival sampling (shared by the group), when enabled: called on inserts, deletes, clears. */
-  readonly #sampler: SurvivalSampler | undefined;
-  /** The same sampler when it tracks reads (opt-in), else undefined: lookups pay one branch. */
-  readonly #readSampler: SurvivalSampler | undefined;
   /**
    * Whether an `undefined` value was ever stored. Until then a `get` that returns undefined is a miss
    * without the second lookup that would tell a stored undefined from an absent key.
@@ -72,9 +70,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
       method = iteratorMethod(source, WHAT);
     }
     const group = registry.mapGroup(options.name, 'plain', options.sampleSurvival);
-    this.#stats = group.stats;
-    this.#sampler = group.sampler;
-    this.#readSampler = group.readSampler;
+    this.#counting = group.stats;
     const slot = registry.openMap(group, this.#token, bounds);
     this.#slot = slot;
     this.#counts = registry.countsOf(slot);
@@ -95,19 +91,16 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     const inner = this.#inner;
     const value = inner.get(key);
     // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
-    if (value !== undefined || (this.#mayHoldUndefined && inner.has(key))) {
-      this.#stats.hits++;
-      if (this.#readSampler !== undefined) this.#readSampler.onRead(key, this.#slot);
-    } else this.#stats.misses++;
+    if (value !== undefined || (this.#mayHoldUndefined && inner.has(key)))
+      this.#counting.hit(key, this.#slot);
+    else this.#counting.miss();
     return value;
   }
 
   has(key: K): boolean {
     const found = this.#inner.has(key);
-    if (found) {
-      this.#stats.hits++;
-      if (this.#readSampler !== undefined) this.#readSampler.onRead(key, this.#slot);
-    } else this.#stats.misses++;
+    if (found) this.#counting.hit(key, this.#slot);
+    else this.#counting.miss();
     return found;
   }
 
@@ -117,28 +110,22 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     if (value === undefined) this.#mayHoldUndefined = true;
     inner.set(key, value);
     // The size tells insert from overwrite without a second lookup.
-    if (inner.size !== before) {
-      this.#stats.inserts++;
-      this.#counts[this.#slot & SLOT_INDEX_MASK]!++;
-      if (this.#sampler !== undefined) this.#sampler.onInsert(key, this.#slot);
-    } else this.#stats.updates++;
+    if (inner.size !== before) this.#counting.inserted(key, this.#counts, this.#slot);
+    else this.#counting.updated();
     return this;
   }
 
   delete(key: K): boolean {
     if (!this.#inner.delete(key)) return false;
-    this.#stats.deletesExplicit++;
-    this.#counts[this.#slot & SLOT_INDEX_MASK]!--;
-    if (this.#sampler !== undefined) this.#sampler.onDelete(key, this.#slot);
+    this.#counting.removed(key, this.#counts, this.#slot);
     return true;
   }
 
   clear(): void {
     const inner = this.#inner;
-    this.#stats.deletesClear += inner.size;
+    const removed = inner.size;
     inner.clear();
-    this.#counts[this.#slot & SLOT_INDEX_MASK] = 0;
-    if (this.#sampler !== undefined) this.#sampler.onClear(this.#slot);
+    this.#counting.cleared(removed, 0, this.#counts, this.#slot);
   }
 
   forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {

@@ -3,8 +3,8 @@
  * instrument(); see MapRegistry.openMap).
  *
  * - A map joins a group: the maps of one name, kind and survival sampling option. The group owns the
- *   counters (one MapStats) and the survival sampler that all its maps share, so a map made per request
- *   allocates neither. Counters are per name in every export anyway: nothing is lost by sharing them, and
+ *   counters with the code that keeps them (one MapCounting, see map-counting.ts) and the survival
+ *   sampler, which all its maps share, so a map made per request allocates neither. Counters are per name in every export anyway: nothing is lost by sharing them, and
  *   nothing needs folding when a map dies, so no counter can go backwards.
  * - Each map owns a slot: one Int32 in a chunked table that holds the map's live entry count, kept by the
  *   map's own inserts, deletes and clears. A collection sums the open slots of each group. A chunk never
@@ -15,18 +15,15 @@
  */
 import type { MapKind } from '../conventions.js';
 import type { SurvivalSampler, SurvivalSamplingOption } from '../maps/survival.js';
-import { MapStats } from './map-stats.js';
+import { MapCounting, SLOT_CHUNK_BITS, SLOT_INDEX_MASK } from './map-counting.js';
+
+export { SLOT_CHUNK_BITS, SLOT_INDEX_MASK };
 
 /**
  * Below this many entries per shard on average, a sharded map's imbalance reads 1: with few keys the
  * fullest shard is sampling noise, not a signal.
  */
 export const MIN_ENTRIES_PER_SHARD = 8;
-
-/** log2 of the slots per chunk of the entry-count table. */
-export const SLOT_CHUNK_BITS = 10;
-/** A slot's index in its chunk is `slot & SLOT_INDEX_MASK`. */
-export const SLOT_INDEX_MASK = (1 << SLOT_CHUNK_BITS) - 1;
 
 /**
  * The object a map holds so the registry can tell when the map is gone. Nothing else references it (the
@@ -83,16 +80,14 @@ export class BoundsTally {
 
 /** The maps of one name, kind and sampling option: their shared counters and sampler. */
 export class MapGroup {
-  readonly stats = new MapStats();
+  /** The counters every map of the group shares, and the counting bodies that keep them. */
+  readonly stats: MapCounting;
   /** Open slots (live maps, until the collector reports them dead). */
   instances = 0;
   /** Live entries over the open slots, summed at each collection (SlotTable.sumEntries). */
   entries = 0;
   /** Worst shard imbalance over the group's sharded maps at the last collection; undefined: none. */
   shardImbalance: number | undefined = undefined;
-  /** The sampler when it tracks reads, else undefined: lookups pay one branch. */
-  readonly readSampler: SurvivalSampler | undefined;
-
   constructor(
     readonly kind: MapKind,
     /** The option value this group was made for (a fast identity match for the next map). */
@@ -102,7 +97,7 @@ export class MapGroup {
     readonly sampler: SurvivalSampler | undefined,
     readonly bounds: BoundsTally,
   ) {
-    this.readSampler = sampler?.tracksReads === true ? sampler : undefined;
+    this.stats = new MapCounting(sampler);
   }
 }
 
