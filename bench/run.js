@@ -1,11 +1,20 @@
 // `npm run bench`: runs every benchmark section in one process and writes bench/RESULTS.md.
 // BENCH_QUICK=1 runs each benchmark briefly to check it works, and leaves RESULTS.md alone.
+// `node bench/run.js <section>...` runs some sections and prints them; `--json` prints them as JSON lines.
+//
+// The lifecycle section also runs on Node 24, in a second process (npx -p node@24): what a map per
+// request costs is mostly V8's price for a FinalizationRegistry entry, which differs between Node lines.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { QUICK } from './harness.js';
 
 // One module per section (bench/<name>.js, see harness.js for its shape), run in this order.
 const SECTIONS = ['maps', 'lifecycle', 'survival', 'sdk', 'locks', 'scrape', 'detector', 'lru-cache'];
+/** Sections also measured on another Node line, and that line (an npm `node` package version). */
+const OTHER_NODE = { version: '24', sections: ['lifecycle'] };
+const JSON_PREFIX = '@@bench-section ';
 
 function fmt(n) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;
@@ -13,19 +22,14 @@ function fmt(n) {
   return `${n.toFixed(1)} ns`;
 }
 
-const only = process.argv.slice(2);
-const out = [];
-let unmet = 0;
-for (const name of SECTIONS) {
-  if (only.length && !only.includes(name)) continue;
-  // Garbage left by one section must not be collected in the middle of the next one's timing.
-  globalThis.gc?.();
-  const mod = await import(`./${name}.js`);
-  const section = await mod.run();
-  const lines = [`## ${section.title}`, '', '| op | candidate | time/op | ratio |', '|---|---|---:|---:|'];
+/** A section as markdown, and how many of its goals are unmet. */
+function render(section) {
+  const lines = [`## ${section.title}`];
+  if (section.rows.length) lines.push('', '| op | candidate | time/op | ratio |', '|---|---|---:|---:|');
   for (const r of section.rows)
     // A row that is not a time (bytes, say) carries its own text in `shown`.
     lines.push(`| ${r.op} | ${r.candidate} | ${r.shown ?? fmt(r.nsPerOp)} | ${r.ratio.toFixed(2)}× |`);
+  let unmet = 0;
   if (section.goals.length) {
     lines.push('', '| goal | measured | met |', '|---|---:|---|');
     for (const g of section.goals) {
@@ -36,11 +40,75 @@ for (const name of SECTIONS) {
     }
   }
   for (const n of section.notes ?? []) lines.push('', `- ${n}`);
-  const block = lines.join('\n');
-  console.log(`${block}\n`);
-  out.push(block);
+  return { block: lines.join('\n'), unmet };
 }
 
+/**
+ * The OTHER_NODE sections, run by that Node line in a child process. When the child cannot run (no npm
+ * registry, say) a section says why, so RESULTS.md never silently lacks it, and the run exits non-zero.
+ */
+function otherNodeSections() {
+  const script = fileURLToPath(new URL('./run.js', import.meta.url));
+  const child = spawnSync(
+    'npx',
+    [
+      '-y',
+      '-p',
+      `node@${OTHER_NODE.version}`,
+      'node',
+      '--expose-gc',
+      script,
+      '--json',
+      ...OTHER_NODE.sections,
+    ],
+    { encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024, env: process.env },
+  );
+  const sections = (child.stdout ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith(JSON_PREFIX))
+    .map((line) => JSON.parse(line.slice(JSON_PREFIX.length)));
+  if (child.status === 0 && sections.length === OTHER_NODE.sections.length) return sections;
+  const errors = (child.stderr ?? '').split('\n').filter((line) => /error/i.test(line));
+  const why = child.error?.message ?? `exit ${child.status}: ${errors[0] ?? 'no section printed'}`;
+  process.exitCode = 1;
+  return [
+    {
+      title: `${OTHER_NODE.sections.join(', ')} on Node ${OTHER_NODE.version}: not measured`,
+      rows: [],
+      goals: [],
+      notes: [`The Node ${OTHER_NODE.version} run failed (${why}).`],
+    },
+  ];
+}
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const only = args.filter((a) => a !== '--json');
+const out = [];
+let unmet = 0;
+const emit = (section) => {
+  if (asJson) {
+    console.log(`${JSON_PREFIX}${JSON.stringify(section)}`);
+    return;
+  }
+  const { block, unmet: missed } = render(section);
+  unmet += missed;
+  console.log(`${block}\n`);
+  out.push(block);
+};
+
+for (const name of SECTIONS) {
+  if (only.length && !only.includes(name)) continue;
+  // Garbage left by one section must not be collected in the middle of the next one's timing.
+  globalThis.gc?.();
+  const mod = await import(`./${name}.js`);
+  const section = await mod.run();
+  if (OTHER_NODE.sections.includes(name)) section.title += ` (Node ${process.version})`;
+  emit(section);
+}
+
+// Quick mode runs the other Node line too, so CI knows the full run will.
+if (only.length === 0) for (const section of otherNodeSections()) emit(section);
 if (!QUICK && only.length === 0) {
   const header = [
     '# Benchmark results',
@@ -53,5 +121,6 @@ if (!QUICK && only.length === 0) {
   writeFileSync(new URL('./RESULTS.md', import.meta.url), `${header.join('\n')}\n${out.join('\n\n')}\n`);
   console.log('wrote bench/RESULTS.md');
 }
+if (asJson) process.exit(0);
 if (QUICK) console.log('quick mode: every benchmark ran; its figures are too short to judge goals by');
 else console.log(unmet === 0 ? 'all benchmark goals met' : `${unmet} benchmark goal(s) not met`);
