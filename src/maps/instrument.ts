@@ -6,8 +6,8 @@
  * methods the map had before (so a subclass's overrides still run) and leaves everything else alone:
  * iteration, `size`, `forEach` and `toString` behave exactly as before. Each hook tells what happened and
  * counts it through the group's shared counting object (stats/map-counting.ts, the code InstrumentedMap
- * counts with). The closures reference that object and the map's slot, never the map, and the registry holds no reference to it (see
- * MapRegistry.openMap), so the map is collected as usual.
+ * counts with). The closures reference that object and the map's slot, never the map, and the registry
+ * holds no reference to it (see MapRegistry.openMap), so the map is collected as usual.
  *
  * Insert, delete and clear are told apart by the map's real size, read through the native
  * `Map.prototype.size` getter (the internal slot): a subclass's own `size` is never called, so one that
@@ -174,7 +174,7 @@ function countingMethods(
       const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
       const result = originalSet.call(this, key, value);
-      if (sizeOf(this) !== before) counting.inserted(key, counts, slot);
+      if (sizeOf(this) > before) counting.inserted(key, counts, slot);
       else counting.updated();
       return result;
     },
@@ -186,14 +186,15 @@ function countingMethods(
       }
       const before = sizeOf(this);
       const removed = originalDelete.call(this, key);
-      if (sizeOf(this) !== before) counting.removed(key, counts, slot);
+      if (sizeOf(this) < before) counting.removed(key, counts, slot);
       return removed;
     },
     clear(this: AnyMap): unknown {
       const before = sizeOf(this);
       const result = originalClear.call(this);
       const after = sizeOf(this);
-      counting.cleared(before - after, after, counts, slot);
+      // A subclass's clear may keep entries, or even add some: counters never go backwards.
+      counting.cleared(Math.max(0, before - after), after, counts, slot);
       return result;
     },
   };

@@ -105,6 +105,33 @@ describe('instrument() on the map', () => {
     expect(n.map.deletesClear).toBe(2);
     expect(n.entriesByKind.get('plain')).toBe(1);
   });
+
+  it('never counts backwards, nor a shrinking set as an insert, nor a growing delete as a delete', () => {
+    // A subclass that does the opposite of what it is asked: its counts must stay sane (#15 review).
+    class Contrary<K, V> extends Map<K, V> {
+      override set(key: K, value: V): this {
+        if (this.size > 0) super.delete(this.keys().next().value as K);
+        else super.set(key, value);
+        return this;
+      }
+      override delete(key: K): boolean {
+        super.set(key, undefined as V);
+        super.set(`${String(key)}'` as K, undefined as V);
+        return true;
+      }
+      override clear(): void {
+        super.set('refill' as K, undefined as V);
+      }
+    }
+    const registry = new MapRegistry();
+    const map = instrument(new Contrary<string, number>(), { name: 'contrary', registry });
+    map.set('a', 1); // grows: an insert
+    map.set('b', 2); // shrinks: not an insert
+    map.delete('c'); // grows by two: not a delete
+    map.clear(); // grows: nothing cleared, and no negative count
+    const n = plain(registry, 'contrary');
+    expect([n.map.inserts, n.map.updates, n.map.deletesExplicit, n.map.deletesClear]).toEqual([1, 1, 0, 0]);
+  });
 });
 
 describe('InstrumentedMap refusals and iteration', () => {
