@@ -3,9 +3,9 @@
  * instrument(); see MapRegistry.openMap).
  *
  * - A map joins a group: the maps of one name, kind and survival sampling option. The group owns the
- *   counters with the code that keeps them (one MapCounting, see map-counting.ts) and the survival
- *   sampler, which all its maps share, so a map made per request allocates neither. Counters are per name in every export anyway: nothing is lost by sharing them, and
- *   nothing needs folding when a map dies, so no counter can go backwards.
+ *   counters with the code that keeps them (one MapCounting, see map-counting.ts) and the sampler, all
+ *   shared by its maps, so a map made per request allocates neither. Counters are per name in every export
+ *   anyway: nothing is lost by sharing them, nothing folds when a map dies, no counter goes backwards.
  * - Each map owns a slot: one Int32 in a chunked table that holds the map's live entry count, kept by the
  *   map's own inserts, deletes and clears. A collection sums the open slots of each group. A chunk never
  *   moves, so a map keeps a reference to its chunk and counts with one indexed increment.

@@ -12,6 +12,16 @@ import { MapRegistry } from '../../src/registry.js';
 const plain = (registry: MapRegistry, name: string) => registry.collect().names.find((n) => n.name === name)!;
 
 describe('instrument() refusals', () => {
+  it('name instrument(map) when the options are missing', () => {
+    for (const options of [undefined, null, 'sessions']) {
+      expect(() => instrument(new Map(), options as never)).toThrow(
+        new TypeError(
+          "mapwatch: instrument(map) needs an options object with a name, e.g. { name: 'sessions' }",
+        ),
+      );
+    }
+  });
+
   it('name instrument(map) in a bad bound', () => {
     expect(() => instrument(new Map(), { name: 'b', registry: new MapRegistry(), maxEntries: 0 })).toThrow(
       /^mapwatch: instrument\(map\): maxEntries must be a positive integer/,
