@@ -26,7 +26,7 @@ import { measureWindow, type EvidenceSettings, type WindowEvidence } from './evi
 import type { LeakVerdictDetail, Observation } from './observation.js';
 import { freshVote } from './fresh-vote.js';
 import { describeBoundSeen, describeMissing, describeRise, leakReason } from './reasons.js';
-import { BucketRing } from './ring.js';
+import { BucketRing, RingViews } from './ring.js';
 
 export type { LeakVerdictDetail, Observation } from './observation.js';
 
@@ -172,12 +172,12 @@ class SeriesState {
   verdict: LeakVerdictDetail;
 
   constructor(cfg: Resolved, t: number, entries: number, ageSeconds: number) {
-    // Both rings in one buffer: a buffer and its views cost more than a dozen buckets each.
+    // Both rings on one set of views: a buffer and each view cost as much as a few buckets.
     const fineBuckets = cfg.windowBuckets + 4;
     const coarseBuckets = cfg.longBuckets + 2;
-    const buffer = new ArrayBuffer(BucketRing.bytes(fineBuckets) + BucketRing.bytes(coarseBuckets));
-    this.fine = new BucketRing(cfg.bucketMs, fineBuckets, buffer, 0);
-    this.coarse = new BucketRing(HOUR, coarseBuckets, buffer, BucketRing.bytes(fineBuckets));
+    const views = new RingViews(fineBuckets + coarseBuckets);
+    this.fine = new BucketRing(cfg.bucketMs, fineBuckets, views, 0);
+    this.coarse = new BucketRing(HOUR, coarseBuckets, views, fineBuckets);
     this.fineBase = Math.floor(t / cfg.bucketMs);
     this.coarseBase = Math.floor(t / HOUR);
     this.first = { atMs: t, entries, ageSeconds };

@@ -7,8 +7,9 @@
  * buckets empty, irregular intervals need no special handling, and indices stay small whatever the
  * timestamps are. Entry counts and ages are stored as 32-bit floats: exact for counts up to 16.7 million
  * and to a fraction of a second for ages of days; counters, which only matter as differences of large
- * numbers, stay 64-bit. Memory is fixed at construction: three views on one ArrayBuffer, which a
- * series' rings share (a typed array's own overhead is about as large as a dozen buckets).
+ * numbers, stay 64-bit. Memory is fixed at construction: a slice of three typed views on one ArrayBuffer
+ * (RingViews), which the rings of a series share: a view costs about 100 bytes of heap, as much as three
+ * buckets.
  */
 export class BucketRing {
   /** Per slot, at f64[slot * 2 + k]: k = 0 inserts, 1 deletes (cumulative). */
@@ -17,24 +18,32 @@ export class BucketRing {
   private readonly f32: Float32Array;
   /** Relative bucket index held by each slot; -1 when the slot was never written. */
   private readonly index: Int32Array;
+  /** This ring's first slot in the shared views: bucket b lives in slot `first + b % capacity`. */
+  private readonly first: number;
   /** Relative index of the newest bucket written, or -1. */
   newest = -1;
 
-  /** Bytes a ring of `capacity` buckets takes in a buffer (a multiple of 8, so rings can share one). */
+  /** Bytes `capacity` buckets take in a buffer (a multiple of 8). */
   static bytes(capacity: number): number {
     return Math.ceil((capacity * (16 + 16 + 4)) / 8) * 8;
   }
 
-  /** The ring lives in `buffer` from `offset` (8-aligned) for `BucketRing.bytes(capacity)` bytes. */
+  /** The ring uses slots `first` .. `first + capacity - 1` of `views`. */
   constructor(
     readonly widthMs: number,
     readonly capacity: number,
-    buffer: ArrayBuffer = new ArrayBuffer(BucketRing.bytes(capacity)),
-    offset = 0,
+    views: RingViews = new RingViews(capacity),
+    first = 0,
   ) {
-    this.f64 = new Float64Array(buffer, offset, capacity * 2);
-    this.f32 = new Float32Array(buffer, offset + capacity * 16, capacity * 4);
-    this.index = new Int32Array(buffer, offset + capacity * 32, capacity).fill(-1);
+    if (!(first >= 0 && first + capacity <= views.slots)) {
+      throw new RangeError(
+        `BucketRing: slots ${first}..${first + capacity - 1} are not in views of ${views.slots}`,
+      );
+    }
+    this.f64 = views.f64;
+    this.f32 = views.f32;
+    this.index = views.index;
+    this.first = first;
   }
 
   /**
@@ -42,7 +51,7 @@ export class BucketRing {
    * Returns true when it opened a new bucket (every earlier bucket is then complete).
    */
   add(b: number, entries: number, inserts: number, deletes: number, ageSeconds: number): boolean {
-    const slot = b % this.capacity;
+    const slot = this.first + (b % this.capacity);
     const f = slot * 4;
     const f32 = this.f32;
     if (this.index[slot] !== b) {
@@ -63,14 +72,14 @@ export class BucketRing {
   }
 
   has(b: number): boolean {
-    return b >= 0 && b > this.newest - this.capacity && this.index[b % this.capacity] === b;
+    return b >= 0 && b > this.newest - this.capacity && this.index[this.first + (b % this.capacity)] === b;
   }
 
   /** Lowest entries over buckets [from, to] (inclusive); NaN when none of them holds data. */
   minOver(from: number, to: number): number {
     let min = Infinity;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = b % this.capacity;
+      const slot = this.first + (b % this.capacity);
       if (this.index[slot] === b && this.f32[slot * 4]! < min) min = this.f32[slot * 4]!;
     }
     return min === Infinity ? NaN : min;
@@ -86,7 +95,7 @@ export class BucketRing {
     let net = 0;
     let n = 0;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = b % this.capacity;
+      const slot = this.first + (b % this.capacity);
       if (this.index[slot] === b) {
         low += this.f32[slot * 4]!;
         net += this.f64[slot * 2]! - this.f64[slot * 2 + 1]!;
@@ -102,7 +111,7 @@ export class BucketRing {
   maxOver(from: number, to: number): number {
     let max = -Infinity;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = b % this.capacity;
+      const slot = this.first + (b % this.capacity);
       if (this.index[slot] === b && this.f32[slot * 4 + 1]! > max) max = this.f32[slot * 4 + 1]!;
     }
     return max === -Infinity ? NaN : max;
@@ -117,7 +126,7 @@ export class BucketRing {
   evidenceAtOrBefore(b: number, floorB: number): BucketEvidence | undefined {
     const lowest = Math.max(floorB, this.oldest);
     for (let i = Math.min(b, this.newest); i >= lowest; i--) {
-      const slot = i % this.capacity;
+      const slot = this.first + (i % this.capacity);
       if (this.index[slot] === i) {
         return {
           bucket: i,
@@ -129,6 +138,20 @@ export class BucketRing {
       }
     }
     return undefined;
+  }
+}
+
+/** The typed views the rings of one series share, over one ArrayBuffer, for `slots` buckets in all. */
+export class RingViews {
+  readonly f64: Float64Array;
+  readonly f32: Float32Array;
+  readonly index: Int32Array;
+
+  constructor(readonly slots: number) {
+    const buffer = new ArrayBuffer(BucketRing.bytes(slots));
+    this.f64 = new Float64Array(buffer, 0, slots * 2);
+    this.f32 = new Float32Array(buffer, slots * 16, slots * 4);
+    this.index = new Int32Array(buffer, slots * 32, slots).fill(-1);
   }
 }
 

@@ -6,7 +6,7 @@
  * bucket `evidenceAtOrBefore` picks.
  */
 import { describe, expect, it } from 'vitest';
-import { BucketRing } from '../../src/detect/ring.js';
+import { BucketRing, RingViews } from '../../src/detect/ring.js';
 
 /** Adds one observation per listed bucket: entries `e`, counters `i`/`d`, age `a` (defaults derived). */
 function ringWith(
@@ -25,10 +25,10 @@ describe('BucketRing layout', () => {
     expect(BucketRing.bytes(10)).toBe(360);
   });
 
-  it('two rings share one buffer without touching each other', () => {
-    const buffer = new ArrayBuffer(BucketRing.bytes(3) * 2);
-    const a = new BucketRing(1000, 3, buffer, 0);
-    const b = new BucketRing(1000, 3, buffer, BucketRing.bytes(3));
+  it('two rings share one set of views without touching each other', () => {
+    const views = new RingViews(6);
+    const a = new BucketRing(1000, 3, views, 0);
+    const b = new BucketRing(1000, 3, views, 3);
     a.add(0, 5, 1, 0, 2);
     b.add(0, 9, 7, 3, 4);
     expect(a.evidenceAtOrBefore(0, 0)).toEqual({
@@ -45,6 +45,22 @@ describe('BucketRing layout', () => {
       deletes: 3,
       ageSeconds: 4,
     });
+    // The first ring wrapping around twice stays in its own three slots.
+    for (let bucket = 1; bucket <= 7; bucket++) a.add(bucket, 100 + bucket, bucket, 0, 1);
+    expect([a.has(4), a.has(5), a.has(7)]).toEqual([false, true, true]);
+    expect(a.minOver(0, 7)).toBe(105);
+    expect(b.evidenceAtOrBefore(5, 0)?.entries).toBe(9);
+    expect(b.has(0)).toBe(true);
+  });
+
+  it('refuses slots beyond its views', () => {
+    const views = new RingViews(4);
+    expect(() => new BucketRing(1000, 3, views, 2)).toThrow(
+      new RangeError('BucketRing: slots 2..4 are not in views of 4'),
+    );
+    expect(() => new BucketRing(1000, 3, views, -1)).toThrow(RangeError);
+    expect(() => new BucketRing(1000, 4, views, 0)).not.toThrow();
+    expect(() => new BucketRing(1000, 3, views, 1)).not.toThrow();
   });
 });
 
