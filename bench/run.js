@@ -1,9 +1,10 @@
-// `npm run bench`: runs every benchmark section in one process and writes bench/RESULTS.md.
+// `npm run bench`: runs every benchmark section and writes bench/RESULTS.md. Each section's candidates
+// are measured side by side in this process; the lifecycle section also runs on Node 24, in a second
+// process (npx -p node@24), since what a map per request costs is mostly V8's price for a
+// FinalizationRegistry entry, which differs between Node lines.
 // BENCH_QUICK=1 runs each benchmark briefly to check it works, and leaves RESULTS.md alone.
-// `node bench/run.js <section>...` runs some sections and prints them; `--json` prints them as JSON lines.
-//
-// The lifecycle section also runs on Node 24, in a second process (npx -p node@24): what a map per
-// request costs is mostly V8's price for a FinalizationRegistry entry, which differs between Node lines.
+// `node bench/run.js <section>...` runs some sections and prints them, writing nothing; `--json` prints
+// them as JSON lines (how the Node 24 process hands its sections back).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,12 @@ const SECTIONS = ['maps', 'lifecycle', 'survival', 'sdk', 'locks', 'scrape', 'de
 /** Sections also measured on another Node line, and that line (an npm `node` package version). */
 const OTHER_NODE = { version: '24', sections: ['lifecycle'] };
 const JSON_PREFIX = '@@bench-section ';
+
+// JSON has no NaN or Infinity (a ratio of 0/0 would arrive as null): they travel as strings.
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+const encode = (_key, value) =>
+  typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+const decode = (_key, value) => (NON_FINITE.has(value) ? Number(value) : value);
 
 function fmt(n) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;
@@ -63,13 +70,22 @@ function otherNodeSections() {
     ],
     { encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024, env: process.env },
   );
-  const sections = (child.stdout ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith(JSON_PREFIX))
-    .map((line) => JSON.parse(line.slice(JSON_PREFIX.length)));
-  if (child.status === 0 && sections.length === OTHER_NODE.sections.length) return sections;
+  let sections = [];
+  let why;
+  try {
+    sections = (child.stdout ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith(JSON_PREFIX))
+      .map((line) => JSON.parse(line.slice(JSON_PREFIX.length), decode));
+  } catch (error) {
+    why = `unreadable output: ${error.message}`;
+  }
+  const wrongNode = sections.find((s) => !s.title.includes(`(Node v${OTHER_NODE.version}.`));
+  if (wrongNode !== undefined) why = `ran on another Node line: ${wrongNode.title}`;
+  if (why === undefined && child.status === 0 && sections.length === OTHER_NODE.sections.length)
+    return sections;
   const errors = (child.stderr ?? '').split('\n').filter((line) => /error/i.test(line));
-  const why = child.error?.message ?? `exit ${child.status}: ${errors[0] ?? 'no section printed'}`;
+  why ??= child.error?.message ?? `exit ${child.status}: ${errors[0] ?? 'no section printed'}`;
   process.exitCode = 1;
   return [
     {
@@ -88,7 +104,7 @@ const out = [];
 let unmet = 0;
 const emit = (section) => {
   if (asJson) {
-    console.log(`${JSON_PREFIX}${JSON.stringify(section)}`);
+    console.log(`${JSON_PREFIX}${JSON.stringify(section, encode)}`);
     return;
   }
   const { block, unmet: missed } = render(section);
@@ -107,20 +123,24 @@ for (const name of SECTIONS) {
   emit(section);
 }
 
-// Quick mode runs the other Node line too, so CI knows the full run will.
-if (only.length === 0) for (const section of otherNodeSections()) emit(section);
-if (!QUICK && only.length === 0) {
+// A full run (quick mode too, so CI knows the full run will work) adds the other Node line's sections,
+// unless this process is that line already.
+const full = only.length === 0 && !asJson;
+const otherLine = process.versions.node.split('.')[0] !== OTHER_NODE.version;
+if (full && otherLine) for (const section of otherNodeSections()) emit(section);
+if (full && !QUICK) {
   const header = [
     '# Benchmark results',
     '',
     `Command: \`npm run bench\` · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${new Date().toISOString().slice(0, 10)}`,
     '',
-    'Every figure is the median of interleaved rounds in one process; ratios compare candidates measured side by side in the same run, so they travel between machines better than absolute times. Absolute times vary with the machine.',
+    'Every figure is the median of interleaved rounds in one process (the Node 24 section in a process of its own); ratios compare candidates measured side by side in the same run, so they travel between machines better than absolute times. Absolute times vary with the machine.',
     '',
   ];
   writeFileSync(new URL('./RESULTS.md', import.meta.url), `${header.join('\n')}\n${out.join('\n\n')}\n`);
   console.log('wrote bench/RESULTS.md');
 }
-if (asJson) process.exit(0);
-if (QUICK) console.log('quick mode: every benchmark ran; its figures are too short to judge goals by');
-else console.log(unmet === 0 ? 'all benchmark goals met' : `${unmet} benchmark goal(s) not met`);
+// In JSON mode stdout is the parent's to read: nothing more goes there.
+if (!asJson && QUICK)
+  console.log('quick mode: every benchmark ran; its figures are too short to judge goals by');
+else if (!asJson) console.log(unmet === 0 ? 'all benchmark goals met' : `${unmet} benchmark goal(s) not met`);
