@@ -1,7 +1,8 @@
 /**
- * Plain-number counters. The hot path only ever does `stats.field++`: no allocation, no call into a
- * metrics SDK. InstrumentedMap and instrument() maps share one per name, kind and sampling option (see
- * stats/map-groups.ts), so nothing folds when one dies. Other maps own one each; the registry holds it
+ * Plain-number counters. The hot path only ever increments a field (directly, or through MapCounting's
+ * small methods, which V8 inlines): no allocation, no call into a metrics SDK. InstrumentedMap and
+ * instrument() maps share one per name, kind and sampling option (a MapCounting, see
+ * stats/map-counting.ts and map-groups.ts), so nothing folds when one dies. Other maps own one each; the registry holds it
  * strongly (the map itself only weakly), so the counts survive the map and fold into the name's retired
  * totals when it is collected.
  */
