@@ -18,7 +18,7 @@ export class BucketRing {
   private readonly f32: Float32Array;
   /** Relative bucket index held by each slot; -1 when the slot was never written. */
   private readonly index: Int32Array;
-  /** This ring's first slot in the shared views: bucket b lives in slot `first + b % capacity`. */
+  /** This ring's first slot in the shared views (see slotOf). */
   private readonly first: number;
   /** Relative index of the newest bucket written, or -1. */
   newest = -1;
@@ -51,7 +51,7 @@ export class BucketRing {
    * Returns true when it opened a new bucket (every earlier bucket is then complete).
    */
   add(b: number, entries: number, inserts: number, deletes: number, ageSeconds: number): boolean {
-    const slot = this.first + (b % this.capacity);
+    const slot = this.slotOf(b);
     const f = slot * 4;
     const f32 = this.f32;
     if (this.index[slot] !== b) {
@@ -72,14 +72,14 @@ export class BucketRing {
   }
 
   has(b: number): boolean {
-    return b >= 0 && b > this.newest - this.capacity && this.index[this.first + (b % this.capacity)] === b;
+    return b >= 0 && b > this.newest - this.capacity && this.index[this.slotOf(b)] === b;
   }
 
   /** Lowest entries over buckets [from, to] (inclusive); NaN when none of them holds data. */
   minOver(from: number, to: number): number {
     let min = Infinity;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = this.first + (b % this.capacity);
+      const slot = this.slotOf(b);
       if (this.index[slot] === b && this.f32[slot * 4]! < min) min = this.f32[slot * 4]!;
     }
     return min === Infinity ? NaN : min;
@@ -95,7 +95,7 @@ export class BucketRing {
     let net = 0;
     let n = 0;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = this.first + (b % this.capacity);
+      const slot = this.slotOf(b);
       if (this.index[slot] === b) {
         low += this.f32[slot * 4]!;
         net += this.f64[slot * 2]! - this.f64[slot * 2 + 1]!;
@@ -111,7 +111,7 @@ export class BucketRing {
   maxOver(from: number, to: number): number {
     let max = -Infinity;
     for (let b = Math.max(from, this.oldest); b <= to; b++) {
-      const slot = this.first + (b % this.capacity);
+      const slot = this.slotOf(b);
       if (this.index[slot] === b && this.f32[slot * 4 + 1]! > max) max = this.f32[slot * 4 + 1]!;
     }
     return max === -Infinity ? NaN : max;
@@ -126,7 +126,7 @@ export class BucketRing {
   evidenceAtOrBefore(b: number, floorB: number): BucketEvidence | undefined {
     const lowest = Math.max(floorB, this.oldest);
     for (let i = Math.min(b, this.newest); i >= lowest; i--) {
-      const slot = this.first + (i % this.capacity);
+      const slot = this.slotOf(i);
       if (this.index[slot] === i) {
         return {
           bucket: i,
@@ -138,6 +138,11 @@ export class BucketRing {
       }
     }
     return undefined;
+  }
+
+  /** The slot of relative bucket `b` in the shared views. */
+  private slotOf(b: number): number {
+    return this.first + (b % this.capacity);
   }
 }
 
