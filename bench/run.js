@@ -16,6 +16,8 @@ const SECTIONS = ['maps', 'lifecycle', 'survival', 'sdk', 'locks', 'scrape', 'de
 /** Sections also measured on another Node line, and that line (an npm `node` package version). */
 const OTHER_NODE = { version: '24', sections: ['lifecycle'] };
 const JSON_PREFIX = '@@bench-section ';
+/** This process's Node major version, as OTHER_NODE.version spells it. */
+const NODE_LINE = process.versions.node.split('.')[0];
 
 // JSON has no NaN or Infinity (a ratio of 0/0 would arrive as null): they travel as strings.
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
@@ -80,8 +82,8 @@ function otherNodeSections() {
   } catch (error) {
     why = `unreadable output: ${error.message}`;
   }
-  const wrongNode = sections.find((s) => !s.title.includes(`(Node v${OTHER_NODE.version}.`));
-  if (wrongNode !== undefined) why = `ran on another Node line: ${wrongNode.title}`;
+  const wrongNode = sections.find((s) => s.nodeLine !== OTHER_NODE.version);
+  if (wrongNode !== undefined) why = `ran on Node ${wrongNode.nodeLine}, not ${OTHER_NODE.version}`;
   if (why === undefined && child.status === 0 && sections.length === OTHER_NODE.sections.length)
     return sections;
   const errors = (child.stderr ?? '').split('\n').filter((line) => /error/i.test(line));
@@ -104,7 +106,8 @@ const out = [];
 let unmet = 0;
 const emit = (section) => {
   if (asJson) {
-    console.log(`${JSON_PREFIX}${JSON.stringify(section, encode)}`);
+    // The parent checks which Node line measured it.
+    console.log(`${JSON_PREFIX}${JSON.stringify({ ...section, nodeLine: NODE_LINE }, encode)}`);
     return;
   }
   const { block, unmet: missed } = render(section);
@@ -126,8 +129,7 @@ for (const name of SECTIONS) {
 // A full run (quick mode too, so CI knows the full run will work) adds the other Node line's sections,
 // unless this process is that line already.
 const full = only.length === 0 && !asJson;
-const otherLine = process.versions.node.split('.')[0] !== OTHER_NODE.version;
-if (full && otherLine) for (const section of otherNodeSections()) emit(section);
+if (full && NODE_LINE !== OTHER_NODE.version) for (const section of otherNodeSections()) emit(section);
 if (full && !QUICK) {
   const header = [
     '# Benchmark results',
