@@ -59,6 +59,8 @@ describe('BucketRing layout', () => {
       new RangeError('BucketRing: slots 2..4 are not in views of 4'),
     );
     expect(() => new BucketRing(1000, 3, views, -1)).toThrow(RangeError);
+    expect(() => new BucketRing(1000, 3, views, NaN)).toThrow(RangeError);
+    expect(() => new BucketRing(1000, 3, views, Infinity)).toThrow(RangeError);
     expect(() => new BucketRing(1000, 4, views, 0)).not.toThrow();
     expect(() => new BucketRing(1000, 3, views, 1)).not.toThrow();
   });
