@@ -13,12 +13,20 @@
  * `Map.prototype.size` getter (the internal slot): a subclass's own `size` is never called, so one that
  * throws or lies cannot break `set` or skew the counts. Entries are counted from the instrumented calls,
  * starting from the map's real size: calls that bypass them (`Map.prototype.set.call(map, ...)`) are
- * not seen.
+ * not seen until the next call to a subclass's own set, delete or clear, which sets the count to the
+ * real size.
+ *
+ * A subclass's own `set` or `delete` may do more than it was asked: the classic `class LRU extends Map`
+ * evicts its oldest entry inside `set`, through `this.delete` (the instrumented one, so the eviction is
+ * counted as a delete). Then the size alone cannot tell an insert from an update, so those calls ask the
+ * map's internal slot (native `has`) whether the key was there before and after, and take the entry
+ * count from the real size afterwards (see `subclassWrite`). A native `set` or `delete` keeps the
+ * cheap path.
  */
 import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds, type MapRegistry } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken } from '../stats/map-groups.js';
+import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
@@ -34,6 +42,16 @@ type Method = (this: AnyMap, ...args: unknown[]) => unknown;
 /** The native size getter: reads the internal [[MapData]], never user code; throws on a non-Map. */
 const nativeSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get as (this: AnyMap) => number;
 const nativeValues = Map.prototype.values;
+const nativeHas = Map.prototype.has;
+
+/** Whether a genuine Map holds `key`, read from its internal slot (never user code); false otherwise. */
+function realHas(map: unknown, key: unknown): boolean {
+  try {
+    return nativeHas.call(map as AnyMap, key);
+  } catch {
+    return false;
+  }
+}
 
 /** The real entry count of a genuine Map, or undefined for anything else (a Proxy, a Map-like object). */
 function realSize(map: unknown): number | undefined {
@@ -99,6 +117,7 @@ export function instrument<M extends Map<unknown, unknown>>(
       slot,
       holdsUndefined(map),
       sizeIsNative(map),
+      token,
     );
     for (const key of METHODS) {
       Object.defineProperty(map, key, {
@@ -143,6 +162,7 @@ function countingMethods(
   slot: number,
   startsWithUndefined: boolean,
   nativeSizeProperty: boolean,
+  token: MapToken,
 ): Record<(typeof METHODS)[number], Method> {
   const counting = group.stats;
   const originalGet = originals.get('get')!;
@@ -150,12 +170,45 @@ function countingMethods(
   const originalSet = originals.get('set')!;
   const originalDelete = originals.get('delete')!;
   const originalClear = originals.get('clear')!;
-  // A native delete's boolean is the truth: it saves the two size reads a subclass's delete needs.
+  // A native delete's boolean is the truth, and a native set changes the size by one key at most: both
+  // keep the cheap path. A subclass's own set or delete goes through `subclassWrite` (module comment).
   const nativeDelete = originalDelete === Map.prototype.delete;
+  const nativeSet = originalSet === Map.prototype.set;
+  const index = slot & SLOT_INDEX_MASK;
   // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
   let mayHoldUndefined = startsWithUndefined;
   // The real entry count; never a subclass's own `size` (see the module comment).
   const sizeOf = (m: AnyMap): number => (nativeSizeProperty ? m.size : nativeSize.call(m));
+  /**
+   * A subclass's own set (`isSet`) or delete. The key counts as inserted, updated or deleted by whether
+   * it was in the map before and after the call; when it is in neither (a subclass that stores keys in
+   * another form, e.g. lower-cased), by the change in size, as for a native map. The live count then
+   * becomes the real size: the subclass's other writes were counted by the hooks they went through (an
+   * eviction through `this.delete`), or not at all (`super.delete`).
+   */
+  const subclassWrite = (
+    map: AnyMap,
+    original: Method,
+    key: unknown,
+    value: unknown,
+    isSet: boolean,
+  ): unknown => {
+    // Called on another object (`map.set.call(other, ...)`): its size is not this map's count.
+    if ((map as Marked)[INSTRUMENTED]?.token !== token) {
+      return isSet ? original.call(map, key, value) : original.call(map, key);
+    }
+    const had = realHas(map, key);
+    const before = realSize(map) ?? 0;
+    const result = isSet ? original.call(map, key, value) : original.call(map, key);
+    const has = realHas(map, key);
+    const after = realSize(map) ?? before;
+    if (isSet) {
+      if (has ? !had : after > before) counting.inserted(key, counts, slot);
+      else counting.updated();
+    } else if (had ? !has : after < before) counting.removed(key, counts, slot);
+    counts[index] = after;
+    return result;
+  };
   return {
     get(this: AnyMap, key: unknown): unknown {
       const value = originalGet.call(this, key);
@@ -171,29 +224,25 @@ function countingMethods(
       return found;
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
-      const before = sizeOf(this);
       if (value === undefined) mayHoldUndefined = true;
+      if (!nativeSet) return subclassWrite(this, originalSet, key, value, true);
+      const before = sizeOf(this);
       const result = originalSet.call(this, key, value);
       if (sizeOf(this) > before) counting.inserted(key, counts, slot);
       else counting.updated();
       return result;
     },
     delete(this: AnyMap, key: unknown): unknown {
-      if (nativeDelete) {
-        const removed = originalDelete.call(this, key);
-        if (removed === true) counting.removed(key, counts, slot);
-        return removed;
-      }
-      const before = sizeOf(this);
+      if (!nativeDelete) return subclassWrite(this, originalDelete, key, undefined, false);
       const removed = originalDelete.call(this, key);
-      if (sizeOf(this) < before) counting.removed(key, counts, slot);
+      if (removed === true) counting.removed(key, counts, slot);
       return removed;
     },
     clear(this: AnyMap): unknown {
+      // A subclass's clear may keep entries, or even add some: counters never go backwards.
       const before = sizeOf(this);
       const result = originalClear.call(this);
       const after = sizeOf(this);
-      // A subclass's clear may keep entries, or even add some: counters never go backwards.
       counting.cleared(Math.max(0, before - after), after, counts, slot);
       return result;
     },
