@@ -247,7 +247,9 @@ export class MapRegistry {
   /** Starts tracking a lock under `name` (its own name, or the name of the map that owns it). */
   trackLock(lock: object, name: string): LockStats {
     const stats = new LockStats();
-    const entry = this.entryFor(validateMapName(name, 'lock name'));
+    // Not counted as overflow: the metric counts maps, and a map's own locks (16 for a ShardedMap) would
+    // count it many times over.
+    const entry = this.entryFor(validateMapName(name, 'lock name'), false);
     entry.retiredLock ??= new LockStats();
     if (this.lockWaitListeners.size > 0) stats.onContendedWait = this.waitFanout(entry.name);
     this.track(lock, entry, undefined, undefined, stats, undefined, NO_BOUNDS);
@@ -426,13 +428,14 @@ export class MapRegistry {
     };
   }
 
-  private entryFor(name: string): NameEntry {
+  /** The entry of `name`, or the overflow bucket past the cap (counted as overflow when `countsOverflow`). */
+  private entryFor(name: string, countsOverflow = true): NameEntry {
     let entry = this.entries.get(name);
     if (entry) return entry;
     // The overflow bucket does not count against the cap, or the cap could never be reached exactly.
     const capped = this.entries.has(OVERFLOW_MAP_NAME) ? this.entries.size - 1 : this.entries.size;
     if (capped >= this.maxNames) {
-      this.overflowCount++;
+      if (countsOverflow) this.overflowCount++;
       entry = this.entries.get(OVERFLOW_MAP_NAME);
       if (!entry) {
         entry = new NameEntry(OVERFLOW_MAP_NAME);

@@ -108,6 +108,19 @@ describe('per-name aggregation', () => {
     expect(registry.collect().overflow).toBe(3);
   });
 
+  it('counts a map with locks past the cap once, not once per lock', () => {
+    // A ShardedMap owns 16 locks and a LockedMap one, all under the map's name: they used to add 17 and 2.
+    const registry = new MapRegistry({ maxNames: 1 });
+    const keep = [
+      new InstrumentedMap({ name: 'a', registry }),
+      new ShardedMap({ name: 'sharded', registry }),
+      new LockedMap({ name: 'locked', registry }),
+      new RWLock({ name: 'lock', registry }),
+    ];
+    expect(registry.collect().overflow).toBe(2);
+    expect(keep).toHaveLength(4);
+  });
+
   it('a failing size getter of a tracked object costs that instance, not the snapshot', () => {
     const registry = new MapRegistry();
     const ok = new InstrumentedMap({ name: 'ok', registry }).set('k', 1);
