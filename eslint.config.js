@@ -50,6 +50,7 @@ export default tseslint.config(
     files: [
       'src/maps/options.ts',
       'src/maps/instrument.ts',
+      'src/maps/instrument-subclass.ts',
       'src/maps/instrumented-map.ts',
       'src/maps/read-mostly-map.ts',
       'src/lru-cache/subscription.ts',

@@ -13,20 +13,18 @@
  * `Map.prototype.size` getter (the internal slot): a subclass's own `size` is never called, so one that
  * throws or lies cannot break `set` or skew the counts. Entries are counted from the instrumented calls,
  * starting from the map's real size: calls that bypass them (`Map.prototype.set.call(map, ...)`) are
- * not seen until the next call to a subclass's own set, delete or clear, which sets the count to the
- * real size.
+ * not seen until the next call to a subclass's own method, which sets the count to the real size.
  *
- * A subclass's own `set` or `delete` may do more than it was asked: the classic `class LRU extends Map`
- * evicts its oldest entry inside `set`, through `this.delete` (the instrumented one, so the eviction is
- * counted as a delete). Then the size alone cannot tell an insert from an update, so those calls ask the
- * map's internal slot (native `has`) whether the key was there before and after, and take the entry
- * count from the real size afterwards (see `subclassWrite`). A native `set` or `delete` keeps the
- * cheap path.
+ * A map whose get/has/set/delete/clear are all the native ones gets the cheap hooks below. A subclass
+ * with methods of its own may do more than it is asked (evict inside `set`, call `this.delete`, take a
+ * third argument): it gets the hooks of instrument-subclass.ts, which forward every argument and count
+ * each call by what it did to the map.
  */
 import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds, type MapRegistry } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { MapToken } from '../stats/map-groups.js';
+import { realSize, subclassHooks, type HookName, type Method } from './instrument-subclass.js';
 import { requireOptions, type MapOptions } from './options.js';
 
 const INSTRUMENTED = Symbol('mapwatch.instrumented');
@@ -37,31 +35,10 @@ interface Marked {
 }
 
 type AnyMap = Map<unknown, unknown>;
-type Method = (this: AnyMap, ...args: unknown[]) => unknown;
 
 /** The native size getter: reads the internal [[MapData]], never user code; throws on a non-Map. */
 const nativeSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get as (this: AnyMap) => number;
 const nativeValues = Map.prototype.values;
-const nativeHas = Map.prototype.has;
-
-/** Whether a genuine Map holds `key`, read from its internal slot (never user code); false otherwise. */
-function realHas(map: unknown, key: unknown): boolean {
-  try {
-    return nativeHas.call(map as AnyMap, key);
-  } catch {
-    return false;
-  }
-}
-
-/** The real entry count of a genuine Map, or undefined for anything else (a Proxy, a Map-like object). */
-function realSize(map: unknown): number | undefined {
-  try {
-    return nativeSize.call(map as AnyMap);
-  } catch {
-    return undefined;
-  }
-}
-
 export function instrument<M extends Map<unknown, unknown>>(
   map: M,
   options: MapOptions & SurvivalOptions,
@@ -94,7 +71,7 @@ export function instrument<M extends Map<unknown, unknown>>(
   if (!Object.isExtensible(map)) {
     throw new TypeError('mapwatch: cannot instrument a frozen or sealed Map; instrument it before freezing');
   }
-  const originals = new Map<string, Method>();
+  const originals = {} as Record<HookName, Method>;
   for (const key of METHODS) {
     const own = Object.getOwnPropertyDescriptor(map, key);
     if (own !== undefined && !own.configurable) {
@@ -103,22 +80,22 @@ export function instrument<M extends Map<unknown, unknown>>(
     const fn = (map as unknown as Record<string, unknown>)[key];
     if (typeof fn !== 'function')
       throw new TypeError(`mapwatch: cannot instrument a Map whose '${key}' is not a function`);
-    originals.set(key, fn as Method);
+    originals[key] = fn as Method;
   }
 
   const group = registry.mapGroup(name, 'plain', sampleSurvival);
   const token = new MapToken();
   const slot = registry.openMap(group, token, bounds, size);
   try {
-    const methods = countingMethods(
-      originals,
-      group,
-      registry.countsOf(slot),
-      slot,
-      holdsUndefined(map),
-      sizeIsNative(map),
-      token,
-    );
+    const counts = registry.countsOf(slot);
+    const methods = METHODS.every((key) => originals[key] === Map.prototype[key])
+      ? nativeHooks(group, counts, slot, holdsUndefined(map), sizeIsNative(map))
+      : subclassHooks(originals, {
+          counting: group.stats,
+          counts,
+          slot,
+          isOwnMap: (m) => isMarkedWith(m, token),
+        });
     for (const key of METHODS) {
       Object.defineProperty(map, key, {
         value: methods[key],
@@ -154,97 +131,66 @@ function holdsUndefined(map: AnyMap): boolean {
   return false;
 }
 
-/** One set of closures over the map's originals; the counting itself is the group's (MapCounting). */
-function countingMethods(
-  originals: Map<string, Method>,
+/** Whether `value` is the map instrumented with `token` (never throws, whatever `this` a hook got). */
+function isMarkedWith(value: unknown, token: MapToken): boolean {
+  return typeof value === 'object' && value !== null && (value as Marked)[INSTRUMENTED]?.token === token;
+}
+
+/**
+ * The hooks of a map whose five methods are all Map.prototype's: closures over the native methods; the
+ * counting itself is the group's (MapCounting).
+ */
+function nativeHooks(
   group: ReturnType<MapRegistry['mapGroup']>,
   counts: Int32Array,
   slot: number,
   startsWithUndefined: boolean,
   nativeSizeProperty: boolean,
-  token: MapToken,
-): Record<(typeof METHODS)[number], Method> {
+): Record<HookName, Method> {
   const counting = group.stats;
-  const originalGet = originals.get('get')!;
-  const originalHas = originals.get('has')!;
-  const originalSet = originals.get('set')!;
-  const originalDelete = originals.get('delete')!;
-  const originalClear = originals.get('clear')!;
-  // A native delete's boolean is the truth, and a native set changes the size by one key at most: both
-  // keep the cheap path. A subclass's own set or delete goes through `subclassWrite` (module comment).
-  const nativeDelete = originalDelete === Map.prototype.delete;
-  const nativeSet = originalSet === Map.prototype.set;
-  const index = slot & SLOT_INDEX_MASK;
+  const {
+    get: nativeGet,
+    has: nativeHas,
+    set: nativeSet,
+    delete: nativeDelete,
+    clear: nativeClear,
+  } = Map.prototype as AnyMap;
   // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
   let mayHoldUndefined = startsWithUndefined;
   // The real entry count; never a subclass's own `size` (see the module comment).
   const sizeOf = (m: AnyMap): number => (nativeSizeProperty ? m.size : nativeSize.call(m));
-  /**
-   * A subclass's own set (`isSet`) or delete. The key counts as inserted, updated or deleted by whether
-   * it was in the map before and after the call; when it is in neither (a subclass that stores keys in
-   * another form, e.g. lower-cased), by the change in size, as for a native map. The live count then
-   * becomes the real size: the subclass's other writes were counted by the hooks they went through (an
-   * eviction through `this.delete`), or not at all (`super.delete`).
-   */
-  const subclassWrite = (
-    map: AnyMap,
-    original: Method,
-    key: unknown,
-    value: unknown,
-    isSet: boolean,
-  ): unknown => {
-    // Called on another object (`map.set.call(other, ...)`): its size is not this map's count.
-    if ((map as Marked)[INSTRUMENTED]?.token !== token) {
-      return isSet ? original.call(map, key, value) : original.call(map, key);
-    }
-    const had = realHas(map, key);
-    const before = realSize(map) ?? 0;
-    const result = isSet ? original.call(map, key, value) : original.call(map, key);
-    const has = realHas(map, key);
-    const after = realSize(map) ?? before;
-    if (isSet) {
-      if (has ? !had : after > before) counting.inserted(key, counts, slot);
-      else counting.updated();
-    } else if (had ? !has : after < before) counting.removed(key, counts, slot);
-    counts[index] = after;
-    return result;
-  };
   return {
     get(this: AnyMap, key: unknown): unknown {
-      const value = originalGet.call(this, key);
-      if (value !== undefined || (mayHoldUndefined && originalHas.call(this, key) === true))
-        counting.hit(key, slot);
+      const value = nativeGet.call(this, key);
+      if (value !== undefined || (mayHoldUndefined && nativeHas.call(this, key))) counting.hit(key, slot);
       else counting.miss();
       return value;
     },
     has(this: AnyMap, key: unknown): unknown {
-      const found = originalHas.call(this, key);
-      if (found === true) counting.hit(key, slot);
+      const found = nativeHas.call(this, key);
+      if (found) counting.hit(key, slot);
       else counting.miss();
       return found;
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
-      if (value === undefined) mayHoldUndefined = true;
-      if (!nativeSet) return subclassWrite(this, originalSet, key, value, true);
       const before = sizeOf(this);
-      const result = originalSet.call(this, key, value);
+      if (value === undefined) mayHoldUndefined = true;
+      const result = nativeSet.call(this, key, value);
       if (sizeOf(this) > before) counting.inserted(key, counts, slot);
       else counting.updated();
       return result;
     },
     delete(this: AnyMap, key: unknown): unknown {
-      if (!nativeDelete) return subclassWrite(this, originalDelete, key, undefined, false);
-      const removed = originalDelete.call(this, key);
-      if (removed === true) counting.removed(key, counts, slot);
+      // A native delete's boolean is the truth: no size reads.
+      const removed = nativeDelete.call(this, key);
+      if (removed) counting.removed(key, counts, slot);
       return removed;
     },
     clear(this: AnyMap): unknown {
-      // A subclass's clear may keep entries, or even add some: counters never go backwards.
-      const before = sizeOf(this);
-      const result = originalClear.call(this);
-      const after = sizeOf(this);
-      counting.cleared(Math.max(0, before - after), after, counts, slot);
-      return result;
+      const removed = sizeOf(this);
+      nativeClear.call(this);
+      counting.cleared(removed, 0, counts, slot);
+      return undefined;
     },
   };
 }

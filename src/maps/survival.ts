@@ -141,6 +141,8 @@ export class SurvivalSampler implements SurvivalSource {
   private readonly ownerKeys = new Map<number, number>();
   /** Inserts to pass over after one that collided with another owner's sampled key. */
   private backoff = 1;
+  /** Where the next recheckOwner starts. */
+  private recheckCursor = 0;
 
   constructor(
     size: number,
@@ -217,6 +219,29 @@ export class SurvivalSampler implements SurvivalSource {
     for (let i = 0; i < this.fresh; i++) {
       const h = held[i];
       if (h !== EMPTY && owners[i] === owner) this.release(i, this.bucketOf(h));
+    }
+  }
+
+  /**
+   * Checks up to `budget` of the keys sampled for `owner` (round robin over the slots) and drops those
+   * `present` says are gone: for a map that lost entries in ways no hook saw (a subclass's own
+   * `super.delete`), so a removed key does not stay in the sample and age for ever. A bounded budget
+   * keeps each call cheap; the next calls go on where this one stopped.
+   */
+  recheckOwner(owner: number, present: (key: unknown) => boolean, budget: number): void {
+    const held = this.held;
+    const owners = this.owners;
+    if (held === undefined || owners === undefined || this.liveCount === 0) return;
+    const n = this.fresh;
+    for (let visited = 0; visited < n && budget > 0; visited++) {
+      const i = this.recheckCursor < n ? this.recheckCursor : 0;
+      this.recheckCursor = i + 1;
+      const h = held[i];
+      if (h === EMPTY || owners[i] !== owner) continue;
+      budget--;
+      const key = h instanceof WeakRef ? (h.deref() as unknown) : h;
+      if (key === undefined && h instanceof WeakRef) this.release(i, -1);
+      else if (!present(key)) this.release(i, this.bucketOf(key));
     }
   }
 

@@ -60,6 +60,24 @@ export class MapCounting extends MapStats {
     if (this.sampler !== undefined) this.sampler.onDelete(key, slot);
   }
 
+  // The three below serve instrument() on a Map subclass whose own methods do more than their key
+  // (maps/instrument-subclass.ts). Its live count is set to the map's real size by the caller.
+
+  /** A subclass's method added `n` entries besides its key, through no instrumented call. */
+  insertedUnseen(n: number): void {
+    this.inserts += n;
+  }
+
+  /** A subclass's method removed `n` entries besides its key, through no instrumented call. */
+  evictedUnseen(n: number): void {
+    this.deletesEvict += n;
+  }
+
+  /** A subclass's delete removed its key stored in another form (such keys are never sampled). */
+  removedUnsampled(): void {
+    this.deletesExplicit++;
+  }
+
   /**
    * The map of `slot` was cleared: `removed` entries went, `left` remain (0 for a native clear; a
    * subclass's clear may keep some).

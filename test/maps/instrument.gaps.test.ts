@@ -140,7 +140,11 @@ describe('instrument() on the map', () => {
     map.delete('c'); // grows by two: not a delete
     map.clear(); // grows: nothing cleared, and no negative count
     const n = plain(registry, 'contrary');
-    expect([n.map.inserts, n.map.updates, n.map.deletesExplicit, n.map.deletesClear]).toEqual([1, 1, 0, 0]);
+    // set('b') stored nothing (an update, as a set that adds no entry) and dropped 'a' behind the hooks
+    // (an eviction); delete('c') and clear() added three entries behind them (inserts).
+    expect([n.map.inserts, n.map.updates, n.map.deletesExplicit, n.map.deletesClear]).toEqual([4, 1, 0, 0]);
+    expect(n.map.deletesEvict).toBe(1);
+    expect(n.entriesByKind.get('plain')).toBe(map.size);
   });
 });
 
