@@ -27,6 +27,7 @@ import {
   DEFAULT_SELECTOR,
   DEFAULT_TIMEOUT_MS,
   MAX_POINTS_PER_REQUEST,
+  MAX_TIMEOUT_MS,
   PrometheusSourceError,
   buildSelector,
   fetchQueryRange,
@@ -60,7 +61,8 @@ The JSON may hold any subset of these families; only ${METRICS.entries.name} is 
 (the never-read ratio is accepted and grouped, but the detector's Observation has no field for it yet).
 Series are grouped by their labels without __name__, map_kind and cause: one row per map. A series
 without __name__ (e.g. the result of sum(...)) counts as entries; other metric names are ignored (a note
-says so). At each entries timestamp every other family contributes its latest value at or before it.
+says so). At each entries timestamp every other family contributes its latest value at or before it,
+if that value is at most 5 minutes old (Prometheus' default lookback delta); an older one counts as absent.
 Points are sorted by time; of duplicate timestamps the last one wins. NaN, +Inf/-Inf, negative and
 over-2^53 values are skipped and counted in a note on stderr. Timestamps outside 1970..2200 are refused.
 
@@ -82,7 +84,7 @@ With --prometheus:
   --step DURATION       resolution, e.g. 15s, 60s, 5m. Default 60s. Ranges over ${MAX_POINTS_PER_REQUEST} steps are
                         fetched in several requests
   --end TIME            RFC 3339 or Unix seconds. Default now
-  --timeout DURATION    per request. Default ${DEFAULT_TIMEOUT_MS / 1000}s
+  --timeout DURATION    per request, 1ms up to ${MAX_TIMEOUT_MS}ms (about 24.8 days). Default ${DEFAULT_TIMEOUT_MS / 1000}s
 
 Exit codes: 0 it ran (whatever the verdicts), 2 bad usage or bad input (one line on stderr says why).
 `;
@@ -119,6 +121,20 @@ function duration(value: string | undefined, option: string, fallbackMs: number)
   if (ms === undefined || !(ms > 0))
     throw new UsageError(
       `${option} needs a duration such as 30s, 5m, 24h or 7d, got ${JSON.stringify(value)}`,
+    );
+  return ms;
+}
+
+/**
+ * `--timeout` in whole ms. A fraction of a ms is rounded up rather than refused: the timer only counts
+ * whole ms, and rounding up never gives up sooner than asked (`0.0005`, half a ms, becomes 1 ms). Over
+ * MAX_TIMEOUT_MS is refused here, as one line, since AbortSignal.timeout would throw on it mid-run.
+ */
+function timeout(value: string | undefined): number {
+  const ms = Math.ceil(duration(value, '--timeout', DEFAULT_TIMEOUT_MS));
+  if (!(ms <= MAX_TIMEOUT_MS))
+    throw new UsageError(
+      `--timeout needs a duration from 1ms to ${MAX_TIMEOUT_MS}ms (about 24.8 days), such as 30s or 5m, got ${JSON.stringify(value)}`,
     );
   return ms;
 }
@@ -198,7 +214,7 @@ function readArgs(args: string[]): Args | 'help' {
     rangeMs: duration(v.range, '--range', 24 * 3_600_000),
     stepMs: duration(v.step, '--step', 60_000),
     endMs,
-    timeoutMs: duration(v.timeout, '--timeout', DEFAULT_TIMEOUT_MS),
+    timeoutMs: timeout(v.timeout),
   };
 }
 

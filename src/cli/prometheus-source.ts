@@ -7,6 +7,7 @@
  * `MAX_REQUESTS` of them. Every failure is a `PrometheusSourceError` whose message is one line.
  */
 import { METRICS } from '../conventions.js';
+import { describeText, show } from './analyze/describe.js';
 import { FAMILIES, FAMILY_KEYS } from './analyze/parse.js';
 
 export class PrometheusSourceError extends Error {
@@ -18,6 +19,20 @@ export const MAX_POINTS_PER_REQUEST = 11_000;
 /** Most requests one analyze run makes (so at most 1.1 million points per series). */
 export const MAX_REQUESTS = 100;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Longest per-request timeout, ms (about 24.8 days): `AbortSignal.timeout` takes a whole number of ms
+ * that fits a 32-bit signed integer, as setTimeout does, and throws ERR_OUT_OF_RANGE outside it.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Refuses a timeout `AbortSignal.timeout` would throw on, before any request is made. */
+function checkTimeout(timeoutMs: number): void {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new PrometheusSourceError(
+      `--timeout needs a whole number of ms from 1 to ${MAX_TIMEOUT_MS} (about 24.8 days), got ${timeoutMs}`,
+    );
+  }
+}
 
 export interface PrometheusSourceOptions {
   /** Base URL of Prometheus (or a compatible API), e.g. http://127.0.0.1:9090 or https://host/prometheus. */
@@ -155,6 +170,7 @@ function describeFetchError(err: unknown): string {
 export async function fetchQueryRange(options: PrometheusSourceOptions): Promise<FetchedMatrix> {
   const { selector, startMs, endMs, stepMs, maxBytes } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  checkTimeout(timeoutMs);
   const doFetch = options.fetchImpl ?? fetch;
   let base: URL;
   try {
@@ -228,14 +244,15 @@ export async function fetchQueryRange(options: PrometheusSourceOptions): Promise
       data?: { resultType?: unknown; result?: unknown };
     };
     if (!res.ok || d.status !== 'success') {
-      // Prometheus' JSON: strings by its API; anything else is quoted as it comes.
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string
-      const why = d.error !== undefined ? `${String(d.errorType)}: ${String(d.error)}` : 'no error message';
+      // Strings by Prometheus' API; anything else is described without recursing into it, since
+      // String() or JSON.stringify() of a deeply nested array overflows the stack.
+      const why =
+        d.error !== undefined ? `${describeText(d.errorType)}: ${describeText(d.error)}` : 'no error message';
       throw new PrometheusSourceError(
-        `${what} answered HTTP ${res.status}, status ${JSON.stringify(d.status ?? null)} (${why.replace(/\s+/g, ' ')}); check --selector, --range and --step`,
+        `${what} answered HTTP ${res.status}, status ${show(d.status ?? null)} (${why}); check --selector, --range and --step`,
       );
     }
-    if (Array.isArray(d.warnings)) for (const w of d.warnings) warnings.push(String(w));
+    if (Array.isArray(d.warnings)) for (const w of d.warnings) warnings.push(describeText(w));
     if (d.data?.resultType !== 'matrix' || !Array.isArray(d.data.result)) {
       throw new PrometheusSourceError(`${what} answered without a matrix result; is it a Prometheus API?`);
     }

@@ -17,6 +17,7 @@
  * other value that is not a number is refused.
  */
 import { METRICS, LABELS } from '../../conventions.js';
+import { describeText, show } from './describe.js';
 
 export interface Point {
   /** ms since epoch */
@@ -85,17 +86,6 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** A short, bounded rendering of a bad token for a message. */
-function show(x: unknown): string {
-  let s: string;
-  try {
-    s = typeof x === 'string' ? JSON.stringify(x) : (JSON.stringify(x) ?? String(x));
-  } catch {
-    s = String(x);
-  }
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}
-
 export function parseQueryRange(text: string, source: string): ParsedInput {
   let doc: unknown;
   try {
@@ -108,7 +98,7 @@ export function parseQueryRange(text: string, source: string): ParsedInput {
   if (!isRecord(doc)) throw new InputError(`${source}: the JSON is not an object; ${EXPECTED_JSON}`);
   if (doc.status === 'error') {
     throw new InputError(
-      `${source} is a Prometheus error response (${String(doc.errorType)}: ${String(doc.error)}); re-run the query`,
+      `${source} is a Prometheus error response (${describeText(doc.errorType)}: ${describeText(doc.error)}); re-run the query`,
     );
   }
   const data = doc.data;
@@ -136,8 +126,7 @@ export function parseMatrix(result: readonly unknown[], source: string): ParsedI
         `${source}: data.result[${i}] needs "metric" (object) and "values" (array); ${EXPECTED_JSON}`,
       );
     }
-    const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(item.metric)) labels[k] = String(v);
+    const labels = readLabels(item.metric, `${source}: data.result[${i}].metric`);
     const key = labelKey(labels);
     let target = merged.get(key);
     if (!target) {
@@ -170,6 +159,23 @@ export function parseMatrix(result: readonly unknown[], source: string): ParsedI
     points: normalize(s.points, skipped),
   }));
   return { series, skipped };
+}
+
+/**
+ * A series' labels. Prometheus writes every label value as a string; anything else is refused, naming
+ * the label, rather than converted with String() (which overflows the stack on a deeply nested array).
+ */
+function readLabels(metric: Record<string, unknown>, where: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metric)) {
+    if (typeof v !== 'string') {
+      throw new InputError(
+        `${where} label ${show(k)} has the value ${show(v)}, not a string; label values are strings ("api")`,
+      );
+    }
+    labels[k] = v;
+  }
+  return labels;
 }
 
 export function parseCsv(text: string, source: string): ParsedInput {

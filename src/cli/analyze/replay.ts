@@ -5,8 +5,9 @@
  * first reached `growing` and `leak`.
  *
  * The families are aligned on the entries' timestamps: at each one, every other family contributes its
- * latest value at or before it, or nothing when it has none yet. Counters are fed as recorded
- * (cumulative); the detector corrects their resets.
+ * latest value at or before it if that value is at most LOOKBACK_MS old, or nothing otherwise (none
+ * yet, or the family stopped being exported). Counters are fed as recorded (cumulative); the detector
+ * corrects their resets.
  */
 import { LeakDetector, type LeakDetectorOptions } from '../../detect/leak-detector.js';
 import { createNameObserver } from '../../detect/monitor.js';
@@ -43,6 +44,14 @@ export interface ReplayResult {
   readonly points: number;
 }
 
+/**
+ * How long a family's latest value stands for it, ms of the input's own time: Prometheus' default
+ * lookback delta (`--query.lookback-delta`, 5m), past which a query treats a series as absent. Without
+ * it a family that stopped being exported (a declared bound dropped when an undeclared instance of the
+ * name appeared) would be carried forever, and analyze would judge by a bound the monitor no longer sees.
+ */
+export const LOOKBACK_MS = 5 * 60_000;
+
 /** The row's observations, one per entries point, in the input's own time. */
 export function* alignRow(row: MapRow): Generator<{ t: number; obs: NameObservation }> {
   const others = Object.entries(row.families) as [Exclude<FamilyKey, 'entries'>, readonly Point[]][];
@@ -53,7 +62,8 @@ export function* alignRow(row: MapRow): Generator<{ t: number; obs: NameObservat
       let c = cursor[i]!;
       while (c < pts.length && pts[c]!.t <= p.t) c++;
       cursor[i] = c;
-      if (c > 0) obs[family] = pts[c - 1]!.v;
+      const latest = c > 0 ? pts[c - 1]! : undefined;
+      if (latest !== undefined && p.t - latest.t <= LOOKBACK_MS) obs[family] = latest.v;
     });
     yield { t: p.t, obs: toObservation(obs) };
   }
