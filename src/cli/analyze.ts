@@ -118,7 +118,8 @@ function positiveNumber(value: string, option: string, max: number): number {
 function duration(value: string | undefined, option: string, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const ms = parseDuration(value);
-  if (ms === undefined || !(ms > 0))
+  // Finite too: a number of hundreds of digits parses to Infinity, which no range or step can be.
+  if (ms === undefined || !(ms > 0) || !Number.isFinite(ms))
     throw new UsageError(
       `${option} needs a duration such as 30s, 5m, 24h or 7d, got ${JSON.stringify(value)}`,
     );
