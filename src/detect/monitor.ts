@@ -14,6 +14,7 @@ import type { MapRegistry, NameSnapshot } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import type { LeakVerdictDetail, NameObservation } from './observation.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 export interface LeakDetectionOptions extends LeakDetectorOptions {
   /** Registry to watch; default `defaultRegistry`. */
   registry?: MapRegistry;
@@ -46,9 +47,9 @@ export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDete
   const registry = registryOption(options.registry, 'startLeakDetection(options)');
   const { registry: _registry, intervalMs = 60_000, now = Date.now, onError, ...detectorOptions } = options;
   // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond.
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > 2 ** 31 - 1) {
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > MAX_TIMER_MS) {
     throw new RangeError(
-      `mapwatch: startLeakDetection intervalMs must be a positive number of ms up to 2147483647 (about 24.8 days), got ${intervalMs}`,
+      `mapwatch: startLeakDetection intervalMs must be a positive number of ms up to ${MAX_TIMER_MS} (about 24.8 days), got ${intervalMs}`,
     );
   }
   // Two series per name, plus room for the overflow bucket.

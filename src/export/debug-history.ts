@@ -13,6 +13,7 @@
  */
 import type { MapRegistry, NameSnapshot, RegistrySnapshot } from '../registry.js';
 import { lockSampleOf, type LockSample } from './lock-verdict.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 
 export interface DebugHistoryOptions {
   /** Samples kept per name (default 60, from 2 to 1000). */
@@ -71,9 +72,9 @@ export class DebugHistory {
       );
     }
     // setInterval takes at most 2^31 - 1 ms; a longer one would fire every millisecond.
-    if (typeof intervalMs !== 'number' || !(intervalMs >= 50) || intervalMs > 2 ** 31 - 1) {
+    if (typeof intervalMs !== 'number' || !(intervalMs >= 50) || intervalMs > MAX_TIMER_MS) {
       throw new RangeError(
-        `mapwatch: debug.history.intervalMs must be a number of ms from 50 to 2147483647, got ${String(intervalMs)}`,
+        `mapwatch: debug.history.intervalMs must be a number of ms from 50 to ${MAX_TIMER_MS}, got ${String(intervalMs)}`,
       );
     }
     this.length = length;

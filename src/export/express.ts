@@ -21,6 +21,7 @@ import {
   serializeRegistry,
   type SerializeOptions,
 } from './prometheus.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 
 // The debug route's option types, so a caller can name them.
 export type { DebugHistoryOptions, LockVerdictThresholds };
@@ -47,7 +48,10 @@ export interface MapwatchRouterOptions {
    * mapwatch's or yours (default: one stderr line per metric and failure message).
    */
   onError?: CollectErrorHandler;
-  /** A metric still collecting after this long is left out of the scrape (ms, default 10 000). */
+  /**
+   * A metric still collecting after this long is left out of the scrape (ms, default 10 000, at most
+   * 2147483647).
+   */
   collectTimeoutMs?: number;
 }
 
@@ -114,6 +118,12 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
     throw new RangeError(
       `mapwatch: collectTimeoutMs must be a positive number of ms, got ${String(timeoutMs)}`,
+    );
+  }
+  // Checked here, not at the first scrape: serializeRegistry would refuse it then, failing every scrape.
+  if (timeoutMs > MAX_TIMER_MS) {
+    throw new RangeError(
+      `mapwatch: collectTimeoutMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days, Node's longest timer), got ${timeoutMs}`,
     );
   }
   // One reporter for the router's lifetime, so that a failing collector is logged once, not per scrape.

@@ -25,6 +25,7 @@ import type { MapRegistry } from '../registry.js';
 import { mapRegistryOption } from './registry-option.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { scalarPoints } from './samples.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 
 export const OTEL_SCOPE_NAME = 'mapwatch';
 
@@ -33,7 +34,10 @@ export interface OtelMetricsOptions {
   meterProvider?: MeterProvider;
   /** mapwatch registry to read; default `defaultRegistry`. */
   registry?: MapRegistry;
-  /** How often to look for a global provider while none is registered (ms, default 1000). */
+  /**
+   * How often to look for a global provider while none is registered (ms, default 1000, at most
+   * 2147483647).
+   */
   pollIntervalMs?: number;
   /** Called when one metric fails to collect (default: one stderr line per metric and message). */
   onError?: CollectErrorHandler;
@@ -92,6 +96,12 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
   const registry = mapRegistryOption(options.registry, 'registerOtelMetrics(options)');
   if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
     throw new RangeError(`mapwatch: pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`);
+  }
+  // setInterval runs a longer interval every millisecond (TimeoutOverflowWarning): poll continuously.
+  if (pollIntervalMs > MAX_TIMER_MS) {
+    throw new RangeError(
+      `mapwatch: pollIntervalMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days, Node's longest timer), got ${pollIntervalMs}`,
+    );
   }
   if (meterProvider !== undefined && !isMeterProvider(meterProvider)) {
     throw new TypeError('mapwatch: meterProvider must be an OpenTelemetry MeterProvider (with getMeter())');

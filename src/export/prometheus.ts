@@ -12,6 +12,7 @@ import { mapRegistryOption } from './registry-option.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 
 export interface PromMetricsOptions {
   /** mapwatch registry to read; default `defaultRegistry`. */
@@ -156,6 +157,18 @@ const OPENMETRICS_FORMAT = client.Registry.OPENMETRICS_CONTENT_TYPE;
 const OPENMETRICS_EOF = '\n# EOF\n';
 /** Prometheus' default scrape_timeout: past it the scraper has given up on the answer anyway. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Rejects a positive deadline Node's setTimeout cannot keep. Infinity is refused too rather than read as
+ * "no deadline": a collector that hangs must cost its own metric, never hold the whole scrape.
+ */
+function requireTimerMs(option: string, ms: number): void {
+  if (ms > MAX_TIMER_MS) {
+    throw new RangeError(
+      `mapwatch: ${option} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, Node's longest timer), got ${ms}`,
+    );
+  }
+}
 // prom-client's typings omit the constructor's content-type parameter, which the runtime takes.
 const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => Registry;
 
@@ -171,7 +184,7 @@ export interface SerializeOptions {
    * stderr line per metric and failure message).
    */
   onError?: CollectErrorHandler;
-  /** A metric still collecting after this long is left out (ms, default 10 000). */
+  /** A metric still collecting after this long is left out (ms, default 10 000, at most 2147483647). */
   timeoutMs?: number;
 }
 
@@ -217,6 +230,7 @@ export async function serializeRegistry(
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
     throw new RangeError(`mapwatch: timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
   }
+  requireTimerMs('timeoutMs', timeoutMs);
   const onError =
     options.onError === undefined
       ? (sharedReporter ??= collectErrorReporter('scrape', undefined))

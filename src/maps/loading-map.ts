@@ -48,6 +48,7 @@ import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
 import { requireOptions, type MapOptions } from './options.js';
 import { abortReason, Flight } from './loading-flight.js';
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 
 export interface LoadingMapOptions extends MapOptions {
   /**
@@ -58,7 +59,8 @@ export interface LoadingMapOptions extends MapOptions {
   /** Millisecond clock for TTL; tests inject one. Default Date.now. */
   now?: () => number;
   /**
-   * Longest a load may keep its callers waiting, in milliseconds (> 0; omitted or Infinity: no limit).
+   * Longest a load may keep its callers waiting, in milliseconds (> 0 and at most 2147483647, Node's
+   * longest timer; omitted or Infinity: no limit).
    * Past it the callers reject with a `TimeoutError` DOMException, the load is forgotten (the next
    * getOrLoad loads afresh) and the signal passed to the loader aborts.
    */
@@ -94,6 +96,17 @@ function positiveMs(option: string, value: unknown): number | undefined {
   return value;
 }
 
+/** A load timeout is a setTimeout delay, so it must be one Node keeps (Infinity already means none). */
+function loadTimeoutOption(value: unknown): number | undefined {
+  const ms = positiveMs('loadTimeoutMs', value);
+  if (ms !== undefined && ms > MAX_TIMER_MS) {
+    throw new RangeError(
+      `mapwatch: LoadingMap loadTimeoutMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days), or Infinity for no limit, got ${ms}`,
+    );
+  }
+  return ms;
+}
+
 export class LoadingMap<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #flights = new Map<K, Flight<V>>();
@@ -124,7 +137,7 @@ export class LoadingMap<K, V> {
     const { name, now = Date.now } = requireOptions(options, 'new LoadingMap()');
     const registry = registryOption(options.registry, 'new LoadingMap()');
     const ttlMs = positiveMs('ttlMs', options.ttlMs);
-    const loadTimeoutMs = positiveMs('loadTimeoutMs', options.loadTimeoutMs);
+    const loadTimeoutMs = loadTimeoutOption(options.loadTimeoutMs);
     if (typeof now !== 'function')
       throw new TypeError('mapwatch: LoadingMap now must be a function returning ms');
     const bounds = validateDeclaredBounds(options, 'new LoadingMap()');
