@@ -33,7 +33,8 @@
  * scan, for a clock that went backwards or to free memory while nothing is stored). All count as
  * `cause=expire`. Until removed they occupy memory, so `size` (and the entries gauge) includes them;
  * lookups and iteration never return them. Iteration order with a TTL is store order (an overwrite moves
- * the key to the end); without a TTL it is a Map's insertion order.
+ * the key to the end, yet an iteration visits each key once, as a Map does, even if it overwrites every
+ * key it visits); without a TTL it is a Map's insertion order.
  *
  * Counts: hits/misses for get, has and getOrLoad; inserts/updates for set and stored loads; deletes by
  * cause; loads by result with their cumulative duration (performance.now(), one read per load).
@@ -82,6 +83,11 @@ interface Entry<V> {
   readonly value: V;
   /** Infinity without TTL. */
   readonly expiresAt: number;
+  /**
+   * Identifies this presence of the key, from the store that inserted it to its removal; an update
+   * keeps it. Iteration with a TTL uses it to visit a key once however often an update moves it.
+   */
+  readonly presence: number;
 }
 
 function positiveMs(option: string, value: unknown): number | undefined {
@@ -132,6 +138,8 @@ export class LoadingMap<K, V> {
    */
   #cursor: Iterator<[K, Entry<V>]> | undefined = undefined;
   #head: [K, Entry<V>] | undefined = undefined;
+  /** The last `Entry.presence` handed out. */
+  #presences = 0;
 
   constructor(options: LoadingMapOptions) {
     const { name, now = Date.now } = requireOptions(options, 'new LoadingMap()');
@@ -272,12 +280,16 @@ export class LoadingMap<K, V> {
     for (const [key, value] of this.entries()) callbackfn.call(thisArg, value, key, this);
   }
 
-  /** Live (unexpired) entries in insertion order, as a Map iterates. */
+  /**
+   * Live (unexpired) entries in the map's order, visited as a Map visits them while it changes: an entry
+   * stored during the iteration is visited (once), a deleted one not yet visited is not.
+   */
   *entries(): Generator<[K, V], undefined, undefined> {
-    const t = this.#ttlMs === undefined ? -Infinity : this.#clock();
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > t) yield [key, entry.value];
+    if (this.#ttlMs === undefined) {
+      for (const [key, entry] of this.#entries) yield [key, entry.value];
+      return;
     }
+    yield* this.#liveOnce(this.#clock());
   }
 
   *keys(): Generator<K, undefined, undefined> {
@@ -294,6 +306,21 @@ export class LoadingMap<K, V> {
 
   get [Symbol.toStringTag](): string {
     return 'LoadingMap';
+  }
+
+  /**
+   * With a TTL an update moves its key to the end (see #store), where this live iteration would meet it
+   * again, for ever if every visit updates it; a Map visits an updated key once. So each presence of a key
+   * is visited once, remembered for the iteration (one set entry per visit: the price of keeping
+   * expiry order). A key deleted and stored again is a new presence, visited again, as in a Map.
+   */
+  *#liveOnce(t: number): Generator<[K, V], undefined, undefined> {
+    const visited = new Set<number>();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= t || visited.has(entry.presence)) continue;
+      visited.add(entry.presence);
+      yield [key, entry.value];
+    }
   }
 
   /**
@@ -332,18 +359,20 @@ export class LoadingMap<K, V> {
 
   #store(key: K, value: V, t: number): void {
     // An expired entry being replaced counts as expired, then as a new insert.
-    const present = this.#fresh(key, t) !== undefined;
+    const previous = this.#fresh(key, t);
+    const present = previous !== undefined;
     if (present) this.#stats.updates++;
     else this.#stats.inserts++;
+    const presence = present ? previous.presence : ++this.#presences;
     const ttlMs = this.#ttlMs;
     if (ttlMs === undefined) {
-      this.#entries.set(key, { value, expiresAt: Infinity });
+      this.#entries.set(key, { value, expiresAt: Infinity, presence });
       this.#counted();
       return;
     }
     // Delete first so the key moves to the end: map order stays expiry order.
     if (present) this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: t + ttlMs });
+    this.#entries.set(key, { value, expiresAt: t + ttlMs, presence });
     this.#purgeHead(t);
     this.#counted();
   }
