@@ -292,6 +292,8 @@ export class ReadMostlyMap<K, V> {
   }
 
   forEach(callbackfn: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
+    // As Map.prototype.forEach: a non-function is refused before any entry is read, even on an empty map.
+    if (typeof callbackfn !== 'function') throw new TypeError(`${String(callbackfn)} is not a function`);
     for (const [key, value] of this.entries()) callbackfn.call(thisArg, value, key, this);
   }
 
