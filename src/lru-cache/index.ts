@@ -85,6 +85,8 @@ export interface WatchableLRUCache {
   readonly maxSize: number;
   readonly ttl: number;
   info(key: never): unknown;
+  /** Ms left before the key's value expires: negative once expired, Infinity without a TTL, 0 if absent. */
+  getRemainingTTL?(key: never): number;
   clear(): void;
 }
 

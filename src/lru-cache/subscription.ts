@@ -4,7 +4,7 @@
  * uncaught one.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { getHit, type Status, type Watch } from './watch.js';
+import { freshHit, getHit, type Status, type Watch } from './watch.js';
 import type { WatchableLRUCache } from './index.js';
 
 /** lru-cache's channel for synchronous operations. */
@@ -55,7 +55,8 @@ function onMetric(message: unknown): void {
         else watch.stats.misses++;
         return;
       case 'peek':
-        if (status.peek === 'hit') watch.hit(status);
+        // lru-cache says 'hit' for an expired value it hands back under allowStale: a miss here.
+        if (status.peek === 'hit' && freshHit(cache, status.key)) watch.hit(status);
         else watch.stats.misses++;
         return;
       case 'set':

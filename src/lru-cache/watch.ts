@@ -196,7 +196,8 @@ export class Watch {
   onMemo(cache: WatchableLRUCache, status: Status, noDeleteOnStaleGet: boolean): void {
     const key = status.key;
     if (status.memo === 'hit') {
-      this.lookup(true, key);
+      // 'hit' whenever the get inside memo returned a value, an expired one under allowStale included.
+      this.lookup(freshHit(cache, key), key);
       return;
     }
     if (status.memo !== 'miss') return;
@@ -208,13 +209,39 @@ export class Watch {
       return;
     }
     const overPlaceholder = this.takePlaceholder(key);
-    // Without forceRefresh the key had no fresh value: absent, or an expired one that get() deleted
-    // (published), unless stale entries are kept (noDeleteOnStaleGet), when only the size can tell.
     const insert =
-      overPlaceholder || (!status.forceRefresh && !noDeleteOnStaleGet) || cache.size > this.known;
+      overPlaceholder ||
+      cache.size > this.known ||
+      this.memoStoredAbsentKey(cache, status, noDeleteOnStaleGet);
     if (insert) this.inserted(key);
     else this.stats.updates++;
     this.reconcile(cache, insert && !overPlaceholder ? 1 : 0);
+  }
+
+  /**
+   * Whether a memo miss that did not grow the cache stored a key that was absent (an insert that evicted
+   * another) rather than over the key's expired value (an update). Without forceRefresh the key had no
+   * fresh value: it was absent, or expired and deleted by the get inside memo (that delete was published),
+   * except when the expired value stays: a fetch in flight is refreshing it, or noDeleteOnStaleGet. With
+   * noDeleteOnStaleGet a value without a TTL cannot have expired, so the key was absent; with a TTL nothing
+   * published tells, and it counts as an update.
+   */
+  private memoStoredAbsentKey(
+    cache: WatchableLRUCache,
+    status: Status,
+    noDeleteOnStaleGet: boolean,
+  ): boolean {
+    if (status.forceRefresh === true) return false;
+    if (noDeleteOnStaleGet) return cache.getRemainingTTL?.(status.key as never) === Infinity;
+    return !this.refreshing(status.key);
+  }
+
+  /** Whether a followed fetch is refreshing the expired value of `key` (it found one to refresh). */
+  private refreshing(key: unknown): boolean {
+    for (const record of this.fetches.values()) {
+      if (!record.placeholder && !record.ended && sameKey(record.key, key)) return true;
+    }
+    return false;
   }
 
   /** A fetch started: `status.fetch` says what it found. */
@@ -386,6 +413,22 @@ function outcomeOf(status: Status): boolean | undefined {
 function livePlaceholder(status: Status, record: FetchRecord | undefined): boolean {
   if (record !== undefined && !record.placeholder) return false;
   return !(status.fetchAborted === true && (status.fetchError as Error | undefined)?.message === 'evicted');
+}
+
+/**
+ * Whether a lookup lru-cache called a hit returned a fresh value: not an expired one handed back under
+ * allowStale, which is still there (a peek) or was deleted by the get that returned it (a memo).
+ */
+export function freshHit(cache: WatchableLRUCache, key: unknown): boolean {
+  if (typeof cache.getRemainingTTL !== 'function') return true;
+  const remaining = cache.getRemainingTTL(key as never);
+  // 0 is both "absent" and "expires this very ms"; only the latter is there.
+  return remaining > 0 || (remaining === 0 && isPresent(cache, key));
+}
+
+/** SameValueZero, as the cache compares keys. */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 export function getHit(status: Status): boolean {
