@@ -59,7 +59,7 @@ export interface MapwatchRouterOptions {
 export interface DebugMapsOptions {
   /** Path of the page (default `/debug/maps`; the JSON is at the same path plus `.json`). */
   path?: string;
-  /** How often the open page refreshes, ms (default 2000, at least 100). */
+  /** How often the open page refreshes, ms (default 2000, from 100 to 2147483647). */
   refreshMs?: number;
   /**
    * The server-side history behind each name's trend and lock verdict, so both are there on first load:
@@ -202,8 +202,12 @@ function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOp
   if (typeof path !== 'string' || !path.startsWith('/'))
     throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(String(path))}`);
   const refreshMs = opts.refreshMs ?? 2000;
-  if (!Number.isFinite(refreshMs) || refreshMs < 100) {
-    throw new RangeError(`mapwatch: debug.refreshMs must be a number >= 100, got ${String(refreshMs)}`);
+  // Capped as a timer: the page's setTimeout (a browser's as Node's) runs a longer delay at once, so the
+  // page would poll without pause.
+  if (!Number.isFinite(refreshMs) || refreshMs < 100 || refreshMs > MAX_TIMER_MS) {
+    throw new RangeError(
+      `mapwatch: debug.refreshMs must be a number of ms from 100 to ${MAX_TIMER_MS}, got ${String(refreshMs)}`,
+    );
   }
   const lock = lockThresholds(opts.lock);
   const history = opts.history === false ? undefined : new DebugHistory(opts.history);

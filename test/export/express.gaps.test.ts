@@ -164,7 +164,7 @@ describe('the /debug/maps route', () => {
     expect((await fetch(`${off}/debug/maps.json`)).status).toBe(404);
   });
 
-  it('refuses a debug.path without a leading slash and a refreshMs under 100 ms', () => {
+  it('refuses a debug.path without a leading slash and a refreshMs under 100 ms or over 2^31 - 1', () => {
     const { registry } = populatedRegistry();
     expect(() => mapwatchRouter({ registry, debug: { path: 'debug' } })).toThrow(
       `mapwatch: debug.path must start with '/', got "debug"`,
@@ -172,12 +172,14 @@ describe('the /debug/maps route', () => {
     expect(() => mapwatchRouter({ registry, debug: { path: 42 as never } })).toThrow(
       `mapwatch: debug.path must start with '/', got "42"`,
     );
-    for (const refreshMs of [99, 0, -1, Number.NaN, Infinity]) {
+    // Over 2^31 - 1 ms the page's setTimeout would fire at once: the page would poll without pause.
+    for (const refreshMs of [99, 0, -1, Number.NaN, Infinity, 2 ** 31]) {
       expect(() => mapwatchRouter({ registry, debug: { refreshMs } }), String(refreshMs)).toThrow(
-        `mapwatch: debug.refreshMs must be a number >= 100, got ${String(refreshMs)}`,
+        `mapwatch: debug.refreshMs must be a number of ms from 100 to 2147483647, got ${String(refreshMs)}`,
       );
     }
     expect(() => mapwatchRouter({ registry, debug: { refreshMs: 100 } })).not.toThrow();
+    expect(() => mapwatchRouter({ registry, debug: { refreshMs: 2 ** 31 - 1 } })).not.toThrow();
     expect(() => mapwatchRouter({ registry, debug: 'on' as never })).toThrow(
       /^mapwatch: debug must be true or an object/,
     );
