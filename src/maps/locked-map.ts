@@ -28,7 +28,15 @@
 import { validateMapName } from '../names.js';
 import { registryOption } from '../registry-option.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { enterNow, exitNow, NOT_FREE, runNow, RWLock, type AcquireOptions } from '../sync/rwlock.js';
+import {
+  enterNow,
+  exitNow,
+  NOT_FREE,
+  runNow,
+  RWLock,
+  sectionFnError,
+  type AcquireOptions,
+} from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
 import {
   LockedReadView,
@@ -82,6 +90,7 @@ export class LockedMap<K, V> {
    * synchronously inside this call when the lock is free for reading, nobody waits and no options are given.
    */
   read<T>(fn: (view: ReadonlyMap<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'LockedMap.read(fn)'));
     const view = new LockedReadView(this.inner, this.stats);
     if (options === undefined) {
       const done = this.lock[runNow]('read', fn, view);
@@ -96,6 +105,7 @@ export class LockedMap<K, V> {
    * when the lock is free, nobody waits and no options are given.
    */
   write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'LockedMap.write(fn)'));
     const view = new LockedWriteView(this.inner, this.stats);
     if (options === undefined) {
       const done = this.lock[runNow]('write', fn, view);
@@ -134,6 +144,7 @@ export class LockedMap<K, V> {
     fn: (current: V | undefined) => V | undefined | PromiseLike<V | undefined>,
     options?: AcquireOptions,
   ): Promise<V | undefined> {
+    if (typeof fn !== 'function') throw sectionFnError(fn, 'LockedMap.update(key, fn)');
     const release = await this.lock.acquireWrite(options);
     try {
       const next = await fn(this.inner.get(key));

@@ -23,7 +23,13 @@ import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import { MapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
-import { RWLock, checkAcquireOptions, type AcquireOptions, type Release } from '../sync/rwlock.js';
+import {
+  RWLock,
+  checkAcquireOptions,
+  sectionFnError,
+  type AcquireOptions,
+  type Release,
+} from '../sync/rwlock.js';
 import { readNow, writeNow } from '../sync/sections.js';
 import {
   countedApply,
@@ -184,6 +190,7 @@ export class ShardedMap<K, V> {
     fn: (current: V | undefined) => V | undefined | PromiseLike<V | undefined>,
     options?: AcquireOptions,
   ): Promise<V | undefined> {
+    if (typeof fn !== 'function') throw sectionFnError(fn, 'ShardedMap.update(key, fn)');
     const shard = this.shardFor(key);
     const release = await shard.lock.acquireWrite(options);
     try {

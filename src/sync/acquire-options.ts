@@ -2,6 +2,7 @@
  * The per-acquisition options of the locks (`{ signal, timeoutMs }`) and their one validation, shared by
  * RWLock and by callers that take several locks with one options object (ShardedMap).
  */
+import { MAX_TIMER_MS } from '../timer-bounds.js';
 import { isAbortSignal } from './abort.js';
 
 export interface AcquireOptions {
@@ -13,9 +14,6 @@ export interface AcquireOptions {
    */
   timeoutMs?: number;
 }
-
-/** setTimeout fires at once for delays above this, so longer timeouts are refused rather than misread. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Throws a TypeError/RangeError that names the bad option; returns normally for valid options. Exported for
@@ -46,4 +44,12 @@ export function checkAcquireOptions(options: AcquireOptions): void {
       );
     }
   }
+}
+
+/**
+ * The error of a section call given no function, to raise before any lock is taken: otherwise it would
+ * fail only once the hold was granted (after a wait, under contention), with a TypeError naming nothing.
+ */
+export function sectionFnError(fn: unknown, call: string): TypeError {
+  return new TypeError(`mapwatch: ${call} needs a function, got ${fn === null ? 'null' : typeof fn}`);
 }

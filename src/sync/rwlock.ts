@@ -50,12 +50,12 @@ import type { LockMode } from '../conventions.js';
 import type { MapRegistry } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import type { LockStats } from '../stats/lock-stats.js';
-import { checkAcquireOptions, type AcquireOptions } from './acquire-options.js';
+import { checkAcquireOptions, sectionFnError, type AcquireOptions } from './acquire-options.js';
 import { LockAbortedError, LockReleaseError, LockTimeoutError } from './errors.js';
 import { EXACT_HOLD_SECONDS, heldSeconds, holdWeight, uncontendedHold, UNTIMED } from './hold-sampler.js';
 
 // Re-exported: the options are part of the lock's API, and ShardedMap validates them up front.
-export { checkAcquireOptions, type AcquireOptions };
+export { checkAcquireOptions, sectionFnError, type AcquireOptions };
 
 export interface RWLockOptions {
   /** Series name (`map_name` label). Without it the lock keeps no stats at all. */
@@ -180,6 +180,7 @@ export class RWLock {
    * is free for reading, nobody waits and no options are given, `fn` runs synchronously inside this call.
    */
   withRead<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'RWLock.withRead(fn)'));
     if (options === undefined && !this.writer && this.head === null) {
       this.readers++;
       return this.runHeld('read', this.fastGrantToken('read'), fn, undefined);
@@ -192,6 +193,7 @@ export class RWLock {
    * lock is free, nobody waits and no options are given, `fn` runs synchronously inside this call.
    */
   withWrite<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'RWLock.withWrite(fn)'));
     if (options === undefined && !this.writer && this.readers === 0 && this.head === null) {
       this.writer = true;
       return this.runHeld('write', this.fastGrantToken('write'), fn, undefined);
