@@ -12,16 +12,19 @@
  * So each hook forwards every argument, and accounts for a call by what it did to the map, read from
  * the map's internal slot (native `has` and `size`, never user code):
  *
- * - A call the subclass makes on the map while one of its methods runs (a nested call) counts its own
- *   key as usual. The outermost call then counts only what no nested call explained for its key: a set
- *   that first deleted its key through `this.delete` and then stored it again counts the delete and an
- *   insert, never an update on top.
+ * - Calls the subclass makes on the map while one of its methods runs (nested calls, at any depth) count
+ *   themselves. The call around them then counts only what they left unexplained: for its key, a lookup
+ *   if none of them looked it up, and a change of presence since the last of them met it (a set that
+ *   deleted its key through `this.delete` and stored it again counts the delete and an insert, never an
+ *   update on top); for the size, what they did not change.
  * - When the key is in the map in neither its given form nor after the call, the change in size tells
- *   what happened (a subclass that stores keys in another form); such keys are counted, not sampled.
+ *   what happened (a subclass that stores keys in another form); such keys are counted, not sampled, and
+ *   a set of one that also evicts another leaves the size as it was, so it counts as an update.
  * - Entries that came or went besides all that (an eviction through `super.delete`, a lazy expiry in
- *   `get`) count as inserts or as evictions, and the survival sampler rechecks a few of the map's
- *   sampled keys, so a removed one does not stay in the sample and look old.
- * - After every outermost call the live entry count is the map's real size.
+ *   `get`) count as inserts or as evictions; after an eviction, or a delete under another form of the
+ *   key, the survival sampler rechecks a few of the map's sampled keys, so a removed one does not stay
+ *   in the sample and look old.
+ * - After every call the live entry count is the map's real size.
  *
  * This costs four internal-slot reads per call on top of the subclass's own work; maps whose methods are
  * all native keep instrument.ts's cheap hooks.
@@ -71,8 +74,9 @@ export interface HookContext {
   readonly isOwnMap: (map: AnyMap) => boolean;
 }
 
-/** The outermost call in progress on the map, and what the nested calls did meanwhile. */
-interface OuterCall {
+/** A call in progress on the map, and what the calls nested in it did meanwhile. */
+interface Call {
+  readonly parent: Call | undefined;
   key: unknown;
   /** A nested get or has of the same key counted a hit or a miss. */
   lookedUp: boolean;
@@ -90,7 +94,10 @@ export function subclassHooks(
 ): Record<HookName, Method> {
   const { counting, counts, slot, isOwnMap } = context;
   const index = slot & SLOT_INDEX_MASK;
-  let outer: OuterCall | undefined;
+  /** The innermost call in progress on the map, if any. */
+  let current: Call | undefined;
+  /** An entry left under a key the hooks cannot name (see countCall): the sample needs a recheck. */
+  let unknownRemoval = false;
 
   /**
    * Counts one call's effect on its key. Returns how many entries that count says were added (+1),
@@ -133,7 +140,9 @@ export function subclassHooks(
           return -1;
         }
         if (!had && !has && grew < 0) {
+          // Its key in another form may be sampled: the outermost call rechecks the sample.
           counting.removedUnsampled();
+          unknownRemoval = true;
           return -1;
         }
         return 0;
@@ -146,14 +155,14 @@ export function subclassHooks(
   };
 
   /**
-   * Counts the outermost call, leaving out what nested calls already counted for its key: a lookup
-   * counted by a nested get or has, and for a set or delete that nested calls met the key of, only the
-   * change of presence since the last of them (a delete through `this.delete` and a `super.set` after
-   * it: the delete was counted, the set is an insert).
+   * Counts a call, leaving out what its nested calls already counted for its key: a lookup counted by a
+   * nested get or has, and for a set or delete that nested calls met the key of, only the change of
+   * presence since the last of them (a delete through `this.delete` and a `super.set` after it: the
+   * delete was counted, the set is an insert).
    */
-  const countOuter = (
+  const countOwn = (
     hook: HookName,
-    call: OuterCall,
+    call: Call,
     result: unknown,
     had: boolean,
     has: boolean,
@@ -180,45 +189,56 @@ export function subclassHooks(
     const key: unknown = args[0];
     const had = realHas(map, key);
     const before = realSize(map) ?? 0;
-    const enclosing = outer;
-    const call: OuterCall | undefined =
-      enclosing === undefined
-        ? { key, lookedUp: false, touched: false, keyPresent: false, nestedDelta: 0 }
-        : undefined;
-    if (call !== undefined) outer = call;
+    const parent = current;
+    const call: Call = { parent, key, lookedUp: false, touched: false, keyPresent: false, nestedDelta: 0 };
+    current = call;
     let result: unknown;
     let completed = false;
     try {
       result = Reflect.apply(original, map, args) as unknown;
       completed = true;
     } finally {
-      if (call !== undefined) outer = undefined;
+      current = parent;
       const has = realHas(map, key);
       const after = realSize(map) ?? before;
-      if (enclosing !== undefined) {
-        // Nested: count this call's own key, and tell the outermost call what it did.
-        const delta = completed ? countCall(hook, key, result, had, has, after - before) : 0;
-        enclosing.nestedDelta += delta;
-        if (hook === 'clear' || sameKey(key, enclosing.key)) {
-          if (hook === 'get' || hook === 'has') enclosing.lookedUp ||= completed;
-          else {
-            enclosing.touched = true;
-            enclosing.keyPresent = realHas(map, enclosing.key);
-          }
-        }
-      } else if (call !== undefined) {
-        const own = after - before - call.nestedDelta;
-        const delta = completed ? countOuter(hook, call, result, had, has, own) : 0;
-        const unseen = own - delta;
-        if (unseen > 0) counting.insertedUnseen(unseen);
-        else if (unseen < 0) {
-          counting.evictedUnseen(-unseen);
-          counting.sampler?.recheckOwner(slot, (k) => realHas(map, k), RECHECK_BUDGET);
-        }
-        counts[index] = after;
+      // What this call did beyond its nested calls, which counted theirs.
+      const own = after - before - call.nestedDelta;
+      const delta = completed ? countOwn(hook, call, result, had, has, own) : 0;
+      const unseen = own - delta;
+      if (unseen > 0) counting.insertedUnseen(unseen);
+      else if (unseen < 0) counting.evictedUnseen(-unseen);
+      if (unseen < 0 || unknownRemoval) {
+        unknownRemoval = false;
+        counting.sampler?.recheckOwner(slot, (k) => realHas(map, k), RECHECK_BUDGET);
       }
+      counts[index] = after;
+      if (parent !== undefined) tellEnclosing(parent, map, hook, key, completed, after - before);
     }
     return result;
+  };
+
+  /**
+   * A nested call ended: every enclosing call learns the change in size it made (all counted, by it or
+   * by its own nested calls), and those with the same key (any, for a clear) that it looked the key up
+   * or met it, and whether the key was there after.
+   */
+  const tellEnclosing = (
+    parent: Call,
+    map: AnyMap,
+    hook: HookName,
+    key: unknown,
+    completed: boolean,
+    change: number,
+  ): void => {
+    parent.nestedDelta += change;
+    for (let c: Call | undefined = parent; c !== undefined; c = c.parent) {
+      if (hook !== 'clear' && !sameKey(key, c.key)) continue;
+      if (hook === 'get' || hook === 'has') c.lookedUp ||= completed;
+      else {
+        c.touched = true;
+        c.keyPresent = realHas(map, c.key);
+      }
+    }
   };
 
   return {

@@ -288,6 +288,24 @@ describe('instrument() on a subclass that stores keys in another form', () => {
 });
 
 describe("instrument()'s subclass hooks called on another object", () => {
+  it('a detached call, or one on null, runs the original as it would have run', () => {
+    const seen: unknown[] = [];
+    class Logged<K, V> extends Map<K, V> {
+      override set(key: K, value: V): this {
+        seen.push(key);
+        return super.set(key, value);
+      }
+    }
+    const registry = new MapRegistry();
+    const map = instrument(new Logged<string, number>(), { name: 'logged', registry });
+    const detached = map.set;
+    // The original runs (and fails on its own terms): the hook neither throws first nor counts.
+    expect(() => detached('x', 1)).toThrow(TypeError);
+    expect(() => detached.call(null, 'y', 2)).toThrow(TypeError);
+    expect(seen).toEqual(['x', 'y']);
+    expect(snapshot(registry, 'logged').map.inserts).toBe(0);
+  });
+
   it('leave this map’s entries alone', () => {
     const registry = new MapRegistry();
     const map = instrument(new QuietLru<string, number>(5), { name: 'own', registry });
