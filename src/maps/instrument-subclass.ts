@@ -77,12 +77,18 @@ export interface HookContext {
 /** A call in progress on the map, and what the calls nested in it did meanwhile. */
 interface Call {
   readonly parent: Call | undefined;
-  key: unknown;
+  readonly key: unknown;
   /** A nested get or has of the same key counted a hit or a miss. */
   lookedUp: boolean;
-  /** A nested set, delete or clear met the key; `keyPresent`: whether it was in the map after the last. */
+  /**
+   * Nested calls met the key: they set, deleted or cleared it, or its presence changed during one of
+   * them (a `super.delete` of it in a nested get), and counted that.
+   */
   touched: boolean;
+  /** Whether the key was in the map after the last nested call that met it. */
   keyPresent: boolean;
+  /** The last nested call that met the key was a set that stored it (so the store is counted). */
+  storedByNested: boolean;
   /** Entries the nested calls counted as added, minus those they counted as removed. */
   nestedDelta: number;
 }
@@ -172,11 +178,16 @@ export function subclassHooks(
     if (hook === 'get' || hook === 'has')
       return call.lookedUp ? 0 : countCall(hook, key, result, had, has, grew);
     if (hook === 'clear' || !call.touched) return countCall(hook, key, result, had, has, grew);
-    if (hook === 'set' && !call.keyPresent && has) {
+    if (hook === 'set') {
+      if (call.storedByNested || !has) return 0;
+      if (call.keyPresent) {
+        counting.updated();
+        return 0;
+      }
       counting.inserted(key, counts, slot);
       return 1;
     }
-    if (hook === 'delete' && call.keyPresent && !has) {
+    if (call.keyPresent && !has) {
       counting.removed(key, counts, slot);
       return -1;
     }
@@ -190,7 +201,17 @@ export function subclassHooks(
     const had = realHas(map, key);
     const before = realSize(map) ?? 0;
     const parent = current;
-    const call: Call = { parent, key, lookedUp: false, touched: false, keyPresent: false, nestedDelta: 0 };
+    // For each enclosing call, whether its key is there now: what this call then changes of it, it counts.
+    const enclosingPresent = parent === undefined ? undefined : presenceOf(parent, map);
+    const call: Call = {
+      parent,
+      key,
+      lookedUp: false,
+      touched: false,
+      keyPresent: false,
+      storedByNested: false,
+      nestedDelta: 0,
+    };
     current = call;
     let result: unknown;
     let completed = false;
@@ -212,15 +233,17 @@ export function subclassHooks(
         counting.sampler?.recheckOwner(slot, (k) => realHas(map, k), RECHECK_BUDGET);
       }
       counts[index] = after;
-      if (parent !== undefined) tellEnclosing(parent, map, hook, key, completed, after - before);
+      if (parent !== undefined) {
+        tellEnclosing(parent, map, hook, key, completed, after - before, enclosingPresent!);
+      }
     }
     return result;
   };
 
   /**
    * A nested call ended: every enclosing call learns the change in size it made (all counted, by it or
-   * by its own nested calls), and those with the same key (any, for a clear) that it looked the key up
-   * or met it, and whether the key was there after.
+   * by its own nested calls); those with the same key that it looked the key up; and each whether it met
+   * its key (set, delete or clear of it, or a change of its presence however made) and what it left.
    */
   const tellEnclosing = (
     parent: Call,
@@ -229,16 +252,28 @@ export function subclassHooks(
     key: unknown,
     completed: boolean,
     change: number,
+    presentBefore: readonly boolean[],
   ): void => {
     parent.nestedDelta += change;
-    for (let c: Call | undefined = parent; c !== undefined; c = c.parent) {
-      if (hook !== 'clear' && !sameKey(key, c.key)) continue;
-      if (hook === 'get' || hook === 'has') c.lookedUp ||= completed;
-      else {
-        c.touched = true;
-        c.keyPresent = realHas(map, c.key);
-      }
+    let i = 0;
+    for (let c: Call | undefined = parent; c !== undefined; c = c.parent, i++) {
+      const same = sameKey(key, c.key);
+      if (same && (hook === 'get' || hook === 'has')) c.lookedUp ||= completed;
+      const present = realHas(map, c.key);
+      const met =
+        present !== presentBefore[i] || hook === 'clear' || (same && (hook === 'set' || hook === 'delete'));
+      if (!met) continue;
+      c.keyPresent = present;
+      c.touched = true;
+      c.storedByNested = same && hook === 'set' && completed && present;
     }
+  };
+
+  /** Whether each call from `call` outwards has its key in the map now. */
+  const presenceOf = (call: Call, map: AnyMap): boolean[] => {
+    const present: boolean[] = [];
+    for (let c: Call | undefined = call; c !== undefined; c = c.parent) present.push(realHas(map, c.key));
+    return present;
   };
 
   return {

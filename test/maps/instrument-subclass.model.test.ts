@@ -28,8 +28,16 @@ interface Script {
   /** Whether set, get and delete store and look up 'A' as 'a' (a map that normalises its keys). */
   alias: boolean;
   set:
-    'native' | 'deleteFirst' | 'evictThis' | 'evictSuper' | 'convert' | 'throwAfterEvict' | 'clearWhenFull';
-  get: 'native' | 'create' | 'expire' | 'reorder';
+    | 'native'
+    | 'deleteFirst'
+    | 'evictThis'
+    | 'evictSuper'
+    | 'convert'
+    | 'throwAfterEvict'
+    | 'clearWhenFull'
+    | 'alsoIndex';
+  get: 'native' | 'create' | 'expire' | 'reorder' | 'take';
+  has: 'native' | 'viaGet';
   delete: 'native' | 'checkFirst';
   clear: 'native' | 'eachThisDelete' | 'keepFirst';
 }
@@ -120,9 +128,16 @@ function scripted(script: Script, clock: () => number) {
             if (this.#lookup(this.#stored(key))) this.delete(this.#stored(key));
             return this.#store(key, value);
           case 'clearWhenFull':
-            // A cache that starts over when full, through its own clear.
-            if (this.size >= MAX && !super.has(this.#stored(key))) this.clear();
+            // A cache that starts over when full, through its own clear (its key too, if there).
+            if (this.size >= MAX) this.clear();
             return this.#store(key, value);
+          case 'alsoIndex': {
+            // Stores a second entry behind the hooks (an index by another key, never asked for).
+            this.#store(key, value);
+            const index = `#${String(key)}`;
+            if (!super.has(index)) this.tally.inserts++;
+            return super.set(index, value);
+          }
           case 'evictThis':
             this.#store(key, value);
             if (this.size > MAX) this.delete(this.#oldest());
@@ -161,6 +176,12 @@ function scripted(script: Script, clock: () => number) {
             }
             return v;
           }
+          case 'take': {
+            // A value read once: the get removes it.
+            const v = super.get(key);
+            if (v !== undefined) this.#drop(key);
+            return v;
+          }
           case 'reorder': {
             // Moves the key to the end: it stays, so this is no removal and no insert.
             if (!super.has(key)) return undefined;
@@ -171,6 +192,11 @@ function scripted(script: Script, clock: () => number) {
           }
         }
       });
+    }
+
+    override has(key: Key): boolean {
+      // Through its own get: one lookup, counted by the get.
+      return script.has === 'viaGet' ? this.get(key) !== undefined : super.has(key);
     }
 
     override delete(asked: Key): boolean {
@@ -213,12 +239,16 @@ const scriptArb: fc.Arbitrary<Script> = fc
       'convert',
       'throwAfterEvict',
       'clearWhenFull',
+      'alsoIndex',
     ),
-    get: fc.constantFrom('native', 'create', 'expire', 'reorder'),
+    get: fc.constantFrom('native', 'create', 'expire', 'reorder', 'take'),
+    has: fc.constantFrom('native', 'viaGet'),
     delete: fc.constantFrom('native', 'checkFirst'),
     clear: fc.constantFrom('native', 'eachThisDelete', 'keepFirst'),
   })
-  .filter((script) => !script.alias || ALIAS_SAFE_SETS.includes(script.set));
+  .filter((script) => !script.alias || ALIAS_SAFE_SETS.includes(script.set))
+  // A has through a get that creates through a has would never end.
+  .filter((script) => script.has === 'native' || script.get !== 'create');
 
 const keyArb = fc.constantFrom(...KEYS);
 // Sets outweigh clears, so that maps fill, evict, and keep keys long enough for their ages to tell.

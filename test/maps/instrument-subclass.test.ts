@@ -236,6 +236,15 @@ describe('instrument() on a subclass that drops entries behind the hooks', () =>
     expect(n.survival!.oldestAgeSeconds).toBeLessThanOrEqual(1);
   });
 
+  it('with survival sampling off, an eviction behind the hooks is counted and nothing throws', () => {
+    const registry = new MapRegistry({ survivalSampling: false });
+    const lru = instrument(new QuietLru<string, number>(2), { name: 'off', registry });
+    for (let i = 0; i < 5; i++) lru.set(`k${i}`, i);
+    const n = snapshot(registry, 'off');
+    expect(n.map.deletesEvict).toBe(3);
+    expect(n.survival).toBeUndefined();
+  });
+
   it('an LRU evicting through super.delete keeps no evicted key in the sample', () => {
     let now = 1_000_000;
     const registry = new MapRegistry({ now: () => now });
