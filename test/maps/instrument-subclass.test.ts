@@ -236,6 +236,22 @@ describe('instrument() on a subclass that drops entries behind the hooks', () =>
     expect(n.survival!.oldestAgeSeconds).toBeLessThanOrEqual(1);
   });
 
+  it("one map's evictions behind the hooks never drop another map's sampled keys (a shared sampler)", () => {
+    let now = 1_000_000;
+    const registry = new MapRegistry({ now: () => now });
+    // Two maps of one name share the name's sampler: each recheck must look at its own keys only.
+    const steady = instrument(new QuietLru<string, number>(100), { name: 'shared', registry });
+    const churning = instrument(new QuietLru<string, number>(2), { name: 'shared', registry });
+    steady.set('old', 1);
+    registry.collect();
+    now += 3_600_000;
+    for (let i = 0; i < 50; i++) churning.set(`c${i}`, i);
+    registry.collect();
+    const n = snapshot(registry, 'shared');
+    // 'old' is still in `steady`, an hour old.
+    expect(n.survival!.oldestAgeSeconds).toBe(3600);
+  });
+
   it('with survival sampling off, an eviction behind the hooks is counted and nothing throws', () => {
     const registry = new MapRegistry({ survivalSampling: false });
     const lru = instrument(new QuietLru<string, number>(2), { name: 'off', registry });
