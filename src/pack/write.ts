@@ -3,8 +3,9 @@
  * deterministic (objects are built in a fixed key order, YAML lines are never folded, every file ends
  * with one newline) so that CI can regenerate and compare byte for byte.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 
 /** Relative path -> file content. */
@@ -64,8 +65,23 @@ function outputError(path: string, err: unknown): OutputError {
   );
 }
 
-export async function writeFileSet(dir: string, files: FileSet): Promise<string[]> {
-  const written: string[] = [];
+/** A file of the set, staged at a temporary sibling until the whole set is written. */
+interface Staged {
+  temp: string;
+  path: string;
+}
+
+/**
+ * A new name next to `path`: the same directory, so the rename into place stays on one file system and
+ * is atomic; hidden and unique (pid and random suffix), so it never collides with an output or a
+ * concurrent run.
+ */
+function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes every file to its temporary sibling (`wx`: never over an existing file), creating directories. */
+async function stage(dir: string, files: FileSet, staged: Staged[]): Promise<void> {
   const made = new Set<string>();
   for (const name of Object.keys(files).sort()) {
     const path = join(dir, name);
@@ -74,12 +90,55 @@ export async function writeFileSet(dir: string, files: FileSet): Promise<string[
       await ensureDir(parent);
       made.add(parent);
     }
+    const temp = tempSibling(path);
+    // Listed before the write: a write cut short (ENOSPC) leaves a partial temporary to remove.
+    staged.push({ temp, path });
     try {
-      await writeFile(path, files[name] as string, 'utf8');
+      await writeFile(temp, files[name] as string, { encoding: 'utf8', flag: 'wx' });
     } catch (err) {
       throw outputError(path, err);
     }
-    written.push(path);
   }
-  return written;
+}
+
+/**
+ * Refuses before anything is renamed when a target cannot be replaced by a file (a directory there):
+ * otherwise the renames would stop halfway and leave a mixed set.
+ */
+async function checkTargets(staged: Staged[]): Promise<void> {
+  for (const { path } of staged) {
+    let isDir = false;
+    try {
+      isDir = (await lstat(path)).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw outputError(path, err);
+    }
+    if (isDir)
+      throw new OutputError(`cannot write ${path}: it is a directory; remove it or choose another --out`);
+  }
+}
+
+/**
+ * Writes the set all or nothing: every file to a temporary sibling first, then, once all are written, each
+ * renamed over its target. A failure before the renames (ENOSPC, EACCES, a directory in the way) removes the
+ * temporaries and leaves every existing file as it was, never truncated and never half new.
+ */
+export async function writeFileSet(dir: string, files: FileSet): Promise<string[]> {
+  const staged: Staged[] = [];
+  try {
+    await stage(dir, files, staged);
+    await checkTargets(staged);
+    for (const { temp, path } of staged) {
+      try {
+        await rename(temp, path);
+      } catch (err) {
+        throw outputError(path, err);
+      }
+    }
+  } catch (err) {
+    // Removing a temporary already renamed into place is a no-op (force: it is gone).
+    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
+    throw err;
+  }
+  return staged.map(({ path }) => path);
 }

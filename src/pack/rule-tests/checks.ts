@@ -10,6 +10,15 @@ import { conditions } from './models.js';
 import { type LiveResolver, type Sim } from './promsim.js';
 import { MAP, steps, type Scenario } from './scenarios/builder.js';
 import { liveResolver } from './scenarios/live.js';
+
+/**
+ * A config under which the pack's own rule tests cannot hold: an alert would fire on a shape meant to
+ * stay silent, or never fire (or never resolve) on its own scenario. The config's fault, not the
+ * generator's: the CLI reports it as a bad config (exit 2), with what to change.
+ */
+export class ConfigCheckError extends Error {
+  override name = 'ConfigCheckError';
+}
 import { alertStates, checkpoints, expressionModel, type StepState } from './state-machine.js';
 import { expectedAlerts, inputSeries, type ExpAlert } from './yaml.js';
 
@@ -35,7 +44,7 @@ export function checkControls(
     const full = alertStates(c, ctl.key, expressionModel(conds), sc.builder.length, sim.step);
     if (full.some((x) => x.firing)) {
       if (ctl.entity === MAP && strict) {
-        throw new Error(
+        throw new ConfigCheckError(
           `config makes ${alertDef(ctl.key).name} fire on the '${sc.title}' shape; lengthen its 'for' or windows`,
         );
       }
@@ -123,12 +132,18 @@ export function fireTest(
   const at = (i: number) => promDuration(i * sim.step);
   const per = mapStates(c, sim, def.key, sc);
   const fired = firstFiring(per);
-  if (fired < 0) throw new Error(`${def.name}: the scenario '${sc.title}' never fires under this config`);
+  if (fired < 0)
+    throw new ConfigCheckError(
+      `${def.name}: the scenario '${sc.title}' never fires under this config; loosen its thresholds or shorten its windows`,
+    );
   const length = sc.builder.length;
   const firingAt = (i: number) => per.some((p) => p.states[i]?.firing);
   let lastFiring = length - 1;
   while (lastFiring >= 0 && !firingAt(lastFiring)) lastFiring--;
-  if (lastFiring >= length - 1) throw new Error(`${def.name}: the scenario '${sc.title}' never resolves`);
+  if (lastFiring >= length - 1)
+    throw new ConfigCheckError(
+      `${def.name}: the scenario '${sc.title}' never resolves under this config; shorten its 'for', 'keepFiringFor' or windows`,
+    );
   const base = [...new Set(per.flatMap((p) => checkpoints(p.states)))];
   const extra = checkControls(c, sim, sc, new Set(base), pin, true);
   const all = [...new Set([...base, ...extra])].sort((a, b) => a - b);

@@ -4,6 +4,7 @@ import { ALERT_KEYS, type AlertKey, type PackConfig } from '../config.js';
 import { promDuration } from '../duration.js';
 import { checkControls, fireTest, shapeTest, type Pin } from './checks.js';
 import { conditions, fireScenarios } from './models.js';
+import { RoundingBoundaryError } from './promsim.js';
 import { MAP, steps, type Control, type Scenario } from './scenarios/builder.js';
 import { freshStartScenarios } from './scenarios/fresh-start.js';
 import { infoInhibitorTest } from './scenarios/inhibitor.js';
@@ -55,7 +56,13 @@ export function generate(c: PackConfig, ruleFile: string): Generated {
       conditions(cc, sim, def.key, (scenarios[0] as Scenario).builder, MAP).length,
     );
     const file = `${def.name}.yml`;
-    const tests = scenarios.map((sc, k) => fireTest(cc, def, sc, sim, pinIn(file, k)));
+    const tests = scenarios.map((sc, k) =>
+      clearOfBoundaries(
+        sc,
+        (n) => fireScenarios(cc, def.key, n)[k] as Scenario,
+        (s, pin) => fireTest(cc, def, s, sim, pin),
+      )(pinIn(file, k)),
+    );
     files[file] = testFile(cc, ruleFile, tests);
   }
   const pinsOf = (file: string) => (group: number) => pinIn(file, group);
@@ -84,6 +91,37 @@ export function generate(c: PackConfig, ruleFile: string): Generated {
   ]);
   files[`${INFO_INHIBITOR}.yml`] = infoInhibitorTest(c, ruleFile) as unknown as PromtoolTestFile;
   return { files, pinned, conditionCounts };
+}
+
+/** Nudges tried before giving up: each shifts the faulty data by one small step (AlertModel.fire). */
+const MAX_NUDGE = 8;
+
+/**
+ * The test group of a fire scenario whose printed values are clear of every rounding boundary of their
+ * format: the scenario as designed (`first`), else the first of its nudged variants (`nudged(n)`) that is.
+ * An evaluation interval changes the values a ratio prints while its window fills (10.025 at 15s), and
+ * which one lands on a boundary cannot be known before the model computes it. The pins of a variant that
+ * failed are dropped, so only those of the group written count.
+ */
+function clearOfBoundaries(
+  first: Scenario,
+  nudged: (n: number) => Scenario,
+  test: (sc: Scenario, pin: Pin) => Record<string, unknown>,
+): (pin: Pin) => Record<string, unknown> {
+  return (pin) => {
+    let sc = first;
+    for (let n = 1; ; n++) {
+      const pins: Array<Parameters<Pin>> = [];
+      try {
+        const group = test(sc, (...args) => pins.push(args));
+        for (const args of pins) pin(...args);
+        return group;
+      } catch (err) {
+        if (!(err instanceof RoundingBoundaryError) || n > MAX_NUDGE) throw err;
+      }
+      sc = nudged(n);
+    }
+  };
 }
 
 /** `pinOf(k)`: the Pin of the k-th shape's test group. */

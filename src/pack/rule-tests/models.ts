@@ -44,7 +44,7 @@ export function conditions(
   return ALERT_MODELS[key].conditions(c, sim, key, b, e, gen);
 }
 
-/** The scenarios in which an alert fires. */
-export function fireScenarios(c: PackConfig, key: AlertKey): Scenario[] {
-  return ALERT_MODELS[key].fire(c, key);
+/** The scenarios in which an alert fires, their faulty data nudged `nudge` steps (AlertModel.fire). */
+export function fireScenarios(c: PackConfig, key: AlertKey, nudge = 0): Scenario[] {
+  return ALERT_MODELS[key].fire(c, key, nudge);
 }

@@ -40,11 +40,26 @@ export function encodeValues(values: Sample[]): string {
   return parts.join(' ');
 }
 
+/** Escapes PromQL reads in a double-quoted label value; a map name such as `a"b\c` must stay one value. */
+const LABEL_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** A label value as a PromQL string literal, as promtool's series notation parses it. */
+export function quoteLabelValue(v: string): string {
+  return `"${v.replace(/[\\"\n\r\t]/g, (ch) => LABEL_ESCAPES[ch] as string)}"`;
+}
+
+/** A series in promtool's notation: `name{label="value", ...}`, labels sorted, values quoted. */
 export function seriesText(labels: Record<string, string>): string {
   const { __name__: name, ...rest } = labels;
   const inner = Object.keys(rest)
     .sort()
-    .map((k) => `${k}="${rest[k]}"`)
+    .map((k) => `${k}=${quoteLabelValue(rest[k] as string)}`)
     .join(', ');
   return `${name}{${inner}}`;
 }

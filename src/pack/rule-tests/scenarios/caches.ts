@@ -65,9 +65,10 @@ function cacheOrLoadsConditions(
 
 /**
  * Scenarios in which MapwatchCacheIneffective and MapwatchLoadsFailing fire, with a control per guard where
- * one applies.
+ * one applies. `nudge` more lookups (loads) per step during the fault move the ratios printed while the
+ * window fills off a rounding boundary (AlertModel.fire).
  */
-function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
+function ratioScenarios(c: PackConfig, key: AlertKey, nudge = 0): Scenario[] {
   const step = parseDuration(c.evaluationInterval);
   const cache = key === 'cacheIneffective';
   const W = steps(c, cache ? c.cache.window : c.loads.window);
@@ -80,18 +81,23 @@ function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
   const high = Math.ceil(4 * minRate * step);
   const low = (minRate * step) / 4;
   const [hiShare, loShare] = [(1 + threshold) / 2, threshold / 5];
-  const traffic = (b: Builder, entity: string, perStep: number, share: (i: number) => number) => {
+  const traffic = (
+    b: Builder,
+    entity: string,
+    perStep: (i: number) => number,
+    share: (i: number) => number,
+  ) => {
     b.add(
       name,
       { [LABELS.result]: good },
-      counter(p.length, (i) => (1 - share(i)) * perStep),
+      counter(p.length, (i) => (1 - share(i)) * perStep(i)),
       'map',
       entity,
     );
     b.add(
       name,
       { [LABELS.result]: badResult },
-      counter(p.length, (i) => share(i) * perStep),
+      counter(p.length, (i) => share(i) * perStep(i)),
       'map',
       entity,
     );
@@ -105,13 +111,28 @@ function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
   const scenario = (loading: boolean): Scenario => {
     const b = new Builder(c, p.length);
     // Healthy: a fifth of the threshold goes bad; fault: halfway between the threshold and 100%.
-    traffic(b, MAP, high, (i) => (bad(i) ? hiShare : loShare));
+    traffic(
+      b,
+      MAP,
+      (i) => (bad(i) ? high + nudge : high),
+      (i) => (bad(i) ? hiShare : loShare),
+    );
     scope(b, MAP, loading);
     const controls: Control[] = [];
     if (!loading) {
-      traffic(b, 'ctl-good', high, () => loShare);
+      traffic(
+        b,
+        'ctl-good',
+        () => high,
+        () => loShare,
+      );
       scope(b, 'ctl-good');
-      traffic(b, 'ctl-quiet', low, () => hiShare);
+      traffic(
+        b,
+        'ctl-quiet',
+        () => low,
+        () => hiShare,
+      );
       scope(b, 'ctl-quiet');
       controls.push(
         { entity: 'ctl-good', key, skip: 0, what: 'busy and healthy' },
@@ -119,7 +140,12 @@ function ratioScenarios(c: PackConfig, key: AlertKey): Scenario[] {
       );
       if (cache) {
         // A membership set: 0 entries, never evicts, every has() misses.
-        traffic(b, 'ctl-set', high, () => 1);
+        traffic(
+          b,
+          'ctl-set',
+          () => high,
+          () => 1,
+        );
         b.add(METRICS.entries.name, { [LABELS.mapKind]: 'plain' }, () => 0, 'map', 'ctl-set');
         controls.push({ entity: 'ctl-set', key, skip: 2, what: 'a membership set that never evicts' });
       }
@@ -147,8 +173,12 @@ const loadStampedeConditions = ratioModelConditions((c) => ({
   volumeOk: (v) => v > c.loads.minJoinsPerSecond,
 }));
 
-/** Scenarios in which MapwatchLoadStampede fires, with a control per guard where one applies. */
-function loadStampedeScenarios(c: PackConfig, key: AlertKey): Scenario[] {
+/**
+ * Scenarios in which MapwatchLoadStampede fires, with a control per guard where one applies. `nudge` more
+ * joins per step during the fault move the joins per load printed while the window fills off a rounding
+ * boundary (10.025 at 15s; AlertModel.fire).
+ */
+function loadStampedeScenarios(c: PackConfig, key: AlertKey, nudge = 0): Scenario[] {
   const step = parseDuration(c.evaluationInterval);
   const W = steps(c, c.loads.window);
   const p = phases(c, key, W);
@@ -165,7 +195,7 @@ function loadStampedeScenarios(c: PackConfig, key: AlertKey): Scenario[] {
     );
     b.add(METRICS.loadJoins.name, {}, counter(p.length, joins), 'map', entity);
   };
-  map(MAP, loadsPerStep, (i) => (bad(i) ? 2 * c.loads.joinsPerLoad : 1) * loadsPerStep);
+  map(MAP, loadsPerStep, (i) => (bad(i) ? 2 * c.loads.joinsPerLoad * loadsPerStep + nudge : loadsPerStep));
   // Many joins but many more loads; few loads with many joiners each, at a negligible rate.
   map('ctl-spread', 4 * loadsPerStep, () => 4 * loadsPerStep);
   const rare = (c.loads.minJoinsPerSecond * step) / 4;

@@ -33,6 +33,10 @@ export function mapInputs(c: PackConfig, sim: Sim, b: Builder, e: string, gen?: 
 export interface AlertModel {
   /** The conditions of the alert's expression for one map (or target) of a scenario, in rule order. */
   conditions: (c: PackConfig, sim: Sim, key: AlertKey, b: Builder, e: string, gen?: string) => Cond[];
-  /** Scenarios in which the alert fires, with controls that pin its guards. */
-  fire: (c: PackConfig, key: AlertKey) => Scenario[];
+  /**
+   * Scenarios in which the alert fires, with controls that pin its guards. `nudge` (0: the data as
+   * designed) shifts the faulty data by that many small steps, for a scenario whose printed value lands on
+   * a rounding boundary of its format under some evaluation interval; a model that prints no ramp ignores it.
+   */
+  fire: (c: PackConfig, key: AlertKey, nudge?: number) => Scenario[];
 }

@@ -8,16 +8,8 @@ import { buildRuleGroups, infoInhibitorRule, INFO_INHIBITOR } from '../../alerts
 import { type PackConfig } from '../../config.js';
 import { parseDuration, promDuration } from '../../duration.js';
 import { renderTemplate, type Sample } from '../promsim.js';
+import { seriesText } from '../yaml.js';
 import { GROUP_VALUE, JOB } from './builder.js';
-
-function seriesText(labels: Record<string, string>): string {
-  const { __name__: name, ...rest } = labels;
-  const inner = Object.keys(rest)
-    .sort()
-    .map((k) => `${k}="${rest[k]}"`)
-    .join(', ');
-  return `${name}{${inner}}`;
-}
 
 function encode(values: Sample[]): string {
   return values.map((v) => (v === undefined ? '_' : String(v))).join(' ');
