@@ -2,6 +2,9 @@
 import { type CliIo } from './main.js';
 import { parsePackArgs, writeOutput } from './pack-args.js';
 import { renderAlerts } from '../pack/render-alerts.js';
+import { ConfigCheckError } from '../pack/rule-tests/checks.js';
+import { RoundingBoundaryError } from '../pack/rule-tests/promsim.js';
+import { UsageError } from './main.js';
 
 export const HELP = `usage: mapwatch rules [--config pack.json] [--preset default|fast] [--target ENGINE] [--out dir]
 
@@ -28,7 +31,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const written = await writeOutput(out, renderAlerts(config));
+  const written = await writeOutput(out, rendered(config));
   io.stdout(`wrote ${written.length} files to ${out}/\n`);
   return 0;
+}
+
+/**
+ * The pack for `config`. Its rule tests are generated and checked against the config as it is built, so
+ * a config under which they cannot hold is reported as a bad config, in one line, rather than a crash.
+ */
+function rendered(config: Parameters<typeof renderAlerts>[0]): ReturnType<typeof renderAlerts> {
+  try {
+    return renderAlerts(config);
+  } catch (err) {
+    if (err instanceof ConfigCheckError)
+      throw new UsageError(`the config fails the pack's self-check: ${err.message}`);
+    if (err instanceof RoundingBoundaryError) {
+      throw new UsageError(
+        `cannot generate the rule tests for this config (${err.message}); change one of its thresholds or windows slightly`,
+      );
+    }
+    throw err;
+  }
 }

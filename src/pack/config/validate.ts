@@ -3,8 +3,11 @@
  * have and values of another type, and `validate` refuses values a type cannot express. Every message says
  * what to write instead, since a team writes these files by hand.
  */
-import { parseDuration } from '../duration.js';
+import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
+import { checkDurations } from './durations.js';
 import { ALERT_KEYS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
+import { selectorError } from './selector.js';
+import { stringsOf, templateError, textError } from './text.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -36,7 +39,8 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
     if (!isPlainObject(partial)) throw new ConfigError(`${path || 'config'} must be an object`);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(partial)) {
-      if (!(key in base)) {
+      // Own keys only: `key in base` would take `constructor` or `toString` for options.
+      if (!Object.hasOwn(base, key)) {
         const known = Object.keys(base).join(', ');
         throw new ConfigError(`unknown key '${path ? `${path}.` : ''}${key}'; known keys here: ${known}`);
       }
@@ -59,28 +63,67 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
   return partial;
 }
 
-const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*`;
-const SELECTOR_RE = new RegExp(`^${MATCHER}(?:,${MATCHER})*$`);
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Labels the pack sets or reads itself; alertLabels must not overwrite them. */
 const RESERVED_LABELS = ['alertname', 'severity', 'signal', 'job', 'instance', 'map_name', 'metric'];
 
+/**
+ * Variables of the dashboards (src/pack/dashboards/shared.ts and dashboards.ts): a groupBy label becomes a
+ * variable of its own name, so these would appear twice.
+ */
+const DASHBOARD_VARIABLES = ['datasource', 'job', 'instance', 'map'];
+
+const fail = (msg: string): never => {
+  throw new ConfigError(msg);
+};
+
+/** Every string, record keys included, must be writable into YAML, PromQL and JSON as one line. */
+function checkText(c: PackConfig): void {
+  for (const [path, s] of stringsOf(c, '')) {
+    const err = textError(s);
+    if (err) fail(`${path} ${err}`);
+  }
+}
+
+function checkGroupBy(groupBy: readonly string[]): void {
+  for (const l of groupBy) {
+    if (!LABEL_RE.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
+    if (['job', 'instance', 'map_name'].includes(l)) fail(`groupBy: '${l}' is always kept; remove it`);
+    // `__name__` and the other `__` labels are Prometheus' own: `by (__name__)` keeps the metric name apart.
+    if (l.startsWith('__'))
+      fail(`groupBy: '${l}' is reserved by Prometheus (labels starting with __); remove it`);
+    if (DASHBOARD_VARIABLES.includes(l)) {
+      fail(
+        `groupBy: '${l}' is the name of a dashboard variable (${DASHBOARD_VARIABLES.join(', ')}); remove it`,
+      );
+    }
+  }
+}
+
+/** The values the pack puts into alert labels and annotations, which Prometheus expands as templates. */
+function checkTemplates(c: PackConfig): void {
+  const values: Array<[string, string]> = [
+    ...Object.entries(c.alertLabels).map(([k, v]): [string, string] => [`alertLabels.${k}`, v]),
+    ['runbookBaseUrl', c.runbookBaseUrl],
+    ['grafanaBaseUrl', c.grafanaBaseUrl],
+    ['dashboards.uidPrefix', c.dashboards.uidPrefix],
+  ];
+  for (const [path, v] of values) {
+    const err = templateError(v);
+    if (err) fail(`${path} ${err}`);
+  }
+}
+
 /** Checks values a type cannot express; messages say what to write instead. */
 export function validate(c: PackConfig): void {
-  const fail = (msg: string): never => {
-    throw new ConfigError(msg);
-  };
+  checkText(c);
   if (!(TARGETS as readonly string[]).includes(c.target)) {
     fail(`target must be one of ${TARGETS.join(', ')}; got '${c.target}'`);
   }
-  if (!SELECTOR_RE.test(c.selector)) {
-    fail(`selector must be PromQL matchers without braces, like 'job=~"checkout-.*"'; got '${c.selector}'`);
-  }
-  for (const l of c.groupBy) {
-    if (!LABEL_RE.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
-    if (['job', 'instance', 'map_name'].includes(l)) fail(`groupBy: '${l}' is always kept; remove it`);
-  }
+  const selector = selectorError(c.selector);
+  if (selector) fail(`selector ${selector}; got '${c.selector}'`);
+  checkGroupBy(c.groupBy);
   for (const [k, v] of Object.entries(c.alertLabels)) {
     if (!LABEL_RE.test(k) || k.startsWith('__')) fail(`alertLabels: '${k}' is not a Prometheus label name`);
     if (RESERVED_LABELS.includes(k) || c.groupBy.includes(k)) {
@@ -88,6 +131,7 @@ export function validate(c: PackConfig): void {
     }
     if (v === '') fail(`alertLabels.${k} must not be empty (an empty value removes the label)`);
   }
+  checkTemplates(c);
   for (const name of c.excludeMaps) if (name === '') fail('excludeMaps: map names must not be empty');
   for (const [p, v] of [
     ['memory.usageSeries', c.memory.usageSeries],
@@ -104,53 +148,9 @@ export function validate(c: PackConfig): void {
   if (c.memory.limitSeries !== '' && c.memory.limitBytes !== 0) {
     fail("set either memory.limitSeries or memory.limitBytes (with memory.limitSeries: '')");
   }
-  const interval = parseDuration(c.evaluationInterval);
-  const checkDuration = (path: string, v: string, multiple: boolean) => {
-    let seconds: number;
-    try {
-      seconds = parseDuration(v);
-    } catch {
-      return fail(`${path} must be a Prometheus duration such as '30s', '5m' or '1h'; got '${v}'`);
-    }
-    if (seconds <= 0) fail(`${path} must be positive`);
-    if (multiple && seconds % interval !== 0) {
-      fail(`${path} (${v}) must be a multiple of evaluationInterval (${c.evaluationInterval})`);
-    }
-  };
-  checkDuration('evaluationInterval', c.evaluationInterval, false);
-  const windows: Array<[string, string]> = [
-    ['growth.window', c.growth.window],
-    ['growth.peakWindow', c.growth.peakWindow],
-    ['growth.predictWindow', c.growth.predictWindow],
-    ['growth.predictHorizon', c.growth.predictHorizon],
-    ['fresh.window', c.fresh.window],
-    ['fresh.floorWindow', c.fresh.floorWindow],
-    ['fresh.floorOffset', c.fresh.floorOffset],
-    ['leak.holdWindow', c.leak.holdWindow],
-    ['memory.window', c.memory.window],
-    ['memory.restartWindow', c.memory.restartWindow],
-    ['instances.window', c.instances.window],
-    ['instances.peakWindow', c.instances.peakWindow],
-    ['lock.stuckWindow', c.lock.stuckWindow],
-    ['lock.window', c.lock.window],
-    ['lock.timeoutWindow', c.lock.timeoutWindow],
-    ['promotion.window', c.promotion.window],
-    ['cache.window', c.cache.window],
-    ['loads.window', c.loads.window],
-    ['registry.overflowWindow', c.registry.overflowWindow],
-    ['absence.lookback', c.absence.lookback],
-    ['exporter.errorsWindow', c.exporter.errorsWindow],
-    ['exporter.window', c.exporter.window],
-    ['exporter.growthWindow', c.exporter.growthWindow],
-  ];
-  for (const [p, v] of windows) checkDuration(p, v, true);
-  if ((parseDuration(c.instances.window) / interval) % 2 !== 0) {
-    fail('instances.window must be an even multiple of evaluationInterval (its half is the recent window)');
-  }
+  const seconds = checkDurations(c, fail);
   for (const key of ALERT_KEYS) {
     const a = c.alerts[key];
-    checkDuration(`alerts.${key}.for`, a.for, true);
-    if (a.keepFiringFor !== null) checkDuration(`alerts.${key}.keepFiringFor`, a.keepFiringFor, true);
     if (!SEVERITIES.includes(a.severity)) {
       fail(`alerts.${key}.severity must be one of ${SEVERITIES.join(', ')}; got '${a.severity}'`);
     }
@@ -196,8 +196,16 @@ export function validate(c: PackConfig): void {
   }
   if (!(c.exporter.sampleGrowthRatio > 1)) fail('exporter.sampleGrowthRatio must be above 1');
   if (c.fresh.ttlSlack < 1) fail('fresh.ttlSlack must be at least 1 (the TTL itself)');
-  if (parseDuration(c.fresh.floorOffset) < parseDuration(c.fresh.floorWindow)) {
+  if (seconds('fresh.floorOffset') < seconds('fresh.floorWindow')) {
     fail('fresh.floorOffset must be at least fresh.floorWindow (the two floors must not overlap)');
+  }
+  for (const [p, v, r] of numberRanges(c)) {
+    const err = rangeError(p, v, r);
+    if (err) fail(err);
+  }
+  if (c.memory.limitSeries === '') {
+    const err = rangeError('memory.limitBytes', c.memory.limitBytes, LIMIT_BYTES);
+    if (err) fail(err);
   }
   if (!/^https?:\/\/\S+$/.test(c.runbookBaseUrl) || c.runbookBaseUrl.includes('#')) {
     fail('runbookBaseUrl must be an http(s) URL without a #fragment (anchors are appended per alert)');
@@ -210,5 +218,4 @@ export function validate(c: PackConfig): void {
   if (!/^[a-z0-9-]{1,20}$/.test(c.dashboards.uidPrefix)) {
     fail('dashboards.uidPrefix must be 1-20 characters of a-z, 0-9 and - (Grafana uids are at most 40)');
   }
-  checkDuration('dashboards.refresh', c.dashboards.refresh, false);
 }

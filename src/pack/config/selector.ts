@@ -1,0 +1,106 @@
+/**
+ * The `selector` option, read with Prometheus' own grammar for label matchers: the generator pastes it into
+ * every selector of the rules, so whatever promtool would refuse there must be refused here, with the reason.
+ * `@prometheus-io/lezer-promql` is only a dev dependency (the published package depends on `yaml` alone), so
+ * the few rules of the grammar that matter are written out below, as Go's lexer and strconv apply them.
+ */
+
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** One matcher: label, operator, a double-quoted string (its escapes are checked by `unquote`). */
+const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\[^])*)"\s*(,|$)/;
+/** Go accepts only these escapes in a double-quoted string; `\'` belongs to single-quoted strings. */
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+};
+/** `\xHH`, `\NNN` (octal), `\uHHHH`, `\UHHHHHHHH`: their lengths and bases. */
+const NUMERIC_ESCAPES: Record<string, [number, number]> = { x: [2, 16], u: [4, 16], U: [8, 16] };
+
+/**
+ * The value of a Go double-quoted string body, or an error. `\x` and octal escapes make single bytes, which
+ * are valid UTF-8 only below 0x80, so higher ones are refused rather than guessed at.
+ */
+export function unquote(body: string): { value: string } | { error: string } {
+  let value = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i] as string;
+    if (ch !== '\\') {
+      value += ch;
+      continue;
+    }
+    const e = body[i + 1] ?? '';
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      value += simple;
+      i++;
+      continue;
+    }
+    const numeric = NUMERIC_ESCAPES[e] ?? (/[0-7]/.test(e) ? [3, 8] : undefined);
+    if (!numeric)
+      return {
+        error: `unknown escape '\\${e}' (Go accepts \\a \\b \\f \\n \\r \\t \\v \\\\ \\" \\xHH \\NNN \\uHHHH \\UHHHHHHHH)`,
+      };
+    const [len, base] = numeric;
+    const start = base === 8 ? i + 1 : i + 2;
+    const digits = body.slice(start, start + len);
+    const ok = base === 8 ? /^[0-7]{3}$/ : /^[0-9a-fA-F]+$/;
+    if (digits.length !== len || !ok.test(digits))
+      return { error: `malformed escape '\\${body.slice(i + 1, start + len)}'` };
+    const code = parseInt(digits, base);
+    const byte = base === 8 || e === 'x';
+    if ((byte && code > 0x7f) || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return { error: `escape '\\${body.slice(i + 1, start + len)}' is not a valid UTF-8 character` };
+    }
+    value += String.fromCodePoint(code);
+    i = start + len - 1;
+  }
+  return { value };
+}
+
+/** RE2 (Go's regexp) has no lookaround and no backreferences, and caps counted repetition at 1000. */
+function re2Error(re: string): string | undefined {
+  if (/\(\?<?[=!]/.test(re)) return 'lookaround (?= (?! (?<= (?<! is not supported by Go regexps';
+  if (/\\[1-9]|\\k</.test(re)) return 'backreferences are not supported by Go regexps';
+  for (const [, a, b] of re.matchAll(/\{(\d+)(?:,(\d*))?\}/g)) {
+    if (Number(a) > 1000 || Number(b ?? 0) > 1000)
+      return 'repetition counts above 1000 are refused by Go regexps';
+  }
+  try {
+    new RegExp(re);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
+/**
+ * Why a selector would break the rules, or undefined: matchers without braces, each with a string Go can
+ * unquote, no `__name__` (every rule sets its own metric name) and regexes that compile.
+ */
+export function selectorError(selector: string): string | undefined {
+  let rest = selector;
+  for (;;) {
+    const m = MATCHER.exec(rest);
+    if (!m) return `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
+    const [whole, label, op, body, sep] = m as unknown as [string, string, string, string, string];
+    if (!LABEL.test(label) || label === '__name__') {
+      return `must not match on __name__ (every rule sets its own metric name); match on job or other labels`;
+    }
+    const u = unquote(body);
+    if ('error' in u) return `matcher ${label}${op}"…": ${u.error}`;
+    if (op === '=~' || op === '!~') {
+      const err = re2Error(u.value);
+      if (err) return `matcher ${label}${op}"${body}" is not a valid regexp: ${err}`;
+    }
+    rest = rest.slice(whole.length);
+    if (sep === '')
+      return rest === '' ? undefined : `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
+  }
+}
