@@ -9,31 +9,11 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyzeJsonRow } from '../src/cli/analyze.js';
 import { parseSeriesText, type MapRow, type Point } from '../src/cli/analyze/parse.js';
 import { LOOKBACK_MS, alignRow } from '../src/cli/analyze/replay.js';
-import { runCli, type CliIo } from '../src/cli/main.js';
 import { MAX_TIMEOUT_MS, PrometheusSourceError, fetchQueryRange } from '../src/cli/prometheus-source.js';
 import { METRICS } from '../src/conventions.js';
 import { scalarPoints } from '../src/export/samples.js';
 import { InstrumentedMap, MapRegistry, startLeakDetection } from '../src/index.js';
-
-async function cli(args: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), readStdin: async () => stdin };
-  const started = performance.now();
-  const code = await runCli(['analyze', ...args], io);
-  return { code, out, err, ms: performance.now() - started };
-}
-
-/** Exit 2, nothing on stdout, one line on stderr without a stack, well under the test's timeout. */
-function expectRefused(r: Awaited<ReturnType<typeof cli>>, message: RegExp): void {
-  expect(r.code, r.err).toBe(2);
-  expect(r.out).toBe('');
-  expect(r.err).toMatch(message);
-  expect(r.err.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  // Generous: a hang, not a slow machine, is what this catches.
-  expect(r.ms).toBeLessThan(10_000);
-}
+import { cli, expectRefused } from './helpers/analyze-cli.js';
 
 /** A server on 127.0.0.1 that answers every request with `status` and `body`; never, for status 0. */
 async function fakeServer(

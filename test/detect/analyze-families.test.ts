@@ -4,7 +4,6 @@
  * timestamps and fed through the same detector path as the process (createNameObserver).
  */
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
 import { METRICS } from '../../src/conventions.js';
 import { LeakDetector } from '../../src/detect/leak-detector.js';
 import { createNameObserver } from '../../src/detect/monitor.js';
@@ -12,14 +11,7 @@ import type { NameObservation } from '../../src/detect/observation.js';
 import { groupRows, parseSeriesText, sumSeries, type MapRow } from '../../src/cli/analyze/parse.js';
 import { alignRow, detectorFeed, replay } from '../../src/cli/analyze/replay.js';
 import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
-
-async function cli(args: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), readStdin: async () => stdin };
-  const code = await runCli(['analyze', ...args], io);
-  return { code, out, err };
-}
+import { cli } from '../helpers/analyze-cli.js';
 
 type Values = [number, string][];
 interface Item {

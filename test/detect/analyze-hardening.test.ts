@@ -8,21 +8,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapped } from '../../src/cli/analyze.js';
-import { runCli, type CliIo } from '../../src/cli/main.js';
 import { parseSeriesText } from '../../src/cli/analyze/parse.js';
 import { isoTime } from '../../src/cli/analyze/plot.js';
+import { cli, expectRefused } from '../helpers/analyze-cli.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
 const JSON_FIXTURE = join(FIXTURES, 'prometheus-query-range.json');
-
-async function cli(args: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), readStdin: async () => stdin };
-  const started = performance.now();
-  const code = await runCli(['analyze', ...args], io);
-  return { code, out, err, ms: performance.now() - started };
-}
 
 /** Every file of this suite lives under one temp dir, removed at the end. */
 const ROOT = mkdtempSync(join(tmpdir(), 'mapwatch-hard-'));
@@ -40,16 +31,6 @@ const matrix = (values: unknown[]): string =>
     status: 'success',
     data: { resultType: 'matrix', result: [{ metric: { map_name: 'a' }, values }] },
   });
-
-/** Exit 2, nothing on stdout, one line on stderr without a stack, in well under a second. */
-function expectRefused(r: Awaited<ReturnType<typeof cli>>, message: RegExp): void {
-  expect(r.code, r.err).toBe(2);
-  expect(r.out).toBe('');
-  expect(r.err).toMatch(message);
-  expect(r.err.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  expect(r.ms).toBeLessThan(2000);
-}
 
 describe('timestamps out of range are refused quickly', () => {
   it.each([

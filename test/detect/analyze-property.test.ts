@@ -5,7 +5,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
 import { METRICS } from '../../src/conventions.js';
 import {
   InputError,
@@ -16,15 +15,7 @@ import {
   parseSeriesText,
   type ParsedInput,
 } from '../../src/cli/analyze/parse.js';
-
-async function cli(args: string[], stdin: string) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), readStdin: async () => stdin };
-  const started = performance.now();
-  const code = await runCli(['analyze', ...args], io);
-  return { code, out, err, ms: performance.now() - started };
-}
+import { cli } from '../helpers/analyze-cli.js';
 
 /** Parses, or returns the InputError; anything else thrown fails the property. */
 function parseOrRefuse(text: string): ParsedInput | InputError {

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
 import { parseCsv, parseSeriesText } from '../../src/cli/analyze/parse.js';
 import type { AnalyzeJsonRow } from '../../src/cli/analyze.js';
+import { cli } from '../helpers/analyze-cli.js';
 
 const STATES = ['collecting', 'ok', 'growing', 'leak'];
 
@@ -18,14 +18,6 @@ const CSV_FIXTURE = join(FIXTURES, 'sessions-entries.csv');
 /** Every file this suite writes lives under one temp dir, removed at the end. */
 const ROOT = mkdtempSync(join(tmpdir(), 'mapwatch-analyze-'));
 afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
-
-async function cli(args: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), readStdin: async () => stdin };
-  const code = await runCli(['analyze', ...args], io);
-  return { code, out, err };
-}
 
 type JsonRow = AnalyzeJsonRow;
 

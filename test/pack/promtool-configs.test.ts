@@ -7,30 +7,12 @@
  * byte on Node 24 by generated.test.ts, and promtool is the same binary. See docs/pack.md, "The rule tests
  * in CI".
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { fastConfig, resolveConfig, type PackConfig } from '../../src/pack/config.js';
-import { renderAlerts } from '../../src/pack/render-alerts.js';
-import { writeFileSet } from '../../src/pack/write.js';
+import { describe, it } from 'vitest';
+import { fastConfig, resolveConfig } from '../../src/pack/config.js';
 import { requireTool } from '../helpers/tools.js';
-import { promtoolRun, testRules } from './promtool-support.js';
-import { withTempDir } from './tmp.js';
+import { passesGeneratedTests } from './promtool-support.js';
 
 const promtool = requireTool('promtool');
-
-/** Writes everything `mapwatch rules` writes for `config`, checks the rule file and runs every test. */
-async function passesGeneratedTests(tool: string, config: PackConfig): Promise<void> {
-  await withTempDir(async (dir) => {
-    await writeFileSet(dir, renderAlerts(config));
-    const check = await promtoolRun(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
-    expect(check.code, check.output).toBe(0);
-    const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
-    expect(tests.length).toBeGreaterThan(20);
-    const r = await testRules(tool, tests);
-    expect(r.code, r.output).toBe(0);
-  });
-}
 
 describe.skipIf(!promtool)('promtool on generated tests', () => {
   const tool = promtool as string;

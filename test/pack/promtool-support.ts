@@ -9,11 +9,15 @@
  * handing out files largest first keeps both processes busy to the end, and a process costs ~0.1 s.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import { type PackConfig } from '../../src/pack/config.js';
+import { renderAlerts } from '../../src/pack/render-alerts.js';
 import { type PromtoolTestFile } from '../../src/pack/rule-tests/index.js';
-import { toYaml, withNewline } from '../../src/pack/write.js';
-import { type ToolResult } from './tmp.js';
+import { toYaml, withNewline, writeFileSet } from '../../src/pack/write.js';
+import { withTempDir, type ToolResult } from './tmp.js';
 
 /**
  * The Go runtime of each promtool process: one thread (two processes share two cores) and a garbage
@@ -114,3 +118,16 @@ export function groupFileText(tests: Record<string, PromtoolTestFile>, ref: Grou
 
 /** Path of the single-group file of `ref` under `dir`, for the rules at `dir`/mapwatch.rules.yml. */
 export const groupFilePath = (dir: string, ref: GroupRef) => join(dir, 'tests', groupFileName(ref));
+
+/** Writes everything `mapwatch rules` writes for `config`, checks the rule file and runs every test. */
+export async function passesGeneratedTests(tool: string, config: PackConfig): Promise<void> {
+  await withTempDir(async (dir) => {
+    await writeFileSet(dir, renderAlerts(config));
+    const check = await promtoolRun(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
+    expect(check.code, check.output).toBe(0);
+    const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
+    expect(tests.length).toBeGreaterThan(20);
+    const r = await testRules(tool, tests);
+    expect(r.code, r.output).toBe(0);
+  });
+}

@@ -8,32 +8,14 @@
  * The configs are the defaults with only the interval changed, passed to the generator without
  * validation: what the validator admits is config/'s concern; this pins that the generator works there.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, resolveConfig, type PackConfig } from '../../src/pack/config.js';
+import { defaultConfig, resolveConfig } from '../../src/pack/config.js';
 import { promDuration } from '../../src/pack/duration.js';
-import { renderAlerts } from '../../src/pack/render-alerts.js';
 import { humanize, humanizePercentage } from '../../src/pack/rule-tests/promsim.js';
-import { writeFileSet } from '../../src/pack/write.js';
 import { requireTool } from '../helpers/tools.js';
-import { promtoolRun, testRules } from './promtool-support.js';
-import { withTempDir } from './tmp.js';
+import { passesGeneratedTests } from './promtool-support.js';
 
 const promtool = requireTool('promtool');
-
-/** Writes everything `mapwatch rules` writes for `config`, checks the rule file and runs every test. */
-async function passesGeneratedTests(tool: string, config: PackConfig): Promise<void> {
-  await withTempDir(async (dir) => {
-    await writeFileSet(dir, renderAlerts(config));
-    const check = await promtoolRun(tool, ['check', 'rules', join(dir, 'mapwatch.rules.yml')]);
-    expect(check.code, check.output).toBe(0);
-    const tests = readdirSync(join(dir, 'tests')).map((f) => join(dir, 'tests', f));
-    expect(tests.length).toBeGreaterThan(20);
-    const r = await testRules(tool, tests);
-    expect(r.code, r.output).toBe(0);
-  });
-}
 
 describe.skipIf(!promtool)('promtool on tests generated under other evaluation intervals', () => {
   const tool = promtool as string;
