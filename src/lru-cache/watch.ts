@@ -3,6 +3,7 @@
  * evictions, clears and fetch placeholders are reconstructed from the size (see index.ts for the whole
  * story), and its survival sample.
  */
+import { sameKey } from '../maps/instrument-subclass.js';
 import { survivalConfig } from '../maps/survival.js';
 import type { MapRegistry, Measurable, SurvivalSamplingOption } from '../registry.js';
 import type { MapStats } from '../stats/map-stats.js';
@@ -424,11 +425,6 @@ export function freshHit(cache: WatchableLRUCache, key: unknown): boolean {
   const remaining = cache.getRemainingTTL(key as never);
   // 0 is both "absent" and "expires this very ms"; only the latter is there.
   return remaining > 0 || (remaining === 0 && isPresent(cache, key));
-}
-
-/** SameValueZero, as the cache compares keys. */
-function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
 }
 
 export function getHit(status: Status): boolean {

@@ -60,8 +60,8 @@ export function realHas(map: unknown, key: unknown): boolean {
   }
 }
 
-/** SameValueZero, as a Map compares keys. */
-function sameKey(a: unknown, b: unknown): boolean {
+/** SameValueZero, as a Map (and lru-cache, which keys a Map) compares keys. */
+export function sameKey(a: unknown, b: unknown): boolean {
   return a === b || (a !== a && b !== b);
 }
 
