@@ -47,7 +47,7 @@ import { registryOption } from '../registry-option.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { optionsOnly, type MapOptions } from './options.js';
 import { abortReason, Flight } from './loading-flight.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
 
@@ -142,7 +142,7 @@ export class LoadingMap<K, V> {
   #presences = 0;
 
   constructor(options: LoadingMapOptions) {
-    const { name, now = Date.now } = requireOptions(options, 'new LoadingMap()');
+    const { name, now = Date.now } = optionsOnly(options, 'new LoadingMap()');
     const registry = registryOption(options.registry, 'new LoadingMap()');
     const ttlMs = positiveMs('ttlMs', options.ttlMs);
     const loadTimeoutMs = loadTimeoutOption(options.loadTimeoutMs);

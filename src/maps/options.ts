@@ -38,6 +38,20 @@ export function requireOptions<T extends object>(options: T | undefined, what: s
 }
 
 /**
+ * The options of a constructor that takes `(options)` only (ShardedMap, LoadingMap): refuses entries in
+ * their place, which would otherwise be read as options without a name.
+ */
+export function optionsOnly<T extends object>(options: T | undefined, what: string): T {
+  const checked = requireOptions(options, what);
+  if (typeof (checked as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
+    throw new TypeError(
+      `mapwatch: ${what} takes options only, not initial entries: make it with { name } and add entries with set()`,
+    );
+  }
+  return checked;
+}
+
+/**
  * The options of a constructor that takes `(options)` or `(entries, options)`: the first argument when it
  * is a non-iterable object and no second is given, else the second. Throws when they are missing.
  */

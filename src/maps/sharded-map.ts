@@ -39,7 +39,7 @@ import {
   countedHas,
   countedSet,
 } from './locked-map-views.js';
-import { requireOptions, type MapOptions } from './options.js';
+import { optionsOnly, type MapOptions } from './options.js';
 import { hashKey } from './sharded-map-hash.js';
 
 export interface ShardedMapOptions extends MapOptions {
@@ -80,7 +80,7 @@ export class ShardedMap<K, V> {
   readonly #token = new MapToken();
 
   constructor(options: ShardedMapOptions) {
-    const { name, shards = DEFAULT_SHARDS } = requireOptions(options, 'new ShardedMap()');
+    const { name, shards = DEFAULT_SHARDS } = optionsOnly(options, 'new ShardedMap()');
     const registry = registryOption(options.registry, 'new ShardedMap()');
     if (typeof shards !== 'number' || !Number.isInteger(shards)) {
       throw new TypeError(

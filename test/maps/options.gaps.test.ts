@@ -36,6 +36,25 @@ describe('maps that take only an options object', () => {
       new TypeError(`mapwatch: new ${what}() needs an options object with a name, e.g. { name: 'sessions' }`),
     );
   });
+
+  it.each([
+    [
+      'LoadingMap',
+      (a: unknown, b?: unknown) => new (LoadingMap as new (...args: unknown[]) => unknown)(a, b),
+    ],
+    [
+      'ShardedMap',
+      (a: unknown, b?: unknown) => new (ShardedMap as new (...args: unknown[]) => unknown)(a, b),
+    ],
+  ])('%s given entries says it takes none, and registers nothing', (what, make) => {
+    const registry = new MapRegistry();
+    const refusal = new RegExp(`new ${what}\\(\\) takes options only, not initial entries.*set\\(\\)`);
+    expect(() => make([['a', 1]], { name: 'm', registry })).toThrow(refusal);
+    expect(() => make(new Map([['a', 1]]))).toThrow(refusal);
+    // An options object is still read as one, whatever else it carries.
+    expect(() => make({ name: 'm', registry, [Symbol.iterator]: 1 })).not.toThrow();
+    expect(registry.collect().names.map((n) => [n.name, n.instances])).toEqual([['m', 1]]);
+  });
 });
 
 describe.each(entryTaking)('%s: entries that break the iterator protocol', (what, make) => {
