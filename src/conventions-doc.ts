@@ -23,7 +23,7 @@ export function renderMetricsDoc(): string {
     '',
     '<!-- Generated from src/conventions.ts by `npm run docs`; test/docs.test.ts fails when it is stale. -->',
     '',
-    "Every series carries `map_name` (except the registry's own two). Series are per map **name**: live maps",
+    'Every series carries `map_name` except the three registry-wide ones. Series are per map **name**: live maps',
     'sharing a name are summed and `mapwatch_map_instances` counts them. Counters never go backwards when a map',
     "is garbage-collected: its totals fold into the name's retired totals. A name only emits the families its",
     'maps use (lock series only where there is a lock, read-mostly series only for read-mostly maps, and so on).',

@@ -3,11 +3,11 @@
  * a target's first hour, and says why.
  *
  * Pure and deterministic: it is fed `(seriesKey, timestampMs, observation)` and never reads a clock.
- * Per series it keeps two fixed rings of time buckets (5 min x 30 and 1 h x 26 by default; about 2 KB)
+ * Per series it keeps two fixed rings of time buckets (5 min x 28 and 1 h x 26 by default; about 3.7 KB)
  * and re-evaluates when a bucket completes, reading a bounded number of buckets.
  *
  * States, from the evidence of evidence.ts:
- * - `collecting`: less than `minWindowMs` observed; nothing is known yet (never shown as ok).
+ * - `collecting`: less than `minWindowMs` + `warmupMs` observed; nothing is known yet (never shown as ok).
  * - `leak`, the fresh path: over the last window (up to `windowMs`), the floor rose by more than its
  *   noise (a least-squares slope 2.5 standard errors above zero through six blocks), the oldest sampled entry is older than the window (survival), inserts outpaced deletes (net flow),
  *   and the growth kept its pace; held for `holdMs`. Needs survival ages: without them a cache filling up
@@ -37,7 +37,7 @@ export interface LeakDetectorOptions {
   bucketMs?: number;
   /** The fresh window: the longest span the fresh tests read, ms. Default 2 h. */
   windowMs?: number;
-  /** No verdict before this much was observed, ms (`collecting` until then). Default 1 h. */
+  /** No verdict before this much plus `warmupMs` was observed, ms (`collecting` until then). Default 1 h. */
   minWindowMs?: number;
   /** A fresh leak vote must hold this long before the state turns to `leak`, ms. Default 20 min. */
   holdMs?: number;

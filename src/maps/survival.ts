@@ -9,7 +9,8 @@
  *   `has`. A delete looks the key up among the sampled keys, so a deleted sampled key leaves the sample
  *   at once: a key deleted and inserted again is a new insert, never older than its re-insertion. The
  *   lookup is cheap for the common case, a key that is not sampled: string and number keys go through a
- *   small table indexed by a cheap hash (the length and last two character codes of a string), which
+ *   small table indexed by a cheap hash (the length, the last three and the middle character codes of a
+ *   string), which
  *   names the one sampled key of that hash, if any, to compare with; other primitives go to a Map and
  *   objects to a WeakMap of the sampled keys.
  * - Insertion times are read lazily: a sampled entry is stamped with the clock at the first collection
