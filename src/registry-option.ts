@@ -20,11 +20,7 @@ const PROM_HINT = 'pass it to registerPromMetrics(promRegistry) or mapwatchRoute
 export function registryOption(value: unknown, where: string, promHint: string = PROM_HINT): MapRegistry {
   if (value === undefined) return defaultRegistry;
   if (isMapRegistry(value)) return value;
-  const prom =
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { metrics?: unknown }).metrics === 'function' &&
-    typeof (value as { registerMetric?: unknown }).registerMetric === 'function';
+  const prom = isPromRegistry(value);
   throw new TypeError(
     prom
       ? `mapwatch: ${where}: registry is mapwatch's MapRegistry, and this is a prom-client Registry; ${promHint}`
@@ -32,15 +28,34 @@ export function registryOption(value: unknown, where: string, promHint: string =
   );
 }
 
-/** Whether `value` has a MapRegistry's shape: what maps, locks and exporters call on it. */
+/**
+ * Whether `value` has a MapRegistry's shape: what maps, locks and exporters call on it. False for a Proxy
+ * whose traps throw (or a revoked one): it is refused with the message, not with the trap's error.
+ */
 export function isMapRegistry(value: unknown): value is MapRegistry {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Partial<Record<'mapGroup' | 'openMap' | 'trackMap' | 'trackLock' | 'collect', unknown>>;
-  return (
-    typeof r.mapGroup === 'function' &&
-    typeof r.openMap === 'function' &&
-    typeof r.trackMap === 'function' &&
-    typeof r.trackLock === 'function' &&
-    typeof r.collect === 'function'
-  );
+  try {
+    return (
+      typeof r.mapGroup === 'function' &&
+      typeof r.openMap === 'function' &&
+      typeof r.trackMap === 'function' &&
+      typeof r.trackLock === 'function' &&
+      typeof r.collect === 'function'
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isPromRegistry(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (
+      typeof (value as { metrics?: unknown }).metrics === 'function' &&
+      typeof (value as { registerMetric?: unknown }).registerMetric === 'function'
+    );
+  } catch {
+    return false;
+  }
 }

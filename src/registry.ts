@@ -35,6 +35,7 @@ export { validateDeclaredBounds, type DeclaredBounds };
 export type { NameSnapshot, RegistrySnapshot, SurvivalSnapshot } from './registry-snapshot.js';
 import { MapStats } from './stats/map-stats.js';
 import type { NameSnapshot, RegistrySnapshot } from './registry-snapshot.js';
+import { describeValue } from './describe-value.js';
 
 /** Anything with a live entry count. Sharded maps may also report their imbalance. */
 export interface Measurable {
@@ -148,9 +149,15 @@ export class MapRegistry {
     const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling = true } = options;
     this.survivalSampling = survivalSampling;
     if (!Number.isInteger(maxNames) || maxNames < 1) {
-      throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${String(maxNames)}`);
+      throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${describeValue(maxNames)}`);
     }
     this.maxNames = maxNames;
+    // Read at every collect(): a clock that is not a function would fail every metric of every scrape.
+    if (typeof now !== 'function') {
+      throw new TypeError(
+        `mapwatch: new MapRegistry({ now }): now must be a function returning ms since the epoch (like Date.now), got ${describeValue(now)}`,
+      );
+    }
     this.now = now;
   }
 
@@ -309,6 +316,12 @@ export class MapRegistry {
    */
   collect(): RegistrySnapshot {
     const nowMs = this.now();
+    // Checked before anything is stamped with it: a NaN stamp would make a sampled entry's age NaN for good.
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
+      throw new TypeError(
+        `mapwatch: the registry's clock (now) returned ${describeValue(nowMs)}, not a finite number of ms`,
+      );
+    }
     this.slots.sumEntries(this.allGroups());
     const names: NameSnapshot[] = [];
     for (const entry of this.entries.values()) names.push(this.snapshotOf(entry, nowMs));

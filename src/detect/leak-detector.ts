@@ -27,6 +27,7 @@ import type { LeakVerdictDetail, Observation } from './observation.js';
 import { freshVote } from './fresh-vote.js';
 import { describeBoundSeen, describeMissing, describeRise, leakReason } from './reasons.js';
 import { BucketRing, RingViews } from './ring.js';
+import { describeValue } from '../describe-value.js';
 
 export type { LeakVerdictDetail, Observation } from './observation.js';
 
@@ -97,7 +98,7 @@ interface Resolved extends EvidenceSettings {
 function positive(name: string, value: number, integer = false): number {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new RangeError(
-      `mapwatch: LeakDetector option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+      `mapwatch: LeakDetector option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -105,13 +106,17 @@ function positive(name: string, value: number, integer = false): number {
 
 function share(name: string, value: number): number {
   if (!(value >= 0 && value <= 1))
-    throw new RangeError(`mapwatch: LeakDetector option ${name} must be from 0 to 1, got ${String(value)}`);
+    throw new RangeError(
+      `mapwatch: LeakDetector option ${name} must be from 0 to 1, got ${describeValue(value)}`,
+    );
   return value;
 }
 
 function nonNegativeOption(name: string, value: number): number {
   if (!(value >= 0 && value < Infinity))
-    throw new RangeError(`mapwatch: LeakDetector option ${name} must be a number >= 0, got ${String(value)}`);
+    throw new RangeError(
+      `mapwatch: LeakDetector option ${name} must be a number >= 0, got ${describeValue(value)}`,
+    );
   return value;
 }
 

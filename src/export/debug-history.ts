@@ -14,6 +14,7 @@
 import type { MapRegistry, NameSnapshot, RegistrySnapshot } from '../registry.js';
 import { lockSampleOf, type LockSample } from './lock-verdict.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
+import { describeValue } from '../describe-value.js';
 
 export interface DebugHistoryOptions {
   /** Samples kept per name (default 60, from 2 to 1000). */
@@ -68,13 +69,13 @@ export class DebugHistory {
     const { length = DEFAULT_HISTORY_LENGTH, intervalMs = DEFAULT_HISTORY_INTERVAL_MS } = options;
     if (!Number.isInteger(length) || length < 2 || length > 1000) {
       throw new RangeError(
-        `mapwatch: debug.history.length must be an integer from 2 to 1000, got ${String(length)}`,
+        `mapwatch: debug.history.length must be an integer from 2 to 1000, got ${describeValue(length)}`,
       );
     }
     // setInterval takes at most 2^31 - 1 ms; a longer one would fire every millisecond.
     if (typeof intervalMs !== 'number' || !(intervalMs >= 50) || intervalMs > MAX_TIMER_MS) {
       throw new RangeError(
-        `mapwatch: debug.history.intervalMs must be a number of ms from 50 to ${MAX_TIMER_MS}, got ${String(intervalMs)}`,
+        `mapwatch: debug.history.intervalMs must be a number of ms from 50 to ${MAX_TIMER_MS}, got ${describeValue(intervalMs)}`,
       );
     }
     this.length = length;

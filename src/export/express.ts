@@ -22,6 +22,7 @@ import {
   type SerializeOptions,
 } from './prometheus.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
+import { describeValue } from '../describe-value.js';
 
 // The debug route's option types, so a caller can name them.
 export type { DebugHistoryOptions, LockVerdictThresholds };
@@ -112,12 +113,12 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
   }
   const path = options.path ?? '/metrics';
   if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new TypeError(`mapwatch: path must start with '/', got ${JSON.stringify(String(path))}`);
+    throw new TypeError(`mapwatch: path must start with '/', got ${JSON.stringify(describeValue(path))}`);
   }
   const timeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
     throw new RangeError(
-      `mapwatch: collectTimeoutMs must be a positive number of ms, got ${String(timeoutMs)}`,
+      `mapwatch: collectTimeoutMs must be a positive number of ms, got ${describeValue(timeoutMs)}`,
     );
   }
   // Checked here, not at the first scrape: serializeRegistry would refuse it then, failing every scrape.
@@ -200,13 +201,15 @@ function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOp
   }
   const path = opts.path ?? '/debug/maps';
   if (typeof path !== 'string' || !path.startsWith('/'))
-    throw new TypeError(`mapwatch: debug.path must start with '/', got ${JSON.stringify(String(path))}`);
+    throw new TypeError(
+      `mapwatch: debug.path must start with '/', got ${JSON.stringify(describeValue(path))}`,
+    );
   const refreshMs = opts.refreshMs ?? 2000;
   // Capped as a timer: the page's setTimeout (a browser's as Node's) runs a longer delay at once, so the
   // page would poll without pause.
   if (!Number.isFinite(refreshMs) || refreshMs < 100 || refreshMs > MAX_TIMER_MS) {
     throw new RangeError(
-      `mapwatch: debug.refreshMs must be a number of ms from 100 to ${MAX_TIMER_MS}, got ${String(refreshMs)}`,
+      `mapwatch: debug.refreshMs must be a number of ms from 100 to ${MAX_TIMER_MS}, got ${describeValue(refreshMs)}`,
     );
   }
   const lock = lockThresholds(opts.lock);

@@ -19,6 +19,7 @@
 import { defaultConfig } from '../pack/config.js';
 import { parseDuration } from '../pack/duration.js';
 import type { NameSnapshot } from '../registry.js';
+import { describeValue } from '../describe-value.js';
 
 export const LOCK_VERDICT_STATES = ['ok', 'waits', 'storm', 'stuck'] as const;
 export type LockVerdictState = (typeof LOCK_VERDICT_STATES)[number];
@@ -52,7 +53,7 @@ export function lockThresholds(partial: Partial<LockVerdictThresholds> = {}): Lo
     const v = partial[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new RangeError(`mapwatch: debug.lock.${key} must be a positive number, got ${String(v)}`);
+      throw new RangeError(`mapwatch: debug.lock.${key} must be a positive number, got ${describeValue(v)}`);
     }
     out[key] = v;
   }

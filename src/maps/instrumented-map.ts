@@ -18,6 +18,7 @@ import { registryOption } from '../registry-option.js';
 import type { MapCounting } from '../stats/map-counting.js';
 import { MapToken } from '../stats/map-groups.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
+import { describeValue } from '../describe-value.js';
 
 /**
  * InstrumentedMap's options: the shared map options (name, registry, declared bounds) plus entry
@@ -129,7 +130,8 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   }
 
   forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
-    if (typeof callbackfn !== 'function') throw new TypeError(`${String(callbackfn)} is not a function`);
+    if (typeof callbackfn !== 'function')
+      throw new TypeError(`${describeValue(callbackfn)} is not a function`);
     // The third argument is this wrapper, as a native Map passes itself.
     this.#inner.forEach((value, key) => callbackfn.call(thisArg, value, key, this));
   }

@@ -50,6 +50,7 @@ import { isAbortSignal } from '../sync/abort.js';
 import { optionsOnly, type MapOptions } from './options.js';
 import { abortReason, Flight } from './loading-flight.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
+import { describeValue } from '../describe-value.js';
 
 export interface LoadingMapOptions extends MapOptions {
   /**
@@ -94,8 +95,7 @@ function positiveMs(option: string, value: unknown): number | undefined {
   if (value === undefined || value === Infinity) return undefined;
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- quotes the caller's bad value
-      `mapwatch: LoadingMap ${option} must be a number of milliseconds, got ${String(value)}`,
+      `mapwatch: LoadingMap ${option} must be a number of milliseconds, got ${describeValue(value)}`,
     );
   }
   if (value <= 0) throw new RangeError(`mapwatch: LoadingMap ${option} must be > 0, got ${value}`);

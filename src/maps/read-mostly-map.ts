@@ -45,6 +45,7 @@ import { registryOption } from '../registry-option.js';
 import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
+import { describeValue } from '../describe-value.js';
 
 const WHAT = 'new ReadMostlyMap()';
 
@@ -293,7 +294,8 @@ export class ReadMostlyMap<K, V> {
 
   forEach(callbackfn: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
     // As Map.prototype.forEach: a non-function is refused before any entry is read, even on an empty map.
-    if (typeof callbackfn !== 'function') throw new TypeError(`${String(callbackfn)} is not a function`);
+    if (typeof callbackfn !== 'function')
+      throw new TypeError(`${describeValue(callbackfn)} is not a function`);
     for (const [key, value] of this.entries()) callbackfn.call(thisArg, value, key, this);
   }
 

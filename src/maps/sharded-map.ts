@@ -41,6 +41,7 @@ import {
 } from './locked-map-views.js';
 import { optionsOnly, type MapOptions } from './options.js';
 import { hashKey } from './sharded-map-hash.js';
+import { describeValue } from '../describe-value.js';
 
 export interface ShardedMapOptions extends MapOptions {
   /** Number of shards: a power of two from 1 to 1024; default 16. */
@@ -84,7 +85,7 @@ export class ShardedMap<K, V> {
     const registry = registryOption(options.registry, 'new ShardedMap()');
     if (typeof shards !== 'number' || !Number.isInteger(shards)) {
       throw new TypeError(
-        `mapwatch: ShardedMap shards must be an integer power of two, got ${String(shards)}`,
+        `mapwatch: ShardedMap shards must be an integer power of two, got ${describeValue(shards)}`,
       );
     }
     if (shards < 1 || shards > MAX_SHARDS || (shards & (shards - 1)) !== 0) {

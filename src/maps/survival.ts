@@ -43,6 +43,7 @@ export {
   type SurvivalConfig,
   type SurvivalOptions,
 } from './survival-config.js';
+import { describeValue } from '../describe-value.js';
 
 /** A map's sampler for an option (the map's own, else its registry's default); undefined when off. */
 export function samplerFor(
@@ -153,7 +154,7 @@ export class SurvivalSampler implements SurvivalSource {
   ) {
     if (!Number.isInteger(size) || size < 1 || size > MAX_SURVIVAL_SAMPLE_SIZE) {
       throw new RangeError(
-        `mapwatch: a survival sample size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${String(size)}`,
+        `mapwatch: a survival sample size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${describeValue(size)}`,
       );
     }
     this.size = size;
