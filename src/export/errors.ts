@@ -7,7 +7,10 @@
  * exporters.
  */
 
-/** Called once per failed metric and scrape (or collection). Must not throw; if it does, it is ignored. */
+/**
+ * Called once per failed metric and scrape (or collection). Should not throw; if it throws, or returns a
+ * promise that rejects, that is ignored.
+ */
 export type CollectErrorHandler = (metricName: string, error: unknown) => void;
 
 /** Distinct failures remembered; messages can embed values, so the set must not grow for ever. */
@@ -83,15 +86,26 @@ export function reportOncePerMessage(where: string): CollectErrorHandler {
   };
 }
 
-/** Wraps a user-supplied handler so that its own failure cannot escape into a scrape either. */
+/**
+ * Wraps a user-supplied handler so that its own failure cannot escape into a scrape either: a throw, or
+ * a rejection of the promise an async handler returns (unhandled, it would end the process).
+ */
 export function guarded(handler: CollectErrorHandler): CollectErrorHandler {
   return (metricName, error) => {
     try {
-      handler(metricName, error);
+      const returned: unknown = handler(metricName, error);
+      if ((typeof returned === 'object' && returned !== null) || typeof returned === 'function') {
+        const then = (returned as { then?: unknown }).then;
+        if (typeof then === 'function') then.call(returned, undefined, ignore);
+      }
     } catch {
       // nothing more can be done without risking the scrape
     }
   };
+}
+
+function ignore(): void {
+  // a failing error handler: nothing more can be done without risking the scrape
 }
 
 /** Metrics left out of a scrape or collection by any mapwatch exporter of this process, ever. */

@@ -21,11 +21,12 @@ import {
   type Observable,
 } from '@opentelemetry/api';
 import { ALL_METRICS, LABELS, METRICS, type MetricSpec } from '../conventions.js';
-import type { MapRegistry } from '../registry.js';
+import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 import { mapRegistryOption } from './registry-option.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { scalarPoints } from './samples.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
+import { describeValue } from '../describe-value.js';
 
 export const OTEL_SCOPE_NAME = 'mapwatch';
 
@@ -44,7 +45,11 @@ export interface OtelMetricsOptions {
 }
 
 export interface OtelRegistration {
-  /** True once instruments exist on a real (non-no-op) MeterProvider. */
+  /**
+   * True once instruments exist on a real (non-no-op) MeterProvider. False while waiting for the global
+   * one, and for a provider that hands out no-op meters (the API's no-op provider, an SDK provider
+   * already shut down), on which nothing is registered.
+   */
   readonly bound: boolean;
   /**
    * Removes the callback and listeners: mapwatch is no longer observed. (With cumulative temporality the
@@ -68,6 +73,12 @@ function isNoopProvider(provider: MeterProvider): boolean {
 const claimedProviders = new WeakSet<MeterProvider>();
 /** The registration waiting for a global MeterProvider, if any: a second one would bind to the same. */
 let waitingForGlobal = false;
+/**
+ * The waiting registration's check, run by every later registration before it binds: once an SDK has
+ * registered, the earlier registration takes the global provider first (its poll may not have run yet),
+ * so a later one for the same provider is refused as a second registration, not accepted in its place.
+ */
+let checkWaiting: (() => void) | undefined;
 
 function isMeterProvider(value: unknown): boolean {
   try {
@@ -95,7 +106,9 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
   const { pollIntervalMs = 1000, meterProvider } = options;
   const registry = mapRegistryOption(options.registry, 'registerOtelMetrics(options)');
   if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
-    throw new RangeError(`mapwatch: pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`);
+    throw new RangeError(
+      `mapwatch: pollIntervalMs must be a positive number, got ${describeValue(pollIntervalMs)}`,
+    );
   }
   // setInterval runs a longer interval every millisecond (TimeoutOverflowWarning): poll continuously.
   if (pollIntervalMs > MAX_TIMER_MS) {
@@ -114,7 +127,11 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
 
   const bind = (provider: MeterProvider): void => {
     if (claimedProviders.has(provider)) throw alreadyRegistered('this MeterProvider');
-    const remove = bindMeter(provider.getMeter(OTEL_SCOPE_NAME), registry, onError);
+    const meter = provider.getMeter(OTEL_SCOPE_NAME);
+    // The API's no-op provider, or an SDK provider already shut down: nothing would be exported, so
+    // nothing is bound or claimed, and `bound` stays false.
+    if (meter instanceof NoopMeterClass) return;
+    const remove = bindMeter(meter, registry, onError);
     claimedProviders.add(provider);
     teardown = () => {
       claimedProviders.delete(provider);
@@ -124,10 +141,26 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
   const stopWaiting = (): void => {
     if (poll) clearInterval(poll);
     poll = undefined;
-    if (waiting) waitingForGlobal = false;
+    if (waiting) {
+      waitingForGlobal = false;
+      checkWaiting = undefined;
+    }
     waiting = false;
   };
+  const bindIfGlobalArrived = (): void => {
+    // A third-party provider's failure here would be an uncaught exception in a timer (or an error in
+    // another registration's call): contain it.
+    try {
+      const provider = metrics.getMeterProvider();
+      if (isNoopProvider(provider)) return;
+      stopWaiting();
+      if (!stopped) bind(provider);
+    } catch (err) {
+      onError('mapwatch OpenTelemetry binding', err);
+    }
+  };
 
+  checkWaiting?.();
   if (meterProvider) {
     bind(meterProvider);
   } else if (!isNoopProvider(metrics.getMeterProvider())) {
@@ -135,17 +168,8 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
   } else {
     if (waitingForGlobal) throw alreadyRegistered('the global MeterProvider (still waiting for it)');
     waitingForGlobal = waiting = true;
-    poll = setInterval(() => {
-      // A third-party provider's failure here would be an uncaught exception in a timer: contain it.
-      try {
-        const provider = metrics.getMeterProvider();
-        if (isNoopProvider(provider)) return;
-        stopWaiting();
-        if (!stopped) bind(provider);
-      } catch (err) {
-        onError('mapwatch OpenTelemetry binding', err);
-      }
-    }, pollIntervalMs);
+    checkWaiting = bindIfGlobalArrived;
+    poll = setInterval(bindIfGlobalArrived, pollIntervalMs);
     poll.unref();
   }
 
@@ -181,16 +205,22 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
   }
 
   const callback = (result: BatchObservableResult): void => {
-    let snap;
+    let snap: RegistrySnapshot | undefined;
+    let failure: { error: unknown } | undefined;
     try {
       snap = registry.collect();
-    } catch (err) {
-      onError('mapwatch registry', err);
-      return;
+    } catch (error) {
+      failure = { error };
     }
+    // As through prom-client: a registry that cannot be read costs each metric that reads it (one
+    // report each), and the error count, which reads none, is still observed.
+    const read = (): RegistrySnapshot => {
+      if (failure !== undefined) throw failure.error;
+      return snap!;
+    };
     for (const [spec, observable] of observables) {
       try {
-        for (const p of scalarPoints(spec, snap)) result.observe(observable, p.value, p.labels);
+        for (const p of scalarPoints(spec, read)) result.observe(observable, p.value, p.labels);
       } catch (err) {
         onError(spec.name, err);
       }

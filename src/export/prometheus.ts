@@ -10,9 +10,11 @@ import { ALL_METRICS, type MetricSpec } from '../conventions.js';
 import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 import { mapRegistryOption } from './registry-option.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
+import { checkExposition } from './exposition-check.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
+import { describeValue } from '../describe-value.js';
 
 export interface PromMetricsOptions {
   /** mapwatch registry to read; default `defaultRegistry`. */
@@ -82,7 +84,7 @@ class MapwatchCollector {
   }
 
   private scalarValues(): PromValue[] {
-    return scalarPoints(this.spec, this.snapshot()).map((p) => ({ value: p.value, labels: p.labels }));
+    return scalarPoints(this.spec, this.snapshot).map((p) => ({ value: p.value, labels: p.labels }));
   }
 
   private histogramValues(): PromValue[] {
@@ -223,12 +225,14 @@ export async function serializeRegistry(
   const contentType = options.contentType ?? promRegistry.contentType;
   if (contentType !== TEXT_FORMAT && contentType !== OPENMETRICS_FORMAT) {
     throw new TypeError(
-      `mapwatch: contentType must be '${TEXT_FORMAT}' or '${OPENMETRICS_FORMAT}', got ${JSON.stringify(String(contentType))}`,
+      `mapwatch: contentType must be '${TEXT_FORMAT}' or '${OPENMETRICS_FORMAT}', got ${JSON.stringify(describeValue(contentType))}`,
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-    throw new RangeError(`mapwatch: timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
+    throw new RangeError(
+      `mapwatch: timeoutMs must be a positive number of ms, got ${describeValue(timeoutMs)}`,
+    );
   }
   requireTimerMs('timeoutMs', timeoutMs);
   const onError =
@@ -298,7 +302,11 @@ function serializeOne(
       aggregator: 'sum',
       reset: () => undefined,
       // prom-client's OpenMetrics serialiser has renamed the stand-in by the time it asks: report that.
-      [collect]: async (): Promise<object> => ({ ...(await m[collect]!()), name: standIn.name }),
+      [collect]: async (): Promise<object> => {
+        const collected = await m[collect]!();
+        if (!(metric instanceof MapwatchCollector)) checkExposition(registeredName, type, collected);
+        return { ...collected, name: standIn.name };
+      },
     };
     const target = new RegistryOfFormat(contentType);
     if (defaultLabels) target.setDefaultLabels(defaultLabels);

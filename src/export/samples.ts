@@ -184,11 +184,20 @@ export const HISTOGRAM_BUILDERS: Partial<Record<MetricKey, HistogramBuilder>> = 
 };
 
 /** The builder of a scalar metric; throws for a key that has none (a programming error caught by tests). */
-export function scalarPoints(spec: MetricSpec, snap: RegistrySnapshot): Point[] {
+/**
+ * The points of a scalar metric. `snap` is the registry snapshot, or a function that takes it, called
+ * only by metrics that read it: `mapwatch_collect_errors_total` reads a process-wide count, so it is
+ * still exported when the registry cannot be read, the very failure it counts.
+ */
+export function scalarPoints(spec: MetricSpec, snap: RegistrySnapshot | (() => RegistrySnapshot)): Point[] {
   const build = SCALAR_BUILDERS[spec.key as MetricKey];
   if (!build) throw new Error(`mapwatch: no sample builder for ${spec.name}`);
-  return build(snap);
+  if (spec.key === 'collectErrors') return build(NO_SNAPSHOT);
+  return build(typeof snap === 'function' ? snap() : snap);
 }
+
+/** What the one builder that reads no snapshot is given. */
+const NO_SNAPSHOT: RegistrySnapshot = Object.freeze({ names: [], trackedNames: 0, overflow: 0 });
 
 export function histogramPoints(spec: MetricSpec, snap: RegistrySnapshot): HistogramPoint[] {
   const build = HISTOGRAM_BUILDERS[spec.key as MetricKey];

@@ -7,14 +7,21 @@
 import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 
 export function snapshotPerTick(registry: MapRegistry): () => RegistrySnapshot {
-  let cached: RegistrySnapshot | undefined;
+  // A failure is kept for the tick as well: every metric of the scrape reports it, and the registry is
+  // not walked again once per metric to fail the same way.
+  let cached: { snapshot: RegistrySnapshot } | { error: unknown } | undefined;
   return () => {
     if (cached === undefined) {
-      cached = registry.collect();
+      try {
+        cached = { snapshot: registry.collect() };
+      } catch (error) {
+        cached = { error };
+      }
       queueMicrotask(() => {
         cached = undefined;
       });
     }
-    return cached;
+    if ('error' in cached) throw cached.error;
+    return cached.snapshot;
   };
 }

@@ -212,7 +212,7 @@ describe('registerOtelMetrics', () => {
     ]);
   });
 
-  it('reports a registry that fails to collect, once per collection, and observes nothing', async () => {
+  it('a registry that fails to collect costs each metric that reads it, and the error count is still observed', async () => {
     const reader = new PrometheusExporter({ preventServerStart: true });
     const provider = new MeterProvider({ readers: [reader] });
     cleanups.push(() => provider.shutdown());
@@ -229,9 +229,14 @@ describe('registerOtelMetrics', () => {
       throw new Error('registry broken');
     };
     const { resourceMetrics } = await reader.collect();
-    expect(reported).toEqual([['mapwatch registry', 'registry broken']]);
-    const points = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.dataPoints.length));
-    expect(points.every((n) => n === 0)).toBe(true);
+    // One report per observable that reads the registry (the lock-wait histogram is recorded as waits
+    // happen, not collected), as prom-client's path reports one per metric left out.
+    const readers = ALL_METRICS.filter((m) => m.type !== 'histogram' && m !== METRICS.collectErrors);
+    expect(reported).toEqual(readers.map((m) => [m.name, 'registry broken']));
+    const observed = resourceMetrics.scopeMetrics.flatMap((s) =>
+      s.metrics.filter((m) => m.dataPoints.length > 0).map((m) => m.descriptor.name),
+    );
+    expect(observed).toEqual([METRICS.collectErrors.otelName]);
   });
 
   describe('with the global MeterProvider', () => {
