@@ -38,7 +38,8 @@ function parseScenarios(text) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(n in SCENARIOS));
+  // Own names only: `in` would take `constructor` or `__proto__` (every object has them) for a scenario.
+  const unknown = names.filter((n) => !Object.hasOwn(SCENARIOS, n));
   if (unknown.length)
     throw new Error(
       `unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`,
@@ -126,7 +127,9 @@ app.post('/scenario', (req, res) => {
 });
 app.get('/', (_req, res) => res.redirect('/debug/maps'));
 
-const server = app.listen(port, values.host, () => {
+// Express 5 hands a listen error (port in use, bad host) to this callback, not to an 'error' listener.
+const server = app.listen(port, values.host, (err) => {
+  if (err) fail(`cannot listen on ${values.host}:${port}: ${err.message}`);
   const { port: actual } = server.address();
   const base = `http://${values.host}:${actual}`;
   console.log(`mapwatch demo listening on ${base}`);

@@ -2,7 +2,8 @@
  * The demo starts with every scenario on and serves metrics: a detector or option change that breaks
  * its start-up fails here, in seconds, not only in the end-to-end run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../demo/scenarios.js';
 import { METRICS } from '../src/conventions.js';
@@ -34,8 +35,32 @@ describe('demo/server.js', () => {
       const report = (await (await fetch(`${base}/debug/maps.json`)).json()) as { maps: unknown[] };
       expect(report.maps.length).toBeGreaterThanOrEqual(Object.keys(SCENARIOS).length);
       expect(out).not.toMatch(/failed a step/);
+      // Names every object inherits are no scenarios.
+      for (const name of ['__proto__', 'constructor', 'toString']) {
+        const res = await fetch(`${base}/scenario?set=${name}`, { method: 'POST' });
+        expect(res.status, name).toBe(400);
+        expect(((await res.json()) as { error: string }).error).toMatch(/^unknown scenario /);
+      }
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('refuses what it cannot run with exit 2 and a message: a busy port, an unknown scenario', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = busy.address() as { port: number };
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, ['demo/server.js', ...args], { encoding: 'utf8', timeout: 20_000 });
+      const inUse = run('--port', String(port));
+      expect(inUse.status, inUse.stderr).toBe(2);
+      expect(inUse.stderr).toContain(`demo: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+      const unknown = run('--port', '0', '--scenario', 'constructor');
+      expect(unknown.status, unknown.stderr).toBe(2);
+      expect(unknown.stderr).toMatch(/unknown scenario constructor; choose from /);
+    } finally {
+      busy.close();
     }
   });
 });
