@@ -302,11 +302,17 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
     span.textContent = known ? STATES[row.state] : 'not analysed';
     return span;
   }
+  function rate(n) {
+    // Two decimals hide a slow leak (12 entries an hour is 0.0033/s): small rates keep two significant digits.
+    if (n === null || n === undefined || n === 0 || Math.abs(n) >= 1) return fmt(n, 2);
+    return Number(n).toLocaleString('en-US', { maximumSignificantDigits: 2 });
+  }
   function duration(s) {
     if (s >= 86400) return fmt(s / 86400, 1) + ' d';
     if (s >= 3600) return fmt(s / 3600, 1) + ' h';
     if (s >= 60) return fmt(s / 60, 1) + ' min';
-    return fmt(s, 1) + ' s';
+    if (s >= 1) return fmt(s, 1) + ' s';
+    return fmt(s * 1000, 1) + ' ms';
   }
   function bound(row) {
     const parts = [];
@@ -326,7 +332,7 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
       tr.appendChild(cell(fmt(row.entries)));
       tr.appendChild(trendCell(row));
       tr.appendChild(cell(fmt(row.instances)));
-      tr.appendChild(cell(fmt(row.growthPerSecond, 2)));
+      tr.appendChild(cell(rate(row.growthPerSecond)));
       tr.appendChild(cell(row.missRatio === null ? '–' : (row.missRatio * 100).toFixed(1) + ' %'));
       tr.appendChild(lockCell(row));
       tr.appendChild(cell(bound(row), 'bound'));

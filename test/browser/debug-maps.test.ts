@@ -212,7 +212,8 @@ describe.skipIf(!chromiumPath)('/debug/maps on first load: trend, lock verdicts,
   const registry = new MapRegistry();
   const orders = new InstrumentedMap<string, number>({ name: 'orders', registry });
   const longName = new InstrumentedMap<string, number>({ name: LONG_NAME, registry });
-  const accounts = new InstrumentedMap<string, number>({ name: 'accounts', registry });
+  // A TTL under a second is shown in ms (it read "TTL 0 s").
+  const accounts = new InstrumentedMap<string, number>({ name: 'accounts', registry, ttlMs: 20 });
   const warming = new InstrumentedMap<string, number>({ name: 'warming', registry });
   // ledger: 387 tasks queue behind writers that each hold it 100 ms (a storm, granted every 100 ms).
   const ledger = new RWLock({ name: 'ledger', registry });
@@ -248,7 +249,11 @@ describe.skipIf(!chromiumPath)('/debug/maps on first load: trend, lock verdicts,
       growthPerSecond: 0,
       reason,
     });
-    registry.setLeakVerdict('orders', verdict('leak', 'floor rose 800 entries'));
+    // A slow confirmed leak (12 entries an hour) shows its rate, not a rounded 0.
+    registry.setLeakVerdict('orders', {
+      ...verdict('leak', 'floor rose 800 entries'),
+      growthPerSecond: 12 / 3600,
+    });
     registry.setLeakVerdict(LONG_NAME, verdict('growing', 'rising, unconfirmed'));
     registry.setLeakVerdict('accounts', verdict('ok', 'flat'));
     registry.setLeakVerdict('warming', verdict('collecting', 'collecting: 1 min of the 2 h needed'));
@@ -319,6 +324,8 @@ describe.skipIf(!chromiumPath)('/debug/maps on first load: trend, lock verdicts,
     expect(await leakBadge('accounts')).toBe('ok');
     expect(await leakBadge('warming')).toBe('collecting');
     expect(await rowFor('orders').getAttribute('class')).toBe('state-leak');
+    expect(await rowFor('orders').locator('td').nth(5).textContent()).toBe('0.0033');
+    expect(await rowFor('accounts').locator('td.bound').textContent()).toBe('TTL 20 ms');
 
     // The trend: the server's samples of orders, rising from 0 (or the first hundreds) to 800.
     const points = ((await rowFor('orders').locator('polyline').getAttribute('points')) ?? '')
