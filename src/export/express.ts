@@ -76,23 +76,50 @@ export interface DebugMapsOptions {
 const TEXT = client.Registry.PROMETHEUS_CONTENT_TYPE;
 const OPENMETRICS = client.Registry.OPENMETRICS_CONTENT_TYPE;
 
-/** Picks OpenMetrics only when the client asks for it with a higher or equal preference than text. */
+/**
+ * Picks OpenMetrics when the client names it (`application/openmetrics-text` or `application/*`) with a
+ * preference at least that of text, or accepts it through the wildcard range and refuses text
+ * (`text/plain;q=0` beside the wildcard); text otherwise, including when nothing acceptable is offered.
+ * Each format takes the quality of the most specific range that matches it (RFC 9110 12.5.1), so `q=0`
+ * on a specific range excludes that format.
+ */
 export function negotiateFormat(accept: string | undefined): typeof TEXT | typeof OPENMETRICS {
   if (!accept) return TEXT;
-  let best: { type: typeof TEXT | typeof OPENMETRICS; q: number } | undefined;
+  const text = new RangeMatch('text/plain');
+  const openMetrics = new RangeMatch('application/openmetrics-text');
   for (const part of accept.split(',')) {
     const [mediaRaw, ...params] = part.trim().split(';');
     const media = (mediaRaw ?? '').trim().toLowerCase();
     const qParam = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (!Number.isFinite(q) || q <= 0) continue;
-    let type: typeof TEXT | typeof OPENMETRICS | undefined;
-    if (media === 'application/openmetrics-text') type = OPENMETRICS;
-    else if (media === 'text/plain' || media === 'text/*' || media === '*/*') type = TEXT;
-    if (!type) continue;
-    if (!best || q > best.q || (q === best.q && type === OPENMETRICS)) best = { type, q };
+    if (!Number.isFinite(q) || q < 0 || q > 1) continue; // a malformed entry is ignored
+    text.offer(media, q);
+    openMetrics.offer(media, q);
   }
-  return best?.type ?? TEXT;
+  if (openMetrics.q > 0 && openMetrics.specificity > 0 && openMetrics.q >= text.q) return OPENMETRICS;
+  if (text.q > 0) return TEXT;
+  return openMetrics.q > 0 ? OPENMETRICS : TEXT;
+}
+
+/** The quality an Accept header gives one media type: that of the most specific range naming it. */
+class RangeMatch {
+  /** -1 while no range matched; 0 for the wildcard range, 1 for `type/` + `*`, 2 for the exact type. */
+  specificity = -1;
+  q = 0;
+  readonly #majorRange: string;
+
+  constructor(readonly mediaType: string) {
+    this.#majorRange = `${mediaType.slice(0, mediaType.indexOf('/'))}/*`;
+  }
+
+  offer(range: string, q: number): void {
+    const specificity =
+      range === this.mediaType ? 2 : range === this.#majorRange ? 1 : range === '*/*' ? 0 : -1;
+    if (specificity < 0 || specificity < this.specificity) return;
+    // Equally specific ranges (two versions of OpenMetrics): the more preferred one counts.
+    this.q = specificity > this.specificity ? q : Math.max(this.q, q);
+    this.specificity = specificity;
+  }
 }
 
 /**

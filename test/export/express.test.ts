@@ -134,6 +134,15 @@ describe('negotiateFormat', () => {
     ['application/json', 'text/plain'],
     ['text/plain, application/openmetrics-text', 'application/openmetrics-text'],
     ['application/openmetrics-text;Q=0.9,text/plain;q=0.5', 'application/openmetrics-text'],
+    // The most specific range decides: q=0 on text/plain refuses text even beside a wildcard.
+    ['text/plain;q=0, */*', 'application/openmetrics-text'],
+    ['text/plain;q=0, text/*', 'text/plain'], // nothing acceptable is offered: text, as without a header
+    ['text/*;q=0, application/*;q=0', 'text/plain'],
+    ['application/*', 'application/openmetrics-text'],
+    ['application/*;q=0.5, text/plain;q=0.4', 'application/openmetrics-text'],
+    ['application/*, application/openmetrics-text;q=0', 'text/plain'],
+    ['text/plain;version=0.0.4;q=1,*/*;q=0.1', 'text/plain'],
+    ['application/openmetrics-text;q=1.5', 'text/plain'],
     // What Prometheus 2.x sends by default.
     [
       'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
