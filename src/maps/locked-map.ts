@@ -51,9 +51,9 @@ import {
 import { declaredBounds, splitMapArgs, type MapOptions } from './options.js';
 
 export class LockedMap<K, V> {
-  private readonly inner = new Map<K, V>();
-  private readonly stats: MapStats;
-  private readonly lock: RWLock;
+  readonly #inner = new Map<K, V>();
+  readonly #stats: MapStats;
+  readonly #lock: RWLock;
 
   constructor(options: MapOptions);
   constructor(entries: Iterable<readonly [K, V]> | null | undefined, options: MapOptions);
@@ -70,19 +70,19 @@ export class LockedMap<K, V> {
     // The name is checked first, as trackMap would: options are refused before any entry is read.
     validateMapName(options.name);
     const initial = Array.from(entries);
-    this.stats = registry.trackMap(this, options.name, 'locked', bounds);
+    this.#stats = registry.trackMap(this, options.name, 'locked', bounds);
     // Same name and registry: the lock's series join the map's.
-    this.lock = new RWLock({ name: options.name, registry });
-    for (const [k, v] of initial) countedSet(this.inner, this.stats, k, v);
+    this.#lock = new RWLock({ name: options.name, registry });
+    for (const [k, v] of initial) countedSet(this.#inner, this.#stats, k, v);
   }
 
   get size(): number {
-    return this.inner.size;
+    return this.#inner.size;
   }
 
   /** Tasks queued on this map's lock now. */
   get waiting(): number {
-    return this.lock.waiting;
+    return this.#lock.waiting;
   }
 
   /**
@@ -91,9 +91,9 @@ export class LockedMap<K, V> {
    */
   read<T>(fn: (view: ReadonlyMap<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'LockedMap.read(fn)'));
-    const view = new LockedReadView(this.inner, this.stats);
+    const view = new LockedReadView(this.#inner, this.#stats);
     if (options === undefined) {
-      const done = this.lock[runNow]('read', fn, view);
+      const done = this.#lock[runNow]('read', fn, view);
       if (done !== undefined) return done;
     }
     return this.queuedSection('read', fn, view, options);
@@ -106,9 +106,9 @@ export class LockedMap<K, V> {
    */
   write<T>(fn: (map: Map<K, V>) => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     if (typeof fn !== 'function') return Promise.reject(sectionFnError(fn, 'LockedMap.write(fn)'));
-    const view = new LockedWriteView(this.inner, this.stats);
+    const view = new LockedWriteView(this.#inner, this.#stats);
     if (options === undefined) {
-      const done = this.lock[runNow]('write', fn, view);
+      const done = this.#lock[runNow]('write', fn, view);
       if (done !== undefined) return done;
     }
     return this.queuedSection('write', fn, view, options);
@@ -125,8 +125,8 @@ export class LockedMap<K, V> {
     options: AcquireOptions | undefined,
   ): Promise<T> {
     const release = await (mode === 'read'
-      ? this.lock.acquireRead(options)
-      : this.lock.acquireWrite(options));
+      ? this.#lock.acquireRead(options)
+      : this.#lock.acquireWrite(options));
     try {
       return await fn(view);
     } finally {
@@ -145,10 +145,10 @@ export class LockedMap<K, V> {
     options?: AcquireOptions,
   ): Promise<V | undefined> {
     if (typeof fn !== 'function') throw sectionFnError(fn, 'LockedMap.update(key, fn)');
-    const release = await this.lock.acquireWrite(options);
+    const release = await this.#lock.acquireWrite(options);
     try {
-      const next = await fn(this.inner.get(key));
-      countedApply(this.inner, this.stats, key, next);
+      const next = await fn(this.#inner.get(key));
+      countedApply(this.#inner, this.#stats, key, next);
       return next;
     } finally {
       release();
@@ -158,35 +158,35 @@ export class LockedMap<K, V> {
   get(key: K, options?: AcquireOptions): Promise<V | undefined> {
     // The hit path, spelled out: readNow's semantics without allocating its callback (issue #11 budget).
     if (options === undefined) {
-      const token = this.lock[enterNow]('read');
+      const token = this.#lock[enterNow]('read');
       if (token !== NOT_FREE) {
         try {
-          return Promise.resolve(countedGet(this.inner, this.stats, key));
+          return Promise.resolve(countedGet(this.#inner, this.#stats, key));
         } catch (error) {
           return Promise.reject(error);
         } finally {
-          this.lock[exitNow]('read', token);
+          this.#lock[exitNow]('read', token);
         }
       }
     }
-    return readNow(this.lock, () => countedGet(this.inner, this.stats, key), options);
+    return readNow(this.#lock, () => countedGet(this.#inner, this.#stats, key), options);
   }
 
   has(key: K, options?: AcquireOptions): Promise<boolean> {
-    return readNow(this.lock, () => countedHas(this.inner, this.stats, key), options);
+    return readNow(this.#lock, () => countedHas(this.#inner, this.#stats, key), options);
   }
 
   set(key: K, value: V, options?: AcquireOptions): Promise<void> {
-    return writeNow(this.lock, () => countedSet(this.inner, this.stats, key, value), options);
+    return writeNow(this.#lock, () => countedSet(this.#inner, this.#stats, key, value), options);
   }
 
   delete(key: K, options?: AcquireOptions): Promise<boolean> {
-    return writeNow(this.lock, () => countedDelete(this.inner, this.stats, key), options);
+    return writeNow(this.#lock, () => countedDelete(this.#inner, this.#stats, key), options);
   }
 
   /** Replaces every entry at once under the write hold (counted as `cause=clear`). */
   clear(options?: AcquireOptions): Promise<void> {
-    return writeNow(this.lock, () => countedClear(this.inner, this.stats), options);
+    return writeNow(this.#lock, () => countedClear(this.#inner, this.#stats), options);
   }
 
   get [Symbol.toStringTag](): string {

@@ -203,6 +203,23 @@ describe('frozen maps keep working, as a frozen native Map does', () => {
     expect(deep.m.get('a')).toBe(1);
   });
 
+  it('LockedMap: frozen and deep-frozen, with tasks queued, sections run and count', async () => {
+    const registry = new MapRegistry();
+    const frozen = Object.freeze(new LockedMap<string, number>({ name: 'lf', registry }));
+    await frozen.set('a', 1);
+    expect(await frozen.get('a')).toBe(1);
+    const deep = deepFreeze({ m: new LockedMap<string, number>([['a', 1]], { name: 'ld', registry }) });
+    // Queued behind one another, as a burst of requests would be.
+    const results = await Promise.all([
+      deep.m.set('b', 2),
+      deep.m.get('a'),
+      deep.m.delete('a'),
+      deep.m.get('b'),
+    ]);
+    expect(results.slice(1)).toEqual([1, true, 2]);
+    expect(registry.collect().names.find((n) => n.name === 'ld')!.map.hits).toBe(2);
+  });
+
   it('LoadingMap with a TTL: frozen set', () => {
     const m = Object.freeze(
       new LoadingMap<string, number>({ name: 'l', registry: new MapRegistry(), ttlMs: 1000 }),
@@ -233,6 +250,17 @@ describe('no internals through enumeration or JSON', () => {
       (registry) => new ReadMostlyMap<string, number>([[SECRET, 1]], { name: 'r', registry }),
     ],
     ['ShardedMap', (registry) => new ShardedMap<string, number>({ name: 's', registry })],
+    [
+      'LockedMap, with tasks queued',
+      (registry) => {
+        const m = new LockedMap<string, number>([[SECRET, 1]], { name: 'k', registry });
+        // Two tasks wait behind a write section: the lock's queue is a doubly linked list.
+        void m.write(() => new Promise((resolve) => setTimeout(resolve, 50)));
+        void m.get(SECRET);
+        void m.get(SECRET);
+        return m;
+      },
+    ],
     ['LoadingMap', (registry) => new LoadingMap<string, number>({ name: 'l', registry }).set(SECRET, 1)],
   ];
   it.each(makers)('%s stringifies to {} and enumerates nothing', (_, make) => {
