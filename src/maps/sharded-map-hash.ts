@@ -8,8 +8,9 @@
  * - bigint: FNV-1a over its decimal string.
  * - boolean, undefined, null: fixed seeds.
  * - object, function, or a symbol that is not registered: a sequence number assigned on first sight and
- *   kept in a WeakMap (identity, not content; the WeakMap never keeps a key alive). Consecutive keys
- *   therefore spread round-robin. Symbols as WeakMap keys are supported from Node 20 (V8 10.8+); many
+ *   kept in a WeakMap (identity, not content; the WeakMap never keeps a key alive), then mixed like the
+ *   rest: consecutive keys spread as evenly as random ones (the numbers are process-wide, shared by every
+ *   map, so round-robin per map could not hold anyway). Symbols as WeakMap keys are supported from Node 20 (V8 10.8+); many
  *   `Symbol('session')` keys share one description, so hashing the description would put them all in
  *   one shard.
  * - registered symbol (`Symbol.for(key)`): cannot be a WeakMap key, and is identified by its registry key,

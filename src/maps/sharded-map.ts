@@ -19,6 +19,7 @@
  * MIN_ENTRIES_PER_SHARD entries per shard on average) is read by the registry at scrape time as
  * `mapwatch_map_shard_imbalance_ratio`.
  */
+import { setMaxListeners } from 'node:events';
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import { MapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
@@ -272,6 +273,9 @@ export class ShardedMap<K, V> {
     if (outer?.aborted) return acquireShard(shards[0]!, mode, options).then(() => []);
     return new Promise<Release[]>((resolve, reject) => {
       const internal = new AbortController();
+      // One listener per queued shard (up to 1024): Node would warn of a leak past 10 on a signal the
+      // host never sees. Every one is removed on grant or departure.
+      setMaxListeners(shards.length + 1, internal.signal);
       const onOuterAbort = () => internal.abort(outer!.reason);
       outer?.addEventListener('abort', onOuterAbort, { once: true });
       const inner: AcquireOptions = { signal: internal.signal, timeoutMs: options.timeoutMs };

@@ -321,7 +321,7 @@ export class RWLock {
       if (signal !== undefined && signal.aborted) {
         // Never granted, never queued: the caller gave up before asking. Still an abandoned acquisition.
         this.stats?.recordAbandoned(mode, 0);
-        return Promise.reject(new LockAbortedError(this.name, mode, signal.reason));
+        return Promise.reject(new LockAbortedError(this.name, mode, reasonOf(signal)));
       }
     }
     // Fast path: free for this mode and nobody queued (so granting cannot overtake a waiter).
@@ -368,10 +368,20 @@ export class RWLock {
     if (this.head !== null) this.dispatch();
   }
 
-  /** Grants from the head of the queue while the head is compatible with the holders. */
+  /**
+   * Grants from the head of the queue while the head is compatible with the holders. A waiter whose
+   * signal has aborted is never granted: abort listeners run one after another, so an earlier one (the
+   * lock's own, for another waiter of the same signal, or the host's, releasing on abort) may free the
+   * lock before this waiter's listener has run. It leaves as its listener would have made it leave.
+   */
   private dispatch(): void {
     let w = this.head;
     while (w !== null) {
+      if (w.signal !== undefined && hasAborted(w.signal)) {
+        this.leave(w, new LockAbortedError(this.name, w.mode, reasonOf(w.signal)));
+        w = this.head;
+        continue;
+      }
       if (w.mode === 'write') {
         if (this.writer || this.readers !== 0) return;
         this.writer = true;
@@ -416,8 +426,16 @@ export class RWLock {
         );
       }
       if (signal !== undefined) {
-        w.onAbort = () => this.abandon(w, new LockAbortedError(this.name, mode, signal.reason));
-        signal.addEventListener('abort', w.onAbort, { once: true });
+        const onAbort = (): void => this.abandon(w, new LockAbortedError(this.name, mode, reasonOf(signal)));
+        try {
+          signal.addEventListener('abort', onAbort, { once: true });
+        } catch (error) {
+          // A signal-like object that cannot listen: the caller gets its error, and nothing stays queued
+          // (a ghost waiter would later be granted the hold and keep it for ever).
+          this.leave(w, error);
+          return;
+        }
+        w.onAbort = onAbort;
       }
     });
   }
@@ -438,8 +456,13 @@ export class RWLock {
       w.timer = undefined;
     }
     if (w.onAbort !== undefined) {
-      w.signal!.removeEventListener('abort', w.onAbort);
+      const onAbort = w.onAbort;
       w.onAbort = undefined;
+      try {
+        w.signal!.removeEventListener('abort', onAbort);
+      } catch {
+        // A signal-like object that throws here: its listener is once-only and checks `queued` anyway.
+      }
     }
     w.signal = undefined;
   }
@@ -461,10 +484,33 @@ export class RWLock {
   /** Timeout or abort: the waiter leaves now; those behind it may have been blocked only by it. */
   private abandon(w: Waiter, error: Error): void {
     if (!w.queued) return;
+    this.leave(w, error);
+    if (this.head !== null) this.dispatch();
+  }
+
+  /** A waiter leaves the queue ungranted, rejected with `error` (counted as an abandoned acquisition). */
+  private leave(w: Waiter, error: unknown): void {
     this.unlink(w);
     this.stats?.recordAbandoned(w.mode, (performance.now() - w.enqueuedAt) / 1000);
     w.reject(error);
-    if (this.head !== null) this.dispatch();
+  }
+}
+
+/** `signal.aborted`, false when a signal-like object's getter throws (it runs in release paths). */
+function hasAborted(signal: AbortSignal): boolean {
+  try {
+    return signal.aborted;
+  } catch {
+    return false;
+  }
+}
+
+/** `signal.reason`, or undefined when a signal-like object's getter throws. */
+function reasonOf(signal: AbortSignal): unknown {
+  try {
+    return signal.reason as unknown;
+  } catch {
+    return undefined;
   }
 }
 
