@@ -47,9 +47,18 @@ export interface WindowEvidence {
   readonly deletes: number | undefined;
   /** Net inserts between the first and last blocks cover `minNetShare` of the rise, and are positive. */
   readonly netPositive: boolean | undefined;
+  /**
+   * Why there is no net flow (inserts, deletes and netPositive undefined): no counters, counters that
+   * do not cover the window, or counters that cannot be this map's (the entries grew more than the
+   * inserts). Undefined when the counters were used.
+   */
+  readonly countersMissing: Exclude<CounterCoverage, 'present'> | 'inconsistent' | undefined;
   /** Late half over early half of the window's growth (net flow, or entries without counters). */
   readonly lateToEarly: number;
 }
+
+/** Whether a window's insert/delete counters can be read: 'stale' when they do not cover the whole window. */
+export type CounterCoverage = 'present' | 'absent' | 'stale';
 
 export interface EvidenceSettings {
   /** The floor's slope must be at least this many standard errors above zero. */
@@ -71,7 +80,7 @@ export function measureWindow(
   to: number,
   start: { atMs: number; ev: BucketEvidence },
   end: { atMs: number; ev: BucketEvidence },
-  hasCounters: boolean,
+  counters: CounterCoverage,
   settings: EvidenceSettings,
 ): WindowEvidence | undefined {
   const n = to - from + 1;
@@ -100,12 +109,22 @@ export function measureWindow(
   let inserts: number | undefined;
   let deletes: number | undefined;
   let netPositive: boolean | undefined;
-  if (hasCounters) {
+  let countersMissing: WindowEvidence['countersMissing'] = counters === 'present' ? undefined : counters;
+  if (counters === 'present') {
     inserts = end.ev.inserts - start.ev.inserts;
     deletes = end.ev.deletes - start.ev.deletes;
-    const net = trend.net1 - trend.net0;
-    netPositive = inserts > 0 && net > 0 && net >= settings.minNetShare * Math.max(rise, 0);
+    // Entries cannot grow by more than was inserted: counters that say so count something else (a map
+    // whose stats are never bumped, a family scraped from another process). Read as no counters.
+    const grew = end.ev.entries - start.ev.entries;
+    if (grew > inserts + Math.max(settings.minAbsRise, 0.1 * inserts)) {
+      inserts = deletes = undefined;
+      countersMissing = 'inconsistent';
+    } else {
+      const net = trend.net1 - trend.net0;
+      netPositive = inserts > 0 && net > 0 && net >= settings.minNetShare * Math.max(rise, 0);
+    }
   }
+  const hasCounters = countersMissing === undefined;
 
   // Pace: growth as net flow where counters exist (exact), else as the entry count's change.
   const grown = (ev: BucketEvidence): number => (hasCounters ? ev.inserts - ev.deletes : ev.entries);
@@ -131,6 +150,7 @@ export function measureWindow(
     inserts,
     deletes,
     netPositive,
+    countersMissing,
     lateToEarly,
   };
 }
@@ -140,7 +160,7 @@ export function measureWindow(
  * degrees of freedom), and blocks of 10 to 20 minutes average out churn that comes and goes within
  * minutes.
  */
-const TREND_BLOCKS = 6;
+export const TREND_BLOCKS = 6;
 const scratch = new Float64Array(2);
 const blockFloors = new Float64Array(TREND_BLOCKS);
 

@@ -22,7 +22,13 @@
  */
 import type { LeakState } from '../conventions.js';
 import { formatCount, formatDuration } from './format.js';
-import { measureWindow, type EvidenceSettings, type WindowEvidence } from './evidence.js';
+import {
+  measureWindow,
+  TREND_BLOCKS,
+  type CounterCoverage,
+  type EvidenceSettings,
+  type WindowEvidence,
+} from './evidence.js';
 import type { LeakVerdictDetail, Observation } from './observation.js';
 import { freshVote } from './fresh-vote.js';
 import { describeBoundSeen, describeMissing, describeRise, leakReason } from './reasons.js';
@@ -84,13 +90,15 @@ const LONG_MIN_REL_RISE = 0.03;
 const MIN_TREND_T = 2.5;
 /** Declared TTL slack: ages are read at scrapes and expiry may run on a timer. */
 const TTL_SLACK = 1.1;
+/** What a verdict without the fresh window says of it. */
+const SPARSE = 'each of its six blocks needs an observation';
 
 interface Resolved extends EvidenceSettings {
   readonly maxSeries: number;
   readonly bucketMs: number;
   readonly windowBuckets: number;
   readonly minWindowMs: number;
-  readonly holdVotes: number;
+  readonly holdMs: number;
   readonly longBuckets: number;
   readonly warmupMs: number;
 }
@@ -132,17 +140,25 @@ function resolve(o: LeakDetectorOptions): Resolved {
   if (!(holdMs >= 0))
     throw new RangeError(`mapwatch: LeakDetector option holdMs must be >= 0, got ${holdMs}`);
   const longWindowMs = positive('longWindowMs', o.longWindowMs ?? 24 * HOUR);
-  if (windowMs % bucketMs !== 0 || windowMs / bucketMs < 3 || windowMs / bucketMs > 10_000)
-    throw new RangeError('mapwatch: LeakDetector windowMs must be 3 to 10,000 whole buckets (bucketMs)');
+  // The floor's trend is fitted through TREND_BLOCKS blocks of at least one bucket (evidence.ts): a
+  // shorter window could never give a verdict.
+  if (windowMs % bucketMs !== 0 || windowMs / bucketMs < TREND_BLOCKS || windowMs / bucketMs > 10_000)
+    throw new RangeError(
+      `mapwatch: LeakDetector windowMs must be ${TREND_BLOCKS} to 10,000 whole buckets (bucketMs)`,
+    );
   if (minWindowMs > windowMs) throw new RangeError('mapwatch: LeakDetector minWindowMs must be <= windowMs');
-  if (longWindowMs % HOUR !== 0 || longWindowMs / HOUR < 3 || longWindowMs / HOUR > 1000)
-    throw new RangeError('mapwatch: LeakDetector longWindowMs must be 3 to 1,000 whole hours');
+  if (minWindowMs < TREND_BLOCKS * bucketMs)
+    throw new RangeError(
+      `mapwatch: LeakDetector minWindowMs must be at least ${TREND_BLOCKS} buckets (${TREND_BLOCKS} x bucketMs)`,
+    );
+  if (longWindowMs % HOUR !== 0 || longWindowMs / HOUR < TREND_BLOCKS || longWindowMs / HOUR > 1000)
+    throw new RangeError(`mapwatch: LeakDetector longWindowMs must be ${TREND_BLOCKS} to 1,000 whole hours`);
   return {
     maxSeries: positive('maxSeries', o.maxSeries ?? 2000, true),
     bucketMs,
     windowBuckets: windowMs / bucketMs,
     minWindowMs,
-    holdVotes: Math.ceil(holdMs / bucketMs),
+    holdMs,
     longBuckets: longWindowMs / HOUR,
     minTrendT: MIN_TREND_T,
     minRelRise: share('minRelRise', o.minRelRise ?? 0.002),
@@ -163,13 +179,17 @@ class SeriesState {
   lastMs: number;
   lastEntries = 0;
   hasCounters = false;
+  /** When insert/delete counters were first and last observed (NaN before): a window uses them only where they cover it. */
+  countersFromMs = NaN;
+  countersAtMs = NaN;
   rawInserts = 0;
   rawDeletes = 0;
   cumInserts = 0;
   cumDeletes = 0;
   maxEntries: number | undefined = undefined;
   ttlSeconds: number | undefined = undefined;
-  votes = 0;
+  /** When the fresh vote started holding without a break (NaN while it does not hold). */
+  voteSinceMs = NaN;
   /** The long window's last evaluation (refreshed when an hourly bucket completes). */
   long: { vote: boolean; w: WindowEvidence } | undefined = undefined;
   state: LeakState = 'collecting';
@@ -305,7 +325,11 @@ export class LeakDetector {
       this.series.set(seriesKey, s);
     }
 
-    if (nonNegative(obs.inserts) && nonNegative(obs.deletes)) this.count(s, obs.inserts, obs.deletes);
+    if (nonNegative(obs.inserts) && nonNegative(obs.deletes)) {
+      this.count(s, obs.inserts, obs.deletes);
+      if (Number.isNaN(s.countersFromMs)) s.countersFromMs = timestampMs;
+      s.countersAtMs = timestampMs;
+    }
     s.maxEntries = nonNegative(obs.maxEntries) ? obs.maxEntries : undefined;
     s.ttlSeconds = nonNegative(obs.ttlSeconds) && obs.ttlSeconds > 0 ? obs.ttlSeconds : undefined;
     s.lastMs = timestampMs;
@@ -391,25 +415,33 @@ export class LeakDetector {
       if (!ev) return undefined;
       start = { atMs: (base + ev.bucket + 1) * ring.widthMs, ev };
     }
-    return measureWindow(ring, from, to, start, { atMs: endMs, ev: endEv }, s.hasCounters, this.cfg);
+    // Counters count for this window only if they were there at its start and in its last bucket:
+    // counters that stopped arriving (or began mid-window) would read as no inserts and no deletes.
+    const counters: CounterCoverage = !s.hasCounters
+      ? 'absent'
+      : s.countersFromMs > start.atMs || s.countersAtMs < (base + to) * ring.widthMs
+        ? 'stale'
+        : 'present';
+    return measureWindow(ring, from, to, start, { atMs: endMs, ev: endEv }, counters, this.cfg);
   }
 
   private decide(s: SeriesState, nowMs: number, coarseOpened: boolean): LeakVerdictDetail {
     const seen = nowMs - s.first.atMs;
-    if (seen < this.cfg.minWindowMs + this.cfg.warmupMs)
-      return collecting(seen, this.cfg.minWindowMs + this.cfg.warmupMs);
+    const need = this.cfg.minWindowMs + this.cfg.warmupMs;
+    if (seen < need) return collecting(seen, need);
+    // The long window changes only when an hourly bucket completes: evaluated then, remembered between,
+    // whatever the fresh window holds (observations too sparse for it still fill hourly buckets).
+    if (coarseOpened) s.long = this.longVote(s);
+    const long = s.long;
     const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs);
     if (w === undefined || w.spanMs < this.cfg.minWindowMs * 0.9)
-      return s.verdict.state === 'collecting'
-        ? collecting(seen, this.cfg.minWindowMs + this.cfg.warmupMs)
-        : s.verdict;
+      return this.decideWithoutFresh(s, nowMs, seen);
 
     const bound = this.bound(s, w);
     const fresh = freshVote(w);
-    s.votes = fresh.vote && bound === undefined ? s.votes + 1 : 0;
-    // The long window changes only when an hourly bucket completes: evaluated then, remembered between.
-    if (coarseOpened) s.long = this.longVote(s);
-    const long = s.long;
+    const voting = fresh.vote && bound === undefined;
+    if (!voting) s.voteSinceMs = NaN;
+    else if (Number.isNaN(s.voteSinceMs)) s.voteSinceMs = nowMs;
 
     let state: LeakState;
     let explain: () => string;
@@ -417,7 +449,8 @@ export class LeakDetector {
     if (bound !== undefined) {
       state = 'ok';
       explain = bound;
-    } else if (s.votes > this.cfg.holdVotes || (fresh.vote && this.cfg.holdVotes === 0)) {
+    } else if (voting && nowMs - s.voteSinceMs >= this.cfg.holdMs) {
+      // Held for holdMs of time, not for a count of evaluations: one every 5 min or one an hour.
       state = 'leak';
       explain = () => leakReason(w, mapAgeMs);
     } else if (long?.vote) {
@@ -440,9 +473,55 @@ export class LeakDetector {
             ? `no sustained growth: ${describeRise(w)}, within the noise`
             : `no growth: ${describeRise(w)}`;
     }
+    return this.settle(s, nowMs, state, w.slopePerMs * 1000, explain);
+  }
+
+  /**
+   * The fresh window holds no evidence (a gap, or observations further apart than its blocks): the
+   * day-long window decides once it has been observed, else the last verdict stands (a gap is no
+   * evidence either way), else the series is still collecting and the reason says why.
+   */
+  private decideWithoutFresh(s: SeriesState, nowMs: number, seen: number): LeakVerdictDetail {
+    s.voteSinceMs = NaN; // a window without evidence breaks the hold: the vote was not seen holding
+    const long = s.long;
+    const mapAgeMs = s.lastMs - s.first.atMs;
+    if (long !== undefined) {
+      const lw = long.w;
+      const bound = this.bound(s, lw);
+      if (bound !== undefined) return this.settle(s, nowMs, 'ok', lw.slopePerMs * 1000, bound);
+      if (long.vote) {
+        const explain = () => `over ${formatDuration(lw.spanMs)}: ${leakReason(lw, mapAgeMs)}`;
+        return this.settle(s, nowMs, 'leak', lw.slopePerMs * 1000, explain);
+      }
+      if (s.state !== 'collecting') return s.verdict;
+      const state: LeakState = lw.rising ? 'growing' : 'ok';
+      const explain = () =>
+        `over ${formatDuration(lw.spanMs)}: ${describeRise(lw)}${lw.rising ? '; not steady enough for a leak' : ''} (${SPARSE})`;
+      return this.settle(s, nowMs, state, lw.slopePerMs * 1000, explain);
+    }
+    if (s.state !== 'collecting') return s.verdict;
+    const need = this.cfg.minWindowMs + this.cfg.warmupMs;
+    const longMs = this.cfg.longBuckets * HOUR;
+    return verdict(
+      'collecting',
+      0,
+      () =>
+        `collecting: ${formatDuration(seen)} observed, ${formatDuration(need)} needed, but the last ` +
+        `${formatDuration(this.cfg.windowBuckets * this.cfg.bucketMs)} window has a gap (${SPARSE}); ` +
+        `the ${formatDuration(longMs)} window decides once observed (it needs an observation every hour)`,
+    );
+  }
+
+  private settle(
+    s: SeriesState,
+    nowMs: number,
+    state: LeakState,
+    growthPerSecond: number,
+    explain: () => string,
+  ): LeakVerdictDetail {
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
     s.state = state;
-    return verdict(state, w.slopePerMs * 1000, explain);
+    return verdict(state, growthPerSecond, explain);
   }
 
   /** A declared bound that explains the series (as its reason); undefined when none does. */
@@ -450,12 +529,12 @@ export class LeakDetector {
     const { lastEntries: entries, maxEntries: max, ttlSeconds: ttl } = s;
     if (max !== undefined && entries <= max)
       return () => `within its declared bound: ${formatCount(entries)} of ${formatCount(max)} entries`;
+    // A declared TTL is a declaration, not a limit (a plain map enforces none): it bounds the map only
+    // where the oldest sampled entry shows it is kept. Without ages nothing can check it.
     const age = w.ageSeconds;
-    if (ttl !== undefined && (age === undefined || age <= ttl * TTL_SLACK + (2 * this.cfg.bucketMs) / 1000)) {
+    if (ttl !== undefined && age !== undefined && age <= ttl * TTL_SLACK + (2 * this.cfg.bucketMs) / 1000) {
       return () =>
-        age === undefined
-          ? `bounded by its declared TTL of ${formatDuration(ttl * 1000)}`
-          : `within its declared TTL: oldest sampled entry ${formatDuration(age * 1000)} old, TTL ${formatDuration(ttl * 1000)}`;
+        `within its declared TTL: oldest sampled entry ${formatDuration(age * 1000)} old, TTL ${formatDuration(ttl * 1000)}`;
     }
     return undefined;
   }

@@ -14,6 +14,8 @@ import type { MapRegistry, NameSnapshot } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import type { LeakVerdictDetail, NameObservation } from './observation.js';
+import { COUNTERS_ABSENT, NO_AGES } from './reasons.js';
+import { describeValue } from '../describe-value.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
 export interface LeakDetectionOptions extends LeakDetectorOptions {
   /** Registry to watch; default `defaultRegistry`. */
@@ -46,10 +48,12 @@ export function instancesKey(name: string): string {
 export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDetectionHandle {
   const registry = registryOption(options.registry, 'startLeakDetection(options)');
   const { registry: _registry, intervalMs = 60_000, now = Date.now, onError, ...detectorOptions } = options;
-  // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond.
+  // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond. (The
+  // detector needs an observation every hour for the day-long window and every 20 min for the fresh
+  // one; a host with its own scheduler calls tick() and may set a long interval to keep the timer out.)
   if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > MAX_TIMER_MS) {
     throw new RangeError(
-      `mapwatch: startLeakDetection intervalMs must be a positive number of ms up to ${MAX_TIMER_MS} (about 24.8 days), got ${intervalMs}`,
+      `mapwatch: startLeakDetection intervalMs must be a positive number of ms up to ${MAX_TIMER_MS} (about 24.8 days), got ${describeValue(intervalMs)}`,
     );
   }
   // Two series per name, plus room for the overflow bucket.
@@ -140,7 +144,13 @@ export function combine(
     suspect: inst.state === 'leak',
     growthPerSecond: entries.growthPerSecond,
     get reason(): string {
-      const instReason = `instances: ${inst.reason.replace(/ entries/g, ' instances')}`;
+      // An instance count never carries ages or counters: say what confirms it instead of "sampling off".
+      const instReason = `instances: ${inst.reason
+        .replace(/ entries/g, ' instances')
+        .replace(
+          `${NO_AGES}; ${COUNTERS_ABSENT}`,
+          'a count of live maps, confirmed only by the day-long window',
+        )}`;
       return (reason ??=
         entries.state === 'collecting' ? instReason : `${instReason}; entries: ${entries.reason}`);
     },

@@ -33,7 +33,10 @@ function measure(entries: number[], w: Win = {}): WindowEvidence | undefined {
   for (let b = 0; b < n; b++) ring.add(b, entries[b]!, w.ins?.[b] ?? 0, w.del?.[b] ?? 0, w.ages?.[b] ?? NaN);
   const start = { atMs: 0, ev: ring.evidenceAtOrBefore(0, 0)! };
   const end = { atMs: w.spanMs ?? n * MIN, ev: ring.evidenceAtOrBefore(n - 1, 0)! };
-  return measureWindow(ring, 0, n - 1, start, end, w.ins !== undefined, { ...BASE, ...w.settings });
+  return measureWindow(ring, 0, n - 1, start, end, w.ins !== undefined ? 'present' : 'absent', {
+    ...BASE,
+    ...w.settings,
+  });
 }
 
 function must(ev: WindowEvidence | undefined): WindowEvidence {
@@ -157,12 +160,29 @@ describe('measureWindow: net flow', () => {
   const zeros = [0, 0, 0, 0, 0, 0];
 
   it('net inserts exactly at `minNetShare` of the rise count, less do not', () => {
-    const ins = [0, 5, 10, 15, 20, 25];
-    const ev = must(measure(LINE, { ins, del: zeros }));
-    expect(ev.inserts).toBe(25);
-    expect(ev.deletes).toBe(0);
+    const ins = [0, 10, 20, 30, 40, 50];
+    const del = [0, 5, 10, 15, 20, 25];
+    const ev = must(measure(LINE, { ins, del }));
+    expect(ev.inserts).toBe(50);
+    expect(ev.deletes).toBe(25);
     expect(ev.netPositive).toBe(true);
-    expect(must(measure(LINE, { ins, del: zeros, settings: { minNetShare: 0.51 } })).netPositive).toBe(false);
+    expect(must(measure(LINE, { ins, del, settings: { minNetShare: 0.51 } })).netPositive).toBe(false);
+  });
+
+  it("counters that cannot be this map's (entries grew more than was inserted) are no flow evidence", () => {
+    // A map whose stats are never bumped: 0 inserts while the floor rose 50.
+    const still = must(measure(LINE, { ins: zeros, del: zeros }));
+    expect([still.inserts, still.deletes, still.netPositive, still.countersMissing]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'inconsistent',
+    ]);
+    // Up to the slack (10 % of the inserts, at least minAbsRise) they are used.
+    const within = must(measure(LINE, { ins: [0, 9, 18, 27, 36, 47], del: zeros }));
+    expect([within.inserts, within.countersMissing]).toEqual([47, undefined]);
+    const past = must(measure(LINE, { ins: [0, 8, 16, 24, 32, 40], del: zeros }));
+    expect(past.countersMissing).toBe('inconsistent');
   });
 
   it('inserts balanced by deletes are not net growth, even on a flat floor', () => {

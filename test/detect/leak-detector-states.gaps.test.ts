@@ -117,17 +117,19 @@ describe('the reason, word for word', () => {
     expect(v.get(240)!.reason).toBe('no growth: floor 1,001 -> 1,000 (-0.03 %) over 2 h, -0.17 entries/h');
   });
 
-  it('of a rise with evidence missing: each missing piece named, and no claim that the evidence holds', () => {
+  it('of a rise with evidence missing: each missing piece named; a vote that holds without counters says so', () => {
     const entriesOnly = feed(180, (m) => ({ entries: 5000 + 12 * m })).get(180)!;
     expect(entriesOnly.state).toBe('growing');
     expect(entriesOnly.reason).toMatch(
       /^floor [\d,]+ -> [\d,]+ \(\+[\d.]+ %\) over 2 h, \+[\d.]+ entries\/h; no survival ages \(sampling off\): unconfirmed; no insert\/delete counters$/,
     );
-    // Survival ages but no counters: the vote holds, but the reason names what is missing, nothing more.
+    // Survival ages but no counters: the vote holds (net flow is not needed), so the reason says the
+    // hold is all that is left, and which evidence it goes without.
     const agesOnly = feed(80, (m) => ({ entries: 10 * m, oldestAgeSeconds: m * 60 })).get(80)!;
     expect(agesOnly.state).toBe('growing');
     expect(agesOnly.reason).toBe(
-      'floor 170 -> 688 (+305 %) over 1.08 h, +574 entries/h; no insert/delete counters',
+      'floor 170 -> 688 (+305 %) over 1.08 h, +574 entries/h; the evidence of a leak holds; confirming it ' +
+        'before the verdict (no insert/delete counters)',
     );
   });
 
@@ -238,7 +240,11 @@ describe('a gap in the observations', () => {
   it('keeps a series collecting until the window has data again, saying how long it was observed', () => {
     const v = feed(120, (m) => (m === 0 || m >= 70 ? steady(m) : undefined), {}, 5);
     expect(v.get(120)!.state).toBe('collecting');
-    expect(v.get(120)!.reason).toBe('collecting: 2 h observed, a verdict needs 1.25 h');
+    // Not "needs 1.25 h" after 2 h: it says what is missing, and what will decide instead.
+    expect(v.get(120)!.reason).toBe(
+      'collecting: 2 h observed, 1.25 h needed, but the last 2 h window has a gap (each of its six blocks ' +
+        'needs an observation); the 1 d window decides once observed (it needs an observation every hour)',
+    );
   });
 
   it('leaves the last verdict standing while the window has a hole', () => {

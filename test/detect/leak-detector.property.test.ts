@@ -69,10 +69,10 @@ const anyCall = fc.tuple(anyKey, anyTime, anyObservation, fc.option(anyNumber), 
 const FAST: LeakDetectorOptions = {
   bucketMs: MINUTE,
   windowMs: 10 * MINUTE,
-  minWindowMs: 5 * MINUTE,
+  minWindowMs: 6 * MINUTE,
   warmupMs: 0,
   holdMs: 2 * MINUTE,
-  longWindowMs: 3 * 3_600_000,
+  longWindowMs: 6 * 3_600_000,
 };
 const CONFIGS: Array<[string, LeakDetectorOptions]> = [
   ['default options', {}],
