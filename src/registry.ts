@@ -401,7 +401,11 @@ export class MapRegistry {
           : Math.max(ttlSeconds, record.ttlSeconds);
       // A user-supplied object's getters must not fail the scrape: a failure costs this instance only.
       try {
-        entriesByKind.set(record.kind, (entriesByKind.get(record.kind) ?? 0) + target.size);
+        // `size` of a caller's own Measurable (trackMap is public): anything but a count is skipped, so a
+        // string cannot turn the sum into "034" nor NaN poison it.
+        const size: unknown = target.size;
+        if (typeof size === 'number' && size >= 0 && size < Infinity)
+          entriesByKind.set(record.kind, (entriesByKind.get(record.kind) ?? 0) + size);
         if (typeof target.shardImbalance === 'function') {
           const r = target.shardImbalance();
           if (Number.isFinite(r)) shardImbalance = Math.max(shardImbalance ?? 0, r);

@@ -329,6 +329,14 @@ describe('maps tracked by reference (trackMap: LockedMap, custom maps)', () => {
     void b;
   });
 
+  it('a size that is not a count is skipped, never summed as a string or NaN', () => {
+    const registry = new MapRegistry();
+    const keep = [{ size: '3' }, { size: '4' }, { size: Number.NaN }, { size: -1 }, { size: 5 }];
+    for (const m of keep) registry.trackMap(m as never, 'custom', 'plain');
+    expect(byName(registry).get('custom')!.entriesByKind.get('plain')).toBe(5);
+    void keep;
+  });
+
   it('declared bounds are unknown when a slot-tracked map of the name declares none', () => {
     const registry = new MapRegistry();
     const keep = [

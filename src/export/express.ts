@@ -250,6 +250,8 @@ function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOp
   };
   router.get(`${path}.json`, (_req, res) => sendJson(res));
   router.get(path, (req, res) => {
+    // The same URL serves HTML or JSON by Accept: a cache in between must key on it.
+    res.vary('Accept');
     if (req.accepts(['text/html', 'application/json']) !== 'text/html') return sendJson(res);
     const nonce = newNonce();
     res.set('Content-Security-Policy', debugPageCsp(nonce));

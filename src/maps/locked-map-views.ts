@@ -8,6 +8,7 @@
  * The same holds for its iterators: each `next()` checks that the section is still open.
  */
 import type { MapStats } from '../stats/map-stats.js';
+import { describeValue } from '../describe-value.js';
 
 export function countedGet<K, V>(map: Map<K, V>, stats: MapStats, key: K): V | undefined {
   const value = map.get(key);
@@ -100,6 +101,9 @@ export class LockedReadView<K, V> implements ReadonlyMap<K, V> {
 
   forEach(callbackfn: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
     this.check();
+    // As Map.prototype.forEach: a non-function is refused even on an empty map.
+    if (typeof callbackfn !== 'function')
+      throw new TypeError(`${describeValue(callbackfn)} is not a function`);
     this.inner.forEach((value, key) => callbackfn.call(thisArg, value, key, this));
   }
 
@@ -160,6 +164,9 @@ export class LockedWriteView<K, V> extends LockedReadView<K, V> implements Map<K
 
   override forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
     this.check();
+    // As Map.prototype.forEach: a non-function is refused even on an empty map.
+    if (typeof callbackfn !== 'function')
+      throw new TypeError(`${describeValue(callbackfn)} is not a function`);
     this.inner.forEach((value, key) => callbackfn.call(thisArg, value, key, this));
   }
 

@@ -132,6 +132,7 @@ describe('the /debug/maps route', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('vary')).toMatch(/\bAccept\b/i); // HTML or JSON by Accept: caches must key on it
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('content-security-policy')).toBeTruthy();
     const html = await page.text();

@@ -143,6 +143,19 @@ describe('LockedMap views', () => {
     });
   });
 
+  it('both views refuse a forEach callback that is not a function, on an empty map too, as a Map does', async () => {
+    const { map } = make();
+    for (const section of [map.read.bind(map), map.write.bind(map)] as const) {
+      await section((view) => {
+        for (const bad of [42, undefined, {}]) {
+          expect(() => view.forEach(bad as never)).toThrow(TypeError);
+          expect(() => new Map().forEach(bad as never)).toThrow(TypeError);
+        }
+        expect(() => view.forEach(42 as never)).toThrow('42 is not a function');
+      });
+    }
+  });
+
   it('a stored undefined is a hit, an absent key a miss', async () => {
     const { map, snapshot } = make();
     await map.write((view) => view.set('u', undefined as never));
