@@ -118,6 +118,28 @@ describe('dashboards follow the pack conventions', () => {
     },
   );
 
+  it('per-map aggregations keep job and the groupBy labels, and the drill-down matches its one map exactly', () => {
+    // Two clusters with the same job and instance names stay apart, as in the rules (docs/pack.md), and
+    // the links find every label they pass.
+    const loose: string[] = [];
+    for (const q of dashboardQueries(defaultConfig)) {
+      // Panels (the map variable lists names alone, by (map_name), on purpose).
+      for (const m of q.kind === 'panel' ? q.expr.matchAll(/\bby \(([^)]*)\)/g) : []) {
+        const labels = m[1]!.split(',').map((l) => l.trim());
+        if (!labels.includes('map_name')) continue;
+        for (const l of ['job', 'instance', ...defaultConfig.groupBy])
+          if (!labels.includes(l)) loose.push(`${q.where}: by (${m[1]}) without ${l}`);
+      }
+      // A single-select variable is escaped for a string, not a regex: `users(by id)` must match itself.
+      if (q.where.startsWith('mapwatch-map.json'))
+        for (const s of scanSelectors(expandVariables(q.expr))) {
+          const matcher = s.matchers.get('map_name');
+          if (matcher) expect(showMatcher(matcher), q.where).toBe('="$map"');
+        }
+    }
+    expect(loose).toEqual([]);
+  });
+
   it('every query names known metrics; annotations and variables select $job and $instance', () => {
     const problems: string[] = [];
     for (const q of dashboardQueries(defaultConfig)) {
@@ -166,7 +188,7 @@ describe('dashboards lead to the bad map', () => {
     expect(first.targets?.[0]?.instant).toBe(true);
   });
 
-  it('every link to the drill-down carries the job and the instance (and the map where there is one)', () => {
+  it('every link to the drill-down carries the job and the instance (and the map where there is one; a job alone for per-job alerts)', () => {
     const urls = [...overview, ...map].flatMap((p) => [
       ...(p.links ?? []),
       ...(p.fieldConfig?.defaults?.links ?? []),
@@ -175,9 +197,16 @@ describe('dashboards lead to the bad map', () => {
       ),
     ]);
     expect(urls.length).toBeGreaterThan(10);
+    const perJob = overview.filter((p) => p.title === 'MapwatchJobMetricsAbsent');
+    expect(perJob).toHaveLength(1);
     for (const { url } of urls) {
       expect(url).toMatch(/var-job=|\$\{job:queryparam\}/);
-      expect(url).toMatch(/var-instance=|\$\{instance:queryparam\}/);
+      // A per-job alert's series has no instance label: its link opens the job, all instances.
+      const ofJob = (perJob[0]!.fieldConfig?.defaults?.links ?? []).some((l) => l.url === url);
+      if (ofJob) expect(url).not.toContain('instance');
+      else expect(url).toMatch(/var-instance=|\$\{instance:queryparam\}/);
+      // A link passes only labels its series carry: no map where the series has none.
+      if (!url.includes('var-map=')) expect(url).not.toContain('map_name');
       if (url.includes('field.labels.map_name') || url.includes('fields.map_name'))
         expect(url).toContain('var-map=');
     }

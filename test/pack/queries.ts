@@ -84,9 +84,14 @@ export function dashboardQueries(
  * map, `.*` for the topology variables (groupBy), whose `All` also matches series without the label.
  */
 export function substituteVariables(expr: string, rateInterval = '5m'): string {
-  return expr
-    .replaceAll('$__rate_interval', rateInterval)
-    .replace(/\$(job|instance|map)\b/g, '.+')
-    .replace(/\$\{(job|instance|map)\}/g, '.+')
-    .replace(/\$([a-zA-Z_][a-zA-Z0-9_]*)\b/g, '.*');
+  return (
+    expr
+      .replaceAll('$__rate_interval', rateInterval)
+      // The drill-down's one map (an equality matcher) stands for every map here: each panel finds the map
+      // that has its family (locks, loads, promotions), as a user picks it.
+      .replace(/(\w+)="\$map"/g, '$1=~".+"')
+      .replace(/\$(job|instance|map)\b/g, '.+')
+      .replace(/\$\{(job|instance|map)\}/g, '.+')
+      .replace(/\$([a-zA-Z_][a-zA-Z0-9_]*)\b/g, '.*')
+  );
 }

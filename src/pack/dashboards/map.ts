@@ -6,14 +6,15 @@ import { LABELS, METRICS, type MetricSpec } from '../../conventions.js';
 import { type PackConfig } from '../config.js';
 import { type PanelSpec } from '../grafana.js';
 import { grafanaUnitOf } from '../grafana-units.js';
-import { histogramSeries, num, selector } from '../promql.js';
+import { histogramSeries, mapLabels, num, selector } from '../promql.js';
 import { alertThreshold, conditionPanels, MAP, RATE_INTERVAL, scope } from './shared.js';
 
 export function mapPanels(c: PackConfig): PanelSpec[] {
   const sel = (m: MetricSpec | string, ...extra: string[]) =>
     selector(typeof m === 'string' ? m : m.name, ...scope(c), MAP, ...extra);
   const tsel = (series: string) => selector(series, ...scope(c));
-  const by = (...more: string[]) => `by (${['instance', LABELS.mapName, ...more].join(', ')})`;
+  // Every label that tells one map apart (job and the groupBy labels too), as the rules aggregate.
+  const by = (...more: string[]) => `by (${[...mapLabels(c.groupBy), ...more].join(', ')})`;
   const rate = (m: MetricSpec | string, more: string[] = [], ...extra: string[]) =>
     `sum ${by(...more)} (rate(${sel(m, ...extra)}[${RATE_INTERVAL}]))`;
   const legend = '{{map_name}} @ {{instance}}';
@@ -36,7 +37,7 @@ export function mapPanels(c: PackConfig): PanelSpec[] {
     },
     {
       title: 'Process memory against its limit',
-      description: `Memory in use (${c.memory.usageSeries}) over its limit, for the instances of the map. MapwatchProcessMemoryNearLimit fires at ${Math.round(c.memory.ratio * 100)}% (the line) while this map grows.`,
+      description: `Memory in use (${c.memory.usageSeries}) over its limit, for the selected instances (pick the map's instance to see its own). MapwatchProcessMemoryNearLimit fires at ${Math.round(c.memory.ratio * 100)}% (the line) while this map grows.`,
       unit: 'percentunit',
       thresholds: alertThreshold(c, 'memoryNearLimit', c.memory.ratio),
       targets: [
@@ -96,7 +97,8 @@ export function mapPanels(c: PackConfig): PanelSpec[] {
       title: 'Lock wait and hold time per second',
       description:
         "Seconds per second tasks waited for the lock (by Little's law, the tasks waiting on average) and held it, by mode. Hold time near 1 s/s means the lock is always held.",
-      unit: grafanaUnitOf(METRICS.lockWaitSeconds),
+      // Seconds per second have no dimension: a count of tasks, as the overview draws the same rate.
+      unit: 'short',
       targets: [
         { expr: rate(METRICS.lockWaitSeconds, [LABELS.mode]), legendFormat: `wait {{mode}} ${legend}` },
         { expr: rate(METRICS.lockHoldSeconds, [LABELS.mode]), legendFormat: `hold {{mode}} ${legend}` },

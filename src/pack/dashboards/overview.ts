@@ -6,7 +6,7 @@ import { LABELS, METRICS, type MetricSpec } from '../../conventions.js';
 import { type PackConfig } from '../config.js';
 import { type Link, type PanelSpec } from '../grafana.js';
 import { grafanaUnitOf } from '../grafana-units.js';
-import { num, selector } from '../promql.js';
+import { mapLabels, num, selector } from '../promql.js';
 import { alertThreshold, conditionPanels, mapLink, RATE_INTERVAL, scope, topAtEnd } from './shared.js';
 
 export function overviewPanels(c: PackConfig): PanelSpec[] {
@@ -29,13 +29,31 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
         '&${datasource:queryparam}&${__url_time_range}',
     },
   ];
-  const perMapLabels = `job, instance, ${LABELS.mapName}`;
+  // The groupBy labels too (cluster, namespace): two clusters with the same job and instance names stay
+  // apart, and the links below find every label they pass.
+  const perMapLabels = mapLabels(c.groupBy).join(', ');
+  const perTargetLabels = ['job', 'instance', ...c.groupBy].join(', ');
   const byMap = `by (${perMapLabels})`;
   const rate = (m: MetricSpec, at: string, ...extra: string[]) =>
     `sum ${byMap} (rate(${sel(m, ...extra)}[${RATE_INTERVAL}]${at}))`;
   const legend = '{{map_name}} @ {{instance}} ({{job}})';
   const alerts = (...extra: string[]) =>
     sel('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...extra);
+  /** A series of one target (or one job) opens the drill-down with its labels selected. */
+  const targetLinks = (perJob: boolean): Link[] => {
+    const labels = [...c.groupBy, 'job', ...(perJob ? [] : ['instance'])];
+    return [
+      {
+        title: perJob
+          ? 'Open ${__field.labels.job} in mapwatch / map'
+          : 'Open ${__field.labels.instance} in mapwatch / map',
+        url:
+          `/d/${c.dashboards.uidPrefix}-map/mapwatch-map?` +
+          labels.map((l) => `var-${l}=\${__field.labels.${l}}`).join('&') +
+          '&${datasource:queryparam}&${__url_time_range}',
+      },
+    ];
+  };
   const usage = c.memory.usageSeries;
   const limit = c.memory.limitSeries
     ? `max by (job, instance) (${sel(c.memory.limitSeries)})`
@@ -147,7 +165,7 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
     },
     {
       title: 'Names folded into _other',
-      description: `Map names folded into map_name="_other" in the last ${c.registry.overflowWindow} (MapwatchRegistryOverflow fires above 0): those maps are not observable on their own.`,
+      description: `Map names folded into map_name="_other" in the last ${c.registry.overflowWindow} (MapwatchRegistryOverflow fires above 0): those maps are not observable on their own. Names folded before a target's first scrape (a counter born above 0) show in the alert, not here: a panel may only read a counter through rate() or increase().`,
       unit: 'short',
       type: 'stat',
       width: 4,
@@ -164,13 +182,14 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
     },
     {
       title: 'Map names tracked',
-      description: 'Distinct map names tracked by the registries of the selected targets.',
+      description:
+        'Map names tracked by the registry of the selected target that tracks the most (replicas of one service track the same names, so they are not added up).',
       unit: grafanaUnitOf(METRICS.registryMaps),
       type: 'stat',
       width: 4,
       height: 4,
       panelLinks: drill,
-      targets: [{ expr: `sum(${sel(METRICS.registryMaps)})`, legendFormat: 'names', instant: true }],
+      targets: [{ expr: `max(${sel(METRICS.registryMaps)})`, legendFormat: 'names', instant: true }],
     },
     {
       title: 'Biggest maps',
@@ -209,15 +228,7 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
       description: `Memory in use (${usage}) over its limit, per target. MapwatchProcessMemoryNearLimit fires at ${Math.round(c.memory.ratio * 100)}% while one of the maps of the target grows.`,
       unit: 'percentunit',
       thresholds: alertThreshold(c, 'memoryNearLimit', c.memory.ratio),
-      links: [
-        {
-          title: 'Open ${__field.labels.instance} in mapwatch / map',
-          url:
-            `/d/${c.dashboards.uidPrefix}-map/mapwatch-map?` +
-            [...c.groupBy, 'job', 'instance'].map((l) => `var-${l}=\${__field.labels.${l}}`).join('&') +
-            '&${datasource:queryparam}&${__url_time_range}',
-        },
-      ],
+      links: targetLinks(false),
       targets: [
         {
           expr: `max by (${['job', 'instance', ...c.groupBy].join(', ')}) (${sel(usage)}) / ${c.memory.limitSeries ? `max by (${['job', 'instance', ...c.groupBy].join(', ')}) (${sel(c.memory.limitSeries)})` : limit}`,
@@ -307,8 +318,14 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
         },
       ],
     },
-    { title: 'Exporter health', description: '', unit: '', type: 'row', targets: [] },
-    ...conditionPanels(c, 'target'),
   ];
-  return panels.map((p) => (p.type === 'timeseries' || p.type === undefined ? { links, ...p } : p));
+  const perMap = panels.map((p) => (p.type === 'timeseries' || p.type === undefined ? { links, ...p } : p));
+  // The exporter's health is per target (per job for OTLP-pushed jobs): no map to open, so their series
+  // open the drill-down of their target, with no instance where the alert has none.
+  const targetPanels = conditionPanels(c, 'target', targetLinks);
+  return [
+    ...perMap,
+    { title: 'Exporter health', description: '', unit: '', type: 'row', targets: [] },
+    ...targetPanels,
+  ];
 }

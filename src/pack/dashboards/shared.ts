@@ -8,6 +8,7 @@ import { ALERT_DEFS, type ScopedConfig, Terms } from '../alerts.js';
 import { type PackConfig, type Severity } from '../config.js';
 import {
   datasourceVariable,
+  type Link,
   type PanelSpec,
   queryVariable,
   type Threshold,
@@ -18,7 +19,11 @@ import { selector } from '../promql.js';
 /** The dashboard variables as matchers: Grafana's dashboard linter asks every selector for job and instance. */
 export const JOB = 'job=~"$job"';
 export const INSTANCE = 'instance=~"$instance"';
-export const MAP = `${LABELS.mapName}=~"$map"`;
+/**
+ * Equality, not a regex: the map variable is single-select, so Grafana escapes its value for a string, not
+ * for a regex, and a name such as `users(by id)` or `cache[v2]` must match itself.
+ */
+export const MAP = `${LABELS.mapName}="$map"`;
 /** The window of every rate() on a panel, as the linter asks (alert-condition panels use the alert's own). */
 export const RATE_INTERVAL = '$__rate_interval';
 /** Appended to every selector of the query that picks the top N: its value at the end of the range. */
@@ -112,7 +117,11 @@ export function topAtEnd(k: number, labels: string, expr: (at: string) => string
  * One panel per alert that draws the quantity the alert compares, with the alert's threshold: map alerts on
  * the drill-down, target alerts (exporter health) on the overview.
  */
-export function conditionPanels(c: PackConfig, scopeOf: 'map' | 'target'): PanelSpec[] {
+export function conditionPanels(
+  c: PackConfig,
+  scopeOf: 'map' | 'target',
+  linksOf?: (perJob: boolean) => Link[],
+): PanelSpec[] {
   const pc = panelConfig(c, scopeOf === 'map');
   return ALERT_DEFS.filter((d) => d.scope === scopeOf).map((def) => {
     const p = def.panel(pc, new Terms(pc));
@@ -131,6 +140,7 @@ export function conditionPanels(c: PackConfig, scopeOf: 'map' | 'target'): Panel
         (p.threshold === undefined ? '' : ', with its threshold as the line') +
         `. ${def.summary}`,
       unit: p.unit,
+      ...(linksOf === undefined ? {} : { links: linksOf(def.perJob === true) }),
       width: scopeOf === 'map' ? 8 : 12,
       ...(p.threshold === undefined ? {} : { thresholds: alertThreshold(c, def.key, p.threshold) }),
       targets: [{ expr: p.expr, legendFormat: legend }],

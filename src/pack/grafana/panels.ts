@@ -182,7 +182,8 @@ function statPanel(p: PanelSpec): PanelParts {
     },
     options: {
       colorMode: enumValue<BigValueColorMode>(p.thresholds?.length ? 'background' : 'value'),
-      graphMode: enumValue<BigValueGraphMode>('area'),
+      // The stats are instant queries (one point): a sparkline would never be drawn.
+      graphMode: enumValue<BigValueGraphMode>('none'),
       justifyMode: enumValue<BigValueJustifyMode>('auto'),
       orientation: enumValue<VizOrientation>('auto'),
       reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
