@@ -61,7 +61,20 @@ export interface OtelRegistration {
 const NoopMeterClass = createNoopMeter().constructor;
 
 function isNoopProvider(provider: MeterProvider): boolean {
-  return provider.getMeter(OTEL_SCOPE_NAME) instanceof NoopMeterClass;
+  return isNoopMeter(provider.getMeter(OTEL_SCOPE_NAME));
+}
+
+/**
+ * The API's no-op meter, from this copy of `@opentelemetry/api` or another one (an SDK that brings its
+ * own copy hands out that copy's no-op meter once it is shut down): by class, then by the class's name.
+ */
+function isNoopMeter(meter: Meter): boolean {
+  if (meter instanceof NoopMeterClass) return true;
+  try {
+    return (meter as { constructor?: { name?: unknown } }).constructor?.name === NoopMeterClass.name;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -130,7 +143,7 @@ export function registerOtelMetrics(options: OtelMetricsOptions = {}): OtelRegis
     const meter = provider.getMeter(OTEL_SCOPE_NAME);
     // The API's no-op provider, or an SDK provider already shut down: nothing would be exported, so
     // nothing is bound or claimed, and `bound` stays false.
-    if (meter instanceof NoopMeterClass) return;
+    if (isNoopMeter(meter)) return;
     const remove = bindMeter(meter, registry, onError);
     claimedProviders.add(provider);
     teardown = () => {
