@@ -145,10 +145,6 @@ export function mapGrew(c: PackConfig, t: Terms): string {
   );
 }
 
-/** A mapwatch target: it exports the registry gauge (so the scrape health alerts are about mapwatch targets). */
-export const mapwatchTarget = (c: ScopedConfig) =>
-  `count ${byTarget(c)} (${targetSeries(c, METRICS.registryMaps.name)})`;
-
 /** Families a target with maps exports in every scrape: one of them gone is a collection that failed. */
 export const ALWAYS_EXPORTED: readonly MetricSpec[] = [
   METRICS.entries,
@@ -223,10 +219,13 @@ export function scrapeSeconds(c: ScopedConfig): string {
 
 /**
  * The lowest samples per scrape over the growth window, less (or over) the lowest of the window before: floors,
- * as for the entries, since the two closed ranges share their boundary sample.
+ * as for the entries, since the two closed ranges share their boundary sample. A failed scrape records 0
+ * samples: as a divisor that made the ratio +Inf, so a single failed scrape paged an hour later; the ratio
+ * is only taken over a floor above 0.
  */
 export function sampleGrowth(c: ScopedConfig, op: '-' | '/'): string {
   const w = c.exporter.growthWindow;
   const sel = targetSeries(c, scrapeSamples);
-  return `min ${byTarget(c)} (min_over_time(${sel}[${w}]))\n  ${op} min ${byTarget(c)} (min_over_time(${sel}[${w}] offset ${w}))`;
+  const before = `min ${byTarget(c)} (min_over_time(${sel}[${w}] offset ${w}))`;
+  return `min ${byTarget(c)} (min_over_time(${sel}[${w}]))\n  ${op} ${op === '/' ? `(${before} > 0)` : before}`;
 }

@@ -5,7 +5,7 @@
 import { METRICS } from '../../conventions.js';
 import { num, on } from '../promql.js';
 import { PROMETHEUS_SERIES } from '../series.js';
-import { ALWAYS_EXPORTED, mapwatchTarget, sampleGrowth, scrapeSeconds } from './conditions.js';
+import { ALWAYS_EXPORTED, sampleGrowth, scrapeSeconds } from './conditions.js';
 import {
   byJob,
   byTarget,
@@ -34,10 +34,12 @@ export const META_ALERTS: readonly AlertDef[] = [
     expr: (c) => {
       const o = targetSeries(c, METRICS.registryOverflow.name);
       // increase() misses names folded before the target's first scrape (a counter born above 0): a series
-      // that is new within the window and above 0 counts too.
+      // that is new within the window and above 0 counts too. New means no sample in the whole window
+      // before: an instant lookup a window ago took a scrape gap of a few minutes for a new target.
+      const w = c.registry.overflowWindow;
       return (
-        `(\n  sum ${byTarget(c)} (increase(${o}[${c.registry.overflowWindow}])) > 0\n` +
-        `  or (max ${byTarget(c)} (${o}) > 0 unless max ${byTarget(c)} (${o} offset ${c.registry.overflowWindow}))\n)`
+        `(\n  sum ${byTarget(c)} (increase(${o}[${w}])) > 0\n` +
+        `  or (max ${byTarget(c)} (${o}) > 0 unless max ${byTarget(c)} (max_over_time(${o}[${w}] offset ${w})))\n)`
       );
     },
     panel: (c) => ({
@@ -129,9 +131,9 @@ export const META_ALERTS: readonly AlertDef[] = [
     description: (c) =>
       `A scrape of ${TARGET_PHRASE} took {{ $value | humanize }}s on average over the last ${c.exporter.window}, ` +
       `above ${num(c.exporter.maxScrapeSeconds)}s. Slow scrapes time out and leave gaps in every series of the target.`,
-    expr: (c) =>
+    expr: (c, t) =>
       `${scrapeSeconds(c)} > ${num(c.exporter.maxScrapeSeconds)}\n` +
-      `and ${onTarget(c)}\n${mapwatchTarget(c)}`,
+      `and ${onTarget(c)}\n${t.wasMapwatchTarget(c.absence.lookback)}`,
     panel: (c) => ({ expr: scrapeSeconds(c), threshold: c.exporter.maxScrapeSeconds, unit: 's' }),
   },
   {
@@ -145,10 +147,10 @@ export const META_ALERTS: readonly AlertDef[] = [
       `${TARGET_PHRASE_START} returned at least {{ $value | humanize }} more samples per scrape over the last ` +
       `${c.exporter.growthWindow} than at the lowest of the ${c.exporter.growthWindow} before (a ` +
       `${Math.round((c.exporter.sampleGrowthRatio - 1) * 100)}% rise or more): series are multiplying, by map names or by other labels.`,
-    expr: (c) =>
+    expr: (c, t) =>
       `(\n  ${sampleGrowth(c, '-')}\n) >= ${num(c.exporter.minSampleGrowth)}\n` +
       `and ${onTarget(c)}\n(\n  ${sampleGrowth(c, '/')}\n) >= ${num(c.exporter.sampleGrowthRatio)}\n` +
-      `and ${onTarget(c)}\n${mapwatchTarget(c)}`,
+      `and ${onTarget(c)}\n${t.wasMapwatchTarget(c.absence.lookback)}`,
     panel: (c) => ({ expr: sampleGrowth(c, '-'), threshold: c.exporter.minSampleGrowth, unit: 'short' }),
   },
 ];

@@ -151,6 +151,23 @@ export class Terms {
   }
 
   /**
+   * Per target: it exported the registry gauge within `lookback`, so it is a mapwatch target. By history, not
+   * by the current scrape: a scrape that times out drops the gauge, and the scrape-health alerts must not
+   * go quiet exactly then. The recorded count per target is the one the absence alerts read.
+   */
+  wasMapwatchTarget(lookback: string): string {
+    const c = this.c;
+    const m = METRICS.registryMaps;
+    if (!c.recordingRules)
+      return `count ${byTarget(c)} (present_over_time(${targetSeries(c, m.name)}[${lookback}]))`;
+    const n = this.record(
+      recordName('instance', m, 'count'),
+      `count ${byTarget(c)} (${targetSeries(c, m.name)})`,
+    );
+    return `max_over_time(${n}[${lookback}])`;
+  }
+
+  /**
    * Per job: it had `up` series (Prometheus or vmagent scraped it) within `lookback`. Recorded as one count
    * of targets per job (`job:up:count`).
    */

@@ -32,7 +32,6 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
   // The groupBy labels too (cluster, namespace): two clusters with the same job and instance names stay
   // apart, and the links below find every label they pass.
   const perMapLabels = mapLabels(c.groupBy).join(', ');
-  const perTargetLabels = ['job', 'instance', ...c.groupBy].join(', ');
   const byMap = `by (${perMapLabels})`;
   const rate = (m: MetricSpec, at: string, ...extra: string[]) =>
     `sum ${byMap} (rate(${sel(m, ...extra)}[${RATE_INTERVAL}]${at}))`;

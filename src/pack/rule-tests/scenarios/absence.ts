@@ -36,7 +36,7 @@ function registryOverflowConditions(
       const inc = sim.increase(s, i, W);
       if (inc !== undefined && inc > 0) return inc;
       const now = sim.instant(s, i);
-      return now !== undefined && now > 0 && sim.instant(s, i - W) === undefined ? now : undefined;
+      return now !== undefined && now > 0 && sim.range(s, i, W, W).length === 0 ? now : undefined;
     },
   ];
 }
