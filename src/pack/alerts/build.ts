@@ -34,26 +34,33 @@ export const INFO_INHIBITOR = 'MapwatchInfoInhibitor';
 
 /**
  * kube-prometheus' InfoInhibitor for mapwatch: fires (severity `none`, routed nowhere) for every job with
- * firing mapwatch info alerts and no firing mapwatch warning or critical alert; Alertmanager inhibits the
- * info alerts of that job with it. Info alerts thus reach a receiver only as context of a real problem.
+ * mapwatch info alerts, pending or firing, and no firing mapwatch warning or critical alert; Alertmanager
+ * inhibits the info alerts of that job with it. Info alerts thus reach a receiver only as context of a
+ * real problem.
+ *
+ * Pending info alerts count and there is no `for`: the inhibitor is firing while an info alert is still
+ * pending, so it is there before the info alert fires (counting firing ones only, with a `for`, it came an
+ * evaluation or two after, and the first notification of every info episode reached chat). The config's
+ * selector is not applied to ALERTS: the alerts aggregate its labels away (an `env="prod"` selector
+ * matched no alert, and the inhibitor never fired).
  */
 export function infoInhibitorRule(c: PackConfig): PromRule {
   const labels = ['job', ...c.groupBy];
-  const alerts = (severity: string) =>
-    `count ${by(labels)} (${selector(ALERTS, c.selector, 'alertname=~"Mapwatch.*"', 'alertstate="firing"', severity)})`;
+  const alerts = (...matchers: string[]) =>
+    `count ${by(labels)} (${selector(ALERTS, 'alertname=~"Mapwatch.*"', ...matchers)})`;
   return {
     alert: INFO_INHIBITOR,
-    expr: `${alerts('severity="info"')}\nunless ${on(labels)}\n${alerts('severity=~"warning|critical"')}`,
-    for: c.evaluationInterval,
+    expr: `${alerts('severity="info"')}\nunless ${on(labels)}\n${alerts('alertstate="firing"', 'severity=~"warning|critical"')}`,
+    for: '0s',
     labels: { severity: 'none', signal: 'inhibitor', ...sortedLabels(c.alertLabels) },
     annotations: {
       summary:
         'Mapwatch info alerts are held back: no mapwatch warning or critical alert fires for their job.',
       description:
-        '{{ $value }} mapwatch info alerts fire for job {{ $labels.job }} and no warning or critical one does. ' +
+        '{{ $value }} mapwatch info alerts are pending or firing for job {{ $labels.job }} and no warning or critical one fires. ' +
         'Alertmanager inhibits them with this alert, which is routed nowhere; they show up as context once a real problem fires.',
       runbook_url: `${c.runbookBaseUrl}#${runbookAnchor(INFO_INHIBITOR)}`,
-      dashboard_url: dashboardUrl(c, 'target'),
+      dashboard_url: dashboardUrl(c, 'target', true),
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The promtool test of MapwatchInfoInhibitor (alerts/tests/MapwatchInfoInhibitor.yml): ALERTS series of one
- * job whose info alert fires alone, then beside a warning, then alone again; of a job whose info alert
- * always has a critical beside it; and of a job whose info alert is only pending. The inhibitor must fire
- * exactly while the first job's info alert fires alone.
+ * job whose info alert is pending, then fires alone, then beside a warning, then alone again; of a job whose
+ * info alert always has a critical beside it; of a job whose info alert is only pending; and of a job whose
+ * info alert has a warning beside it that is only pending. The inhibitor must be firing for a job exactly
+ * while an info alert of it is pending or firing and no warning or critical one fires: from the info
+ * alert's first pending evaluation on, so it is there before the info alert fires.
  */
 import { buildRuleGroups, infoInhibitorRule, INFO_INHIBITOR } from '../../alerts.js';
 import { type PackConfig } from '../../config.js';
@@ -43,29 +45,38 @@ export function infoInhibitorTest(c: PackConfig, ruleFile: string): Record<strin
       Array.from({ length: n }, (_, i) => (on(i) ? 1 : i > 0 && on(i - 1) ? 'stale' : undefined)),
     ),
   });
-  const info = (i: number) => i >= 4 && i < 40;
+  // As Prometheus writes ALERTS: the pending series while the alert waits out its `for`, then the firing one.
+  const infoPending = (i: number) => i >= 4 && i < 8;
+  const infoFiring = (i: number) => i >= 8 && i < 40;
   const warning = (i: number) => i >= 16 && i < 28;
   const input = [
-    alert(JOB, 'MapwatchCacheIneffective', 'info', 'firing', info),
+    alert(JOB, 'MapwatchCacheIneffective', 'info', 'pending', infoPending),
+    alert(JOB, 'MapwatchCacheIneffective', 'info', 'firing', infoFiring),
     alert(JOB, 'MapwatchMapGrowingUnbounded', 'warning', 'firing', warning),
     alert('ctl-critical', 'MapwatchPromotionChurn', 'info', 'firing', () => true),
     alert('ctl-critical', 'MapwatchLockStuck', 'critical', 'firing', () => true),
     alert('ctl-pending', 'MapwatchLoadStampede', 'info', 'pending', () => true),
+    alert('ctl-warning-pending', 'MapwatchLoadStampede', 'info', 'firing', () => true),
+    alert('ctl-warning-pending', 'MapwatchLockStorm', 'warning', 'pending', () => true),
   ];
-  // `for` is one evaluation: active at i, firing from i + 1 while still active.
-  const active = (i: number) => info(i) && !warning(i);
-  const firing = (i: number) => active(i) && i > 0 && active(i - 1);
+  // No `for`: firing at the first evaluation its condition holds.
+  const firing = (i: number) => (infoPending(i) || infoFiring(i)) && !warning(i);
   const rule = infoInhibitorRule(c);
-  const labels: Record<string, string> = { job: JOB, ...groups };
-  const expected = {
-    exp_labels: { ...labels, ...rule.labels },
-    exp_annotations: {
-      description: renderTemplate(rule.annotations.description, labels, 1),
-      summary: rule.annotations.summary,
-      runbook_url: rule.annotations.runbook_url,
-      dashboard_url: renderTemplate(rule.annotations.dashboard_url, labels, 1),
-    },
+  const expected = (job: string) => {
+    const labels: Record<string, string> = { job, ...groups };
+    return {
+      exp_labels: { ...labels, ...rule.labels },
+      exp_annotations: {
+        description: renderTemplate(rule.annotations.description, labels, 1),
+        summary: rule.annotations.summary,
+        runbook_url: rule.annotations.runbook_url,
+        dashboard_url: renderTemplate(rule.annotations.dashboard_url, labels, 1),
+      },
+    };
   };
+  // The jobs whose info alerts are held back at every step: a pending info alert, and one beside a warning
+  // that is only pending (a warning releases them once it fires, not before).
+  const always = [expected('ctl-pending'), expected('ctl-warning-pending')];
   const checks: number[] = [];
   for (let i = 1; i < n; i++) if (firing(i) !== firing(i - 1)) checks.push(i - 1, i);
   checks.push(2, 10, 22, 34, n - 2);
@@ -79,8 +90,8 @@ export function infoInhibitorTest(c: PackConfig, ruleFile: string): Record<strin
     tests: [
       {
         name:
-          `${INFO_INHIBITOR}: an info alert firing alone, then beside a warning of its job, then alone again; ` +
-          'controls: a job with a critical alert, a job whose info alert is pending',
+          `${INFO_INHIBITOR}: an info alert pending, firing alone, then beside a warning of its job, then alone ` +
+          'again; a job with a critical alert; a job whose info alert is pending; one whose warning is pending',
         interval: c.evaluationInterval,
         input_series: input,
         alert_rule_test: [...new Set(checks)]
@@ -88,7 +99,7 @@ export function infoInhibitorTest(c: PackConfig, ruleFile: string): Record<strin
           .map((i) => ({
             eval_time: at(i),
             alertname: INFO_INHIBITOR,
-            exp_alerts: firing(i) ? [expected] : [],
+            exp_alerts: [...(firing(i) ? [expected(JOB)] : []), ...always],
           })),
       },
     ],
