@@ -22,7 +22,9 @@ describe.skipIf(!promtool)('promtool on generated tests', () => {
     [
       'custom',
       resolveConfig({
-        selector: 'job=~"check.*"',
+        // The example of docs/pack.md: no job of the tests' own data matches it, nor has an env label; the
+        // generator relabels its series to fit (`job=~"check.*"` here hid that it did not).
+        selector: 'job=~"checkout-.*", env="prod", cluster!="staging"',
         groupBy: ['cluster'],
         lock: { window: '10m' },
         growth: { ceilings: { sessions: 3_000_000, 'other-map': 10 } },
@@ -32,7 +34,15 @@ describe.skipIf(!promtool)('promtool on generated tests', () => {
         memory: { usageSeries: 'process_resident_memory_bytes', limitSeries: '', limitBytes: 4e9 },
       }),
     ],
-    ['inline (no recording rules)', resolveConfig({ recordingRules: false, groupBy: ['cluster'] })],
+    [
+      'inline (no recording rules)',
+      // One job by name, and a label the data lacks by regex: the tests' main job becomes `payments`.
+      resolveConfig({
+        recordingRules: false,
+        groupBy: ['cluster'],
+        selector: 'job="payments", namespace=~"shop|web-.+"',
+      }),
+    ],
   ])(
     'passes generated tests for the %s config',
     (_name, config) => passesGeneratedTests(tool, config),

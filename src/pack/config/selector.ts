@@ -104,3 +104,59 @@ export function selectorError(selector: string): string | undefined {
       return rest === '' ? undefined : `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
   }
 }
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+export interface Matcher {
+  label: string;
+  op: MatchOp;
+  /** The unquoted value: a literal for = and !=, an RE2 pattern for =~ and !~. */
+  value: string;
+}
+
+/** The matchers of a selector that `selectorError` accepted (throws on one it would refuse). */
+export function parseSelector(selector: string): Matcher[] {
+  const error = selectorError(selector);
+  if (error !== undefined) throw new Error(`selector ${error}; got '${selector}'`);
+  const out: Matcher[] = [];
+  let rest = selector;
+  while (rest !== '') {
+    const m = MATCHER.exec(rest) as unknown as [string, string, MatchOp, string];
+    const u = unquote(m[3]) as { value: string };
+    out.push({ label: m[1], op: m[2], value: u.value });
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
+/** POSIX classes inside brackets (`[[:alpha:]]`), which RE2 has and JavaScript reads as characters. */
+const POSIX: Record<string, string> = {
+  alpha: 'a-zA-Z',
+  digit: '0-9',
+  alnum: 'a-zA-Z0-9',
+  lower: 'a-z',
+  upper: 'A-Z',
+  space: '\\s',
+  word: '\\w',
+  xdigit: '0-9a-fA-F',
+  punct: '!-\\/:-@\\[-`{-~',
+};
+
+/** An RE2 pattern as a JavaScript RegExp, anchored as PromQL anchors it; `.` matches newlines, as there. */
+export function anchoredRegExp(re: string): RegExp {
+  const js = re.replace(/\[:(\w+):\]/g, (whole, name: string) => POSIX[name] ?? whole);
+  return new RegExp(`^(?:${js})$`, 's');
+}
+
+/** Whether a label value (`''` for an absent label) passes a matcher. */
+export function matches(m: Matcher, value: string): boolean {
+  switch (m.op) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return anchoredRegExp(m.value).test(value);
+    case '!~':
+      return !anchoredRegExp(m.value).test(value);
+  }
+}

@@ -6,6 +6,7 @@ import { LABELS } from '../../conventions.js';
 import { alertDef, buildRule } from '../alerts.js';
 import { type AlertKey, type PackConfig } from '../config.js';
 import { renderTemplate, type LiveResolver, type Sample } from './promsim.js';
+import { relabelFor } from './relabel.js';
 import { GROUP_VALUE, JOB, MAP, SOURCES, instanceOf, type Builder } from './scenarios/builder.js';
 
 /** promtool series notation; integer arithmetic runs compress to `a+bxn`, gaps to `_xn`. */
@@ -78,6 +79,7 @@ export function expectedAlert(
   live: LiveResolver,
 ): ExpAlert {
   const rule = buildRule(alertDef(key), c);
+  labels = relabelFor(c).kept(labels);
   return {
     exp_labels: { ...labels, ...rule.labels },
     exp_annotations: {
@@ -125,5 +127,11 @@ export function testFile(
   return { rule_files: [ruleFile], evaluation_interval: c.evaluationInterval, tests };
 }
 
-export const inputSeries = (b: Builder) =>
-  b.series.map((s) => ({ series: seriesText(s.labels), values: encodeValues(s.values) }));
+/** The builder's series as promtool reads them, relabelled to fit the config's selector (relabel.ts). */
+export function inputSeries(b: Builder): Array<{ series: string; values: string }> {
+  const relabel = relabelFor(b.c);
+  return b.series.map((s) => ({
+    series: seriesText(relabel.series(s.labels)),
+    values: encodeValues(s.values),
+  }));
+}

@@ -6,6 +6,7 @@ import { parseDuration, promDuration } from '../../duration.js';
 import { type Sample } from '../promsim.js';
 import { simOf } from '../timing.js';
 import { seriesText } from '../yaml.js';
+import { relabelFor } from '../relabel.js';
 import { Builder, GROUP_VALUE, JOB, MAP, entriesSeries, keptAge, steps, type Scenario } from './builder.js';
 import { jobPeak } from './growth.js';
 
@@ -124,7 +125,9 @@ export function freshStartScenarios(c: PackConfig): Scenario[] {
               {
                 expr,
                 at: n - 1,
-                samples: [{ labels: seriesText({ __name__: named, ...labels }), value: peak }],
+                samples: [
+                  { labels: seriesText({ __name__: named, ...relabelFor(c).kept(labels) }), value: peak },
+                ],
               },
             ],
     });
