@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALERT_DEFS, buildAlertRules } from '../../src/pack/alerts.js';
-import { defaultConfig } from '../../src/pack/config.js';
+import { defaultConfig, resolveConfig } from '../../src/pack/config.js';
 import { buildDashboards } from '../../src/pack/dashboards.js';
 import type { Panel, SharedDashboard, VariableModel } from '../../src/pack/grafana.js';
 import { expandVariables, scanSelectors, showMatcher } from './promql.js';
@@ -157,6 +157,26 @@ describe('dashboards follow the pack conventions', () => {
         }
       }
     }
+    expect(problems).toEqual([]);
+  });
+
+  it("selects ALERTS by the selector's matchers on labels an alert keeps, the rest by all of it", () => {
+    const c = resolveConfig({ selector: 'job=~"checkout-.*", env="prod"', groupBy: ['cluster'] });
+    const problems: string[] = [];
+    let alertSelectors = 0;
+    for (const q of dashboardQueries(c)) {
+      for (const s of scanSelectors(expandVariables(q.expr))) {
+        const env = showMatcher(s.matchers.get('env'));
+        // An alert has no env label (aggregated away): env="prod" on ALERTS matched nothing.
+        const want = s.name === 'ALERTS' ? showMatcher(undefined) : '="prod"';
+        if (s.name === 'ALERTS') alertSelectors++;
+        if (q.kind !== 'variable' || s.name !== 'ALERTS')
+          if (env !== want) problems.push(`${q.where}: ${s.name} has env${env}`);
+        if (s.name === 'ALERTS' && !q.expr.includes('job=~"checkout-.*"'))
+          problems.push(`${q.where}: ALERTS without the selector's job matcher`);
+      }
+    }
+    expect(alertSelectors).toBeGreaterThan(3);
     expect(problems).toEqual([]);
   });
 });

@@ -111,6 +111,8 @@ export interface Matcher {
   op: MatchOp;
   /** The unquoted value: a literal for = and !=, an RE2 pattern for =~ and !~. */
   value: string;
+  /** The matcher as written in the selector. */
+  text: string;
 }
 
 /** The matchers of a selector that `selectorError` accepted (throws on one it would refuse). */
@@ -122,7 +124,7 @@ export function parseSelector(selector: string): Matcher[] {
   while (rest !== '') {
     const m = MATCHER.exec(rest) as unknown as [string, string, MatchOp, string];
     const u = unquote(m[3]) as { value: string };
-    out.push({ label: m[1], op: m[2], value: u.value });
+    out.push({ label: m[1], op: m[2], value: u.value, text: `${m[1]}${m[2]}"${m[3]}"` });
     rest = rest.slice(m[0].length);
   }
   return out;
@@ -148,7 +150,7 @@ export function anchoredRegExp(re: string): RegExp {
 }
 
 /** Whether a label value (`''` for an absent label) passes a matcher. */
-export function matches(m: Matcher, value: string): boolean {
+export function matches(m: Pick<Matcher, 'op' | 'value'>, value: string): boolean {
   switch (m.op) {
     case '=':
       return value === m.value;

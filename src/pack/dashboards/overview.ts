@@ -7,7 +7,15 @@ import { type PackConfig } from '../config.js';
 import { type Link, type PanelSpec } from '../grafana.js';
 import { grafanaUnitOf } from '../grafana-units.js';
 import { mapLabels, num, selector } from '../promql.js';
-import { alertThreshold, conditionPanels, mapLink, RATE_INTERVAL, scope, topAtEnd } from './shared.js';
+import {
+  alertsScope,
+  alertThreshold,
+  conditionPanels,
+  mapLink,
+  RATE_INTERVAL,
+  scope,
+  topAtEnd,
+} from './shared.js';
 
 export function overviewPanels(c: PackConfig): PanelSpec[] {
   const sel = (m: MetricSpec | string, ...extra: string[]) =>
@@ -37,7 +45,7 @@ export function overviewPanels(c: PackConfig): PanelSpec[] {
     `sum ${byMap} (rate(${sel(m, ...extra)}[${RATE_INTERVAL}]${at}))`;
   const legend = '{{map_name}} @ {{instance}} ({{job}})';
   const alerts = (...extra: string[]) =>
-    sel('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...extra);
+    selector('ALERTS', ...alertsScope(c), 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...extra);
   /** A series of one target (or one job) opens the drill-down with its labels selected. */
   const targetLinks = (perJob: boolean): Link[] => {
     const labels = [...c.groupBy, 'job', ...(perJob ? [] : ['instance'])];

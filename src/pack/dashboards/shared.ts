@@ -14,6 +14,7 @@ import {
   type Threshold,
   type VariableModel,
 } from '../grafana.js';
+import { parseSelector } from '../config/selector.js';
 import { selector } from '../promql.js';
 
 /** The dashboard variables as matchers: Grafana's dashboard linter asks every selector for job and instance. */
@@ -32,6 +33,17 @@ export const AT_END = ' @ end()';
 /** Matchers of every panel selector: the configured selector, each groupBy variable, job and instance. */
 export function scope(c: PackConfig): string[] {
   return [c.selector, ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
+}
+
+/**
+ * The same for `ALERTS`: an alert keeps only job, instance, map_name and the groupBy labels, so a selector
+ * matcher on any other label (`env="prod"`) matched no alert, and the firing-alerts table and annotations
+ * stayed empty. Those matchers are left out; the alerts were selected by them when they were evaluated.
+ */
+export function alertsScope(c: PackConfig): string[] {
+  const kept = new Set(['job', 'instance', LABELS.mapName, ...c.groupBy]);
+  const own = parseSelector(c.selector).filter((m) => kept.has(m.label));
+  return [...own.map((m) => m.text), ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
 }
 
 /** The severity colours of the thresholds: red pages, orange goes to chat, blue is context. */
@@ -93,7 +105,7 @@ export function commonVariables(c: PackConfig): VariableModel[] {
 export function alertsAnnotation(c: PackConfig, extra: string[]) {
   return {
     name: 'Mapwatch alerts',
-    expr: selector('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...scope(c), ...extra),
+    expr: selector('ALERTS', 'alertname=~"Mapwatch.*"', 'alertstate="firing"', ...alertsScope(c), ...extra),
     titleFormat: '{{alertname}}',
     textFormat: '{{severity}}: {{map_name}} on {{instance}}',
   };
