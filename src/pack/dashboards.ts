@@ -38,11 +38,13 @@ export function buildDashboards(c: PackConfig): Record<string, SharedDashboard> 
       variables: [
         ...commonVariables(c),
         // One map at a time, the biggest of the selected jobs first (its default), not the first by name.
+        // Grafana writes each result as `{map_name="<value>"} <value> <time>` without escaping the value, so
+        // the name runs to the last `"}` (greedy): `[^"]+` cut `a"b` to `a`, and the panels showed no map.
         queryVariable(
           'map',
           'Map',
           `query_result(sort_desc(sum by (${LABELS.mapName}) (${selector(entries, ...scope(c))})))`,
-          { single: true, regex: `/${LABELS.mapName}="([^"]+)"/`, ordered: true },
+          { single: true, regex: `/${LABELS.mapName}="(.*)"\\}/`, ordered: true },
         ),
       ],
       annotations: [alertsAnnotation(c, [MAP])],

@@ -197,7 +197,7 @@ export function expandVariables(expr: string): string {
 /**
  * A Grafana Prometheus variable query: `label_values(selector, label)`, `label_values(label)`, `label_names()`,
  * `metrics(regex)` or `query_result(expr)`, split into its function, its PromQL and the label it lists.
- * `query_result()` lists whole series; `regex` (`/label="([^"]+)"/`) picks the label the variable shows.
+ * `query_result()` lists whole series; `regex` (`/label="(.*)"\}/`) picks the label the variable shows.
  */
 export function parseVariableQuery(
   query: string,
@@ -212,7 +212,7 @@ export function parseVariableQuery(
     return { fn, expr: (lv[1] ?? '').trim(), label: lv[2] };
   }
   if (fn === 'query_result') {
-    const label = /^\/([a-zA-Z_][a-zA-Z0-9_]*)="\(\[\^"\]\+\)"\/$/.exec(regex)?.[1];
+    const label = /^\/([a-zA-Z_][a-zA-Z0-9_]*)="\(\.\*\)"\\\}\/$/.exec(regex)?.[1];
     return { fn, expr: args.trim(), label };
   }
   return { fn, expr: args.trim(), label: undefined };
