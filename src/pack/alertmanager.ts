@@ -16,7 +16,13 @@
  */
 import { LABELS } from '../conventions.js';
 import { alertDef, buildRuleGroups, INFO_INHIBITOR, type RuleGroup } from './alerts.js';
-import { type PackConfig } from './config.js';
+import { RESOURCE_LABELS, type PackConfig } from './config.js';
+
+/** The pack's labels, then the config's in name order, so the file does not change with key order. */
+function resourceLabels(c: PackConfig): Record<string, string> {
+  const own = Object.keys(c.resourceLabels).sort();
+  return { ...RESOURCE_LABELS, ...Object.fromEntries(own.map((k) => [k, c.resourceLabels[k] as string])) };
+}
 
 export function prometheusRule(c: PackConfig): Record<string, unknown> {
   return {
@@ -24,7 +30,7 @@ export function prometheusRule(c: PackConfig): Record<string, unknown> {
     kind: 'PrometheusRule',
     metadata: {
       name: 'mapwatch',
-      labels: { 'app.kubernetes.io/name': 'mapwatch', 'app.kubernetes.io/component': 'alert-rules' },
+      labels: resourceLabels(c),
     },
     spec: { groups: buildRuleGroups(c) satisfies RuleGroup[] },
   };
@@ -37,7 +43,7 @@ export function vmRule(c: PackConfig): Record<string, unknown> {
     kind: 'VMRule',
     metadata: {
       name: 'mapwatch',
-      labels: { 'app.kubernetes.io/name': 'mapwatch', 'app.kubernetes.io/component': 'alert-rules' },
+      labels: resourceLabels(c),
     },
     spec: { groups: buildRuleGroups(c) satisfies RuleGroup[] },
   };

@@ -9,6 +9,7 @@ import { merge, validate } from './config/validate.js';
 // The shape lives in config/schema.ts and the checks in config/validate.ts; this module is their entry.
 export {
   ALERT_KEYS,
+  RESOURCE_LABELS,
   SEVERITIES,
   TARGETS,
   type AlertKey,
@@ -25,6 +26,7 @@ export const defaultConfig: PackConfig = {
   selector: 'job=~".+"',
   groupBy: ['cluster', 'namespace'],
   alertLabels: {},
+  resourceLabels: {},
   excludeMaps: [],
   evaluationInterval: '1m',
   runbookBaseUrl: 'https://github.com/mapwatch/mapwatch/blob/main/alerts/runbook.md',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prometheusRule, vmRule } from '../../src/pack/alertmanager.js';
 import { ConfigError, defaultConfig, fastConfig, resolveConfig } from '../../src/pack/config.js';
 import { promDuration, parseDuration } from '../../src/pack/duration.js';
 
@@ -77,6 +78,18 @@ describe('resolveConfig', () => {
     [{ alertLabels: { cluster: 'x' } }, /alertLabels: 'cluster' is set by the pack or by the series/],
     [{ alertLabels: { team: 3 } }, /alertLabels.team must be a string/],
     [{ alertLabels: { team: '' } }, /alertLabels.team must not be empty/],
+    [{ resourceLabels: { 'team name': 'x' } }, /resourceLabels: 'team name' is not a Kubernetes label key/],
+    [{ resourceLabels: { ['a'.repeat(64)]: 'x' } }, /is not a Kubernetes label key/],
+    [{ resourceLabels: { 'Example.com/team': 'x' } }, /is not a Kubernetes label key/],
+    [{ resourceLabels: { '/team': 'x' } }, /is not a Kubernetes label key/],
+    [{ resourceLabels: { 'app.kubernetes.io/name': 'x' } }, /'app.kubernetes.io\/name' is set by the pack/],
+    [
+      { resourceLabels: { release: 'kube prometheus' } },
+      /resourceLabels.release: 'kube prometheus' is not a Kubernetes label value/,
+    ],
+    [{ resourceLabels: { release: '-x' } }, /is not a Kubernetes label value/],
+    [{ resourceLabels: { release: 1 } }, /resourceLabels.release must be a string/],
+    [{ resourceLabels: [] }, /resourceLabels must be an object/],
     [{ excludeMaps: [''] }, /excludeMaps: map names must not be empty/],
     [{ excludeMaps: 'catalogue' }, /excludeMaps must be an array of strings/],
     [{ grafanaBaseUrl: 'grafana.example.com' }, /grafanaBaseUrl must be an http\(s\) URL/],
@@ -103,6 +116,22 @@ describe('resolveConfig', () => {
     expect(c.excludeMaps).toEqual(['catalogue']);
     expect(c.memory.limitBytes).toBe(4e9);
     expect(defaultConfig.alertLabels).toEqual({});
+  });
+
+  it("puts resourceLabels on the PrometheusRule and the VMRule, after the pack's own, sorted", () => {
+    const resourceLabels = { release: 'kube-prometheus-stack', 'example.com/team': 'payments', tier: '' };
+    for (const resource of [prometheusRule, vmRule]) {
+      const meta = resource(resolveConfig({ resourceLabels })).metadata as { labels: Record<string, string> };
+      expect(Object.entries(meta.labels)).toEqual([
+        ['app.kubernetes.io/name', 'mapwatch'],
+        ['app.kubernetes.io/component', 'alert-rules'],
+        ['example.com/team', 'payments'],
+        ['release', 'kube-prometheus-stack'],
+        ['tier', ''],
+      ]);
+    }
+    const meta = prometheusRule(defaultConfig).metadata as { labels: Record<string, string> };
+    expect(Object.keys(meta.labels)).toEqual(['app.kubernetes.io/name', 'app.kubernetes.io/component']);
   });
 
   it('keeps the topology labels cluster and namespace by default', () => {

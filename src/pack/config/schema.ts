@@ -53,6 +53,12 @@ export interface AlertTiming {
   severity: Severity;
 }
 
+/** The labels the pack puts on its `PrometheusRule` / `VMRule` resource; `resourceLabels` adds to them. */
+export const RESOURCE_LABELS = {
+  'app.kubernetes.io/name': 'mapwatch',
+  'app.kubernetes.io/component': 'alert-rules',
+} as const;
+
 export interface PackConfig {
   /** The rule engine: `prometheus` (2.42+), `prometheus3` or `vmalert`; see TARGETS. */
   target: Target;
@@ -65,6 +71,11 @@ export interface PackConfig {
   groupBy: string[];
   /** Static labels added to every alert (owner, team, tier), e.g. `{ "team": "payments" }`. */
   alertLabels: Record<string, string>;
+  /**
+   * Kubernetes labels on the `PrometheusRule` / `VMRule` resource, beside the pack's own
+   * `app.kubernetes.io/*` ones: what the operator's `ruleSelector` asks for, e.g. `{ "release": "kps" }`.
+   */
+  resourceLabels: Record<string, string>;
   /**
    * Map names that grow by design (a catalogue filling up, a registry of every tenant): the growth alerts
    * (signal `growth` and `instances`) skip them. The memory alerts still name them.

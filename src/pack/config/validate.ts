@@ -5,7 +5,7 @@
  */
 import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
 import { checkDurations } from './durations.js';
-import { ALERT_KEYS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
+import { ALERT_KEYS, RESOURCE_LABELS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
 import { selectorError } from './selector.js';
 import { stringsOf, templateError, textError } from './text.js';
 
@@ -24,6 +24,7 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
   const records: Record<string, ['number' | 'string', string]> = {
     'growth.ceilings': ['number', 'map name -> number'],
     alertLabels: ['string', 'label name -> string'],
+    resourceLabels: ['string', 'Kubernetes label name -> string'],
   };
   const record = records[path];
   if (record) {
@@ -101,6 +102,32 @@ function checkGroupBy(groupBy: readonly string[]): void {
   }
 }
 
+/** Kubernetes' rules for label keys (an optional DNS-subdomain prefix and `/`) and values, 63 characters. */
+const K8S_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const K8S_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function checkResourceLabels(labels: Record<string, string>): void {
+  for (const [k, v] of Object.entries(labels)) {
+    const slash = k.lastIndexOf('/');
+    const [prefix, name] = slash < 0 ? [undefined, k] : [k.slice(0, slash), k.slice(slash + 1)];
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && K8S_PREFIX.test(prefix));
+    if (!prefixOk || !K8S_NAME.test(name)) {
+      fail(
+        `resourceLabels: '${k}' is not a Kubernetes label key (an optional DNS prefix and '/', then up to 63 ` +
+          `letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`,
+      );
+    }
+    if (Object.hasOwn(RESOURCE_LABELS, k))
+      fail(`resourceLabels: '${k}' is set by the pack; pick another key`);
+    if (v !== '' && !K8S_NAME.test(v)) {
+      fail(
+        `resourceLabels.${k}: '${v}' is not a Kubernetes label value (up to 63 letters, digits, '-', '_' or ` +
+          `'.', starting and ending with a letter or digit, or empty)`,
+      );
+    }
+  }
+}
+
 /** The values the pack puts into alert labels and annotations, which Prometheus expands as templates. */
 function checkTemplates(c: PackConfig): void {
   const values: Array<[string, string]> = [
@@ -131,6 +158,7 @@ export function validate(c: PackConfig): void {
     }
     if (v === '') fail(`alertLabels.${k} must not be empty (an empty value removes the label)`);
   }
+  checkResourceLabels(c.resourceLabels);
   checkTemplates(c);
   for (const name of c.excludeMaps) if (name === '') fail('excludeMaps: map names must not be empty');
   for (const [p, v] of [
