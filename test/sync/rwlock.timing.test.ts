@@ -32,8 +32,9 @@ describe('RWLock times on a controlled clock', () => {
   it('contended waits and holds are recorded exactly, in seconds', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     const { lock, stats } = named('clocked');
-    // The first holder is uncontended (its hold may be sampled), so it is released at the very instant it
-    // was granted: whatever the sampler decides, it adds 0 and the totals below are exact.
+    // The first holder is uncontended: its 20 ms hold is timed with probability 1/HOLD_SAMPLE_EVERY and
+    // then counts HOLD_SAMPLE_EVERY times (hold-sampler.ts), so it adds 0 or exactly 0.02 * that to the
+    // read hold total. Every contended figure below is exact.
     const first = await lock.acquireRead();
     let writer: Release | undefined;
     let reader: Release | undefined;
@@ -55,7 +56,12 @@ describe('RWLock times on a controlled clock', () => {
     expect(s.write.waitSeconds).toBeCloseTo(0.02, 9);
     expect(s.read.waitSeconds).toBeCloseTo(0.27, 9);
     expect(s.write.holdSeconds).toBeCloseTo(0.25, 9);
-    expect(s.read.holdSeconds).toBeCloseTo(0.07, 9);
+    // The reader's 70 ms, plus the first reader's hold as the sampler counted it (once in 32 runs, 0.64 s).
+    const firstHold = s.read.holdSeconds - 0.07;
+    expect(
+      [0, 0.02 * HOLD_SAMPLE_EVERY].some((v) => Math.abs(firstHold - v) < 1e-9),
+      `${firstHold}`,
+    ).toBe(true);
     // The histogram: one observation per contended grant, its sum the same seconds, in the right bucket.
     expect(s.write.waitCount).toBe(1);
     expect(s.write.waitSum).toBeCloseTo(0.02, 9);
