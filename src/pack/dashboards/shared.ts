@@ -38,10 +38,11 @@ export function scope(c: PackConfig): string[] {
 /**
  * The same for `ALERTS`: an alert keeps only job, instance, map_name and the groupBy labels, so a selector
  * matcher on any other label (`env="prod"`) matched no alert, and the firing-alerts table and annotations
- * stayed empty. Those matchers are left out; the alerts were selected by them when they were evaluated.
+ * stayed empty. Those matchers are left out, and so is one on map_name, which target alerts do not have;
+ * the alerts were selected by them when they were evaluated.
  */
 export function alertsScope(c: PackConfig): string[] {
-  const kept = new Set(['job', 'instance', LABELS.mapName, ...c.groupBy]);
+  const kept = new Set(['job', 'instance', ...c.groupBy]);
   const own = parseSelector(c.selector).filter((m) => kept.has(m.label));
   return [...own.map((m) => m.text), ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
 }
