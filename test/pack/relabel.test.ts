@@ -71,6 +71,29 @@ describe('relabelFor', () => {
     expect(jobs.slice(1)).toEqual(['partial', 'scraped']);
   });
 
+  it('keeps values apart under negative matchers and under a regex that also admits the empty value', () => {
+    const neg = relabelFor(resolveConfig({ selector: 'instance!~"checkout-1.*"' }));
+    const instances = ['checkout-1:9464', 'checkout-1-b:9464', 'checkout-0:9464'].map(
+      (instance) => neg.series({ __name__: 'up', instance }).instance,
+    );
+    expect(new Set(instances).size).toBe(3);
+    for (const i of instances) expect(i).not.toMatch(/^checkout-1/);
+    expect(instances[2]).toBe('checkout-0:9464');
+    const optional = relabelFor(resolveConfig({ selector: 'job=~"(payments)?"' }));
+    expect(optional.series({ __name__: 'up', job: 'checkout' }).job).toBe('payments');
+  });
+
+  it('gives the other alternatives of a regex to the other jobs', () => {
+    const r = relabelFor(resolveConfig({ selector: 'job=~"payments|orders"' }));
+    expect(data.map((l) => r.series(l).job)).toEqual(['payments', 'orders', 'scraped']);
+  });
+
+  it('does not give the main groupBy value and an absent label the same value', () => {
+    const r = relabelFor(resolveConfig({ selector: 'cluster="us-1"', groupBy: ['cluster'] }));
+    expect(r.series({ __name__: 'up', cluster: 'eu-1' }).cluster).toBe('us-1');
+    expect(r.series({ __name__: 'up' })).toEqual({ __name__: 'up' });
+  });
+
   it('leaves ALERTS as it is: the inhibitor reads it without the selector', () => {
     const r = relabelFor(resolveConfig({ selector: 'job=~"payments-.*"' }));
     const alerts = { __name__: 'ALERTS', job: 'checkout', alertname: 'MapwatchLockStorm' };

@@ -1,9 +1,9 @@
 /**
- * Shortest strings a label-matcher regex accepts, one per top-level alternative, so the promtool tests can
- * give their series a value the config's selector matches (relabel.ts). A small reading of RE2's syntax:
- * literals, escapes, `.`, classes, groups, alternation and quantifiers (each taken its fewest times). It only
- * proposes: the caller keeps a candidate only after the real matcher accepts it, so a pattern read wrongly
- * costs a candidate, never a wrong test.
+ * Short strings a label-matcher regex accepts, two per top-level alternative (optional parts left out, then
+ * taken once), so the promtool tests can give their series a value the config's selector matches
+ * (relabel.ts). A small reading of RE2's syntax: literals, escapes, `.`, classes, groups, alternation and
+ * quantifiers. It only proposes: the caller keeps a candidate only after the real matcher accepts it, so a
+ * pattern read wrongly costs a candidate, never a wrong test.
  */
 
 import { anchoredRegExp } from '../config/selector.js';
@@ -14,9 +14,10 @@ const CLASS_ESCAPES: Record<string, string> = { d: '0', D: 'a', w: 'a', W: '-', 
 
 export function regexExamples(re: string): string[] {
   try {
-    const p = new Reader(re);
-    const alternatives = p.alternatives();
-    return [...new Set(alternatives)];
+    // Each alternative with optional parts left out, then with them taken once (`(payments)?` admits '').
+    const shortest = new Reader(re, false).alternatives();
+    const filled = new Reader(re, true).alternatives();
+    return [...new Set([...shortest, ...filled])];
   } catch {
     return [];
   }
@@ -24,7 +25,11 @@ export function regexExamples(re: string): string[] {
 
 class Reader {
   private i = 0;
-  constructor(private readonly re: string) {}
+  constructor(
+    private readonly re: string,
+    /** Take `?` and `*` once rather than never. */
+    private readonly fill: boolean,
+  ) {}
 
   /** Alternatives up to the end or the closing parenthesis of the current group. */
   alternatives(): string[] {
@@ -120,7 +125,7 @@ class Reader {
   private quantifier(): number {
     const q = this.re[this.i];
     let n: number;
-    if (q === '*' || q === '?') n = 0;
+    if (q === '*' || q === '?') n = this.fill ? 1 : 0;
     else if (q === '+') n = 1;
     else if (q === '{') {
       const m = /^\{(\d+)(,\d*)?\}/.exec(this.re.slice(this.i));

@@ -3,13 +3,14 @@
  * it, so series it does not match are never read: with the tests' own data (job `checkout`, no `env` label)
  * every test of a config such as `job=~"checkout-.*", env="prod"` failed in promtool.
  *
- * Each value of a label the selector constrains is mapped to one that passes every matcher on that label:
- * the value itself where it passes; else one made of the matchers (the literal of `=`, a shortest example of
- * a regex), with the original value beside it so two values stay two. Only the tests' main values (the job
- * `checkout`, the groupBy value, an absent label) may become a bare example: they are the ones an `=`
- * matcher can admit. A value nothing fits stays as it is, unselected: that only happens to a control, which
- * then stays silent as it must. Input series get the mapped values, and so do the labels of the alerts
- * promtool must see (before their annotations are rendered), so the two agree.
+ * Each value of a label the selector constrains is mapped to one that passes every matcher on that label and
+ * that no other value took, so two values stay two: the value itself where it passes; else an example of
+ * the matchers (the literal of `=`, a shortest string of each regex alternative), then one made of an
+ * example and the value. The tests' main values (the job `checkout`, the groupBy value) are mapped first,
+ * as they must be selected. A value nothing fits stays as it is, unselected: only a control, which then
+ * stays silent (under `job="payments"` the absence tests' second and third jobs do; their guards are then
+ * not exercised by that config's tests). Input series get the mapped values, and so do the labels of the
+ * alerts promtool must see (before their annotations are rendered), so the two agree.
  */
 import { matches, parseSelector, type Matcher } from '../config/selector.js';
 import { type PackConfig } from '../config.js';
@@ -29,21 +30,27 @@ const cache = new WeakMap<PackConfig, Relabel>();
 export function relabelFor(c: PackConfig): Relabel {
   const hit = cache.get(c);
   if (hit) return hit;
-  const main: Record<string, string> = { job: JOB };
-  for (const l of c.groupBy) main[l] = GROUP_VALUE;
   const byLabel = new Map<string, Matcher[]>();
   for (const m of parseSelector(c.selector)) byLabel.set(m.label, [...(byLabel.get(m.label) ?? []), m]);
-  const memo = new Map<string, string>();
+  /** Per label: original value -> mapped value, and the mapped values taken, so two values stay two. */
+  const mapped = new Map<string, Map<string, string>>();
+  const taken = new Map<string, Set<string>>();
+  for (const label of byLabel.keys()) {
+    mapped.set(label, new Map());
+    taken.set(label, new Set());
+  }
   const map = (label: string, value: string): string => {
-    const ms = byLabel.get(label) as Matcher[];
-    const key = `${label}\u0000${value}`;
-    let out = memo.get(key);
-    if (out === undefined) {
-      out = fit(ms, value, value === '' || main[label] === value);
-      memo.set(key, out);
-    }
+    const done = (mapped.get(label) as Map<string, string>).get(value);
+    if (done !== undefined) return done;
+    const used = taken.get(label) as Set<string>;
+    const out = fit(byLabel.get(label) as Matcher[], value, used);
+    (mapped.get(label) as Map<string, string>).set(value, out);
+    used.add(out);
     return out;
   };
+  // The tests' main values first: they must be selected, and an `=` matcher admits one value only.
+  if (byLabel.has('job')) map('job', JOB);
+  for (const l of c.groupBy) if (byLabel.has(l)) map(l, GROUP_VALUE);
   const relabel: Relabel = {
     series(labels) {
       // ALERTS is read without the selector (the info inhibitor), and carries the alerts' labels as they are.
@@ -67,21 +74,23 @@ export function relabelFor(c: PackConfig): Relabel {
   return relabel;
 }
 
-/** A value passing every matcher of `ms`, made from `value` (see the module comment), or `value` itself. */
-function fit(ms: readonly Matcher[], value: string, bare: boolean): string {
-  const passes = (v: string) => ms.every((m) => matches(m, v));
-  if (passes(value)) return value;
+/**
+ * A value passing every matcher of `ms` that no other value took: `value` itself, a bare example, or one
+ * made of an example and `value`; never empty for a value that is not. Else `value`, left unselected.
+ */
+function fit(ms: readonly Matcher[], value: string, taken: ReadonlySet<string>): string {
+  const ok = (v: string) => !taken.has(v) && (v !== '' || value === '') && ms.every((m) => matches(m, v));
   const examples = ms.flatMap((m) =>
     m.op === '=' ? [m.value] : m.op === '=~' ? regexExamples(m.value) : [],
   );
-  const candidates = examples.flatMap((ex) => [
-    ...(bare ? [ex] : []),
-    `${ex}${value}`,
-    `${ex}-${value}`,
-    `${value}-${ex}`,
-    `${value}${ex}`,
-  ]);
-  // No positive matcher (only != or !~): the value with a suffix.
-  if (examples.length === 0) candidates.push(`${value}-x`, `${value}-0`, 'x');
-  return candidates.find(passes) ?? value;
+  const candidates = [
+    value,
+    ...examples,
+    ...examples.flatMap((ex) => [`${ex}${value}`, `${ex}-${value}`, `${value}-${ex}`, `${value}${ex}`]),
+    // No positive matcher passes (only != or !~ refuse the value): the value with a prefix or suffix.
+    `${value}-x`,
+    `${value}-0`,
+    `x-${value}`,
+  ];
+  return candidates.find(ok) ?? value;
 }
