@@ -107,6 +107,14 @@ export class Terms {
     return `${peak} offset ${window}`;
   }
 
+  /** The recorded number of series of `m` per target (`instance:<metric>:count`). */
+  private targetCount(m: MetricSpec): string {
+    return this.record(
+      recordName('instance', m, 'count'),
+      `count ${byTarget(this.c)} (${targetSeries(this.c, m.name)})`,
+    );
+  }
+
   /**
    * Per target: the series of `m` it exported within `lookback` and none of them now, labelled with
    * `metric`. Recorded as one count per target (`instance:<metric>:count`), so the lookback reads one
@@ -121,10 +129,7 @@ export class Terms {
         `count ${byTarget(c)} (present_over_time(${sel}[${lookback}])) unless count ${byTarget(c)} (${sel})`,
       );
     }
-    const n = this.record(
-      recordName('instance', m, 'count'),
-      `count ${byTarget(c)} (${targetSeries(c, m.name)})`,
-    );
+    const n = this.targetCount(m);
     return tag(`max_over_time(${n}[${lookback}]) unless ${n}`);
   }
 
@@ -142,10 +147,7 @@ export class Terms {
         `count ${byJob(c)} (present_over_time(${sel}[${lookback}])) unless count ${byJob(c)} (${sel})`,
       );
     }
-    const n = this.record(
-      recordName('instance', m, 'count'),
-      `count ${byTarget(c)} (${targetSeries(c, m.name)})`,
-    );
+    const n = this.targetCount(m);
     const j = this.record(recordName('job', m, 'count'), `sum ${byJob(c)} (${n})`);
     return tag(`max_over_time(${j}[${lookback}]) unless ${j}`);
   }
@@ -160,10 +162,7 @@ export class Terms {
     const m = METRICS.registryMaps;
     if (!c.recordingRules)
       return `count ${byTarget(c)} (present_over_time(${targetSeries(c, m.name)}[${lookback}]))`;
-    const n = this.record(
-      recordName('instance', m, 'count'),
-      `count ${byTarget(c)} (${targetSeries(c, m.name)})`,
-    );
+    const n = this.targetCount(m);
     return `max_over_time(${n}[${lookback}])`;
   }
 
