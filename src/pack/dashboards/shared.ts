@@ -32,7 +32,17 @@ export const AT_END = ' @ end()';
 
 /** Matchers of every panel selector: the configured selector, each groupBy variable, job and instance. */
 export function scope(c: PackConfig): string[] {
-  return [c.selector, ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
+  return [c.selector, ...variableMatchers(c)];
+}
+
+/** Each groupBy variable, job and instance. */
+function variableMatchers(c: PackConfig): string[] {
+  return [...groupMatchers(c), JOB, INSTANCE];
+}
+
+/** Each groupBy variable as a matcher of its label. */
+function groupMatchers(c: PackConfig): string[] {
+  return c.groupBy.map((l) => `${l}=~"$${l}"`);
 }
 
 /**
@@ -44,7 +54,7 @@ export function scope(c: PackConfig): string[] {
 export function alertsScope(c: PackConfig): string[] {
   const kept = new Set(['job', 'instance', ...c.groupBy]);
   const own = parseSelector(c.selector).filter((m) => kept.has(m.label));
-  return [...own.map((m) => m.text), ...c.groupBy.map((l) => `${l}=~"$${l}"`), JOB, INSTANCE];
+  return [...own.map((m) => m.text), ...variableMatchers(c)];
 }
 
 /** The severity colours of the thresholds: red pages, orange goes to chat, blue is context. */
@@ -80,25 +90,22 @@ export function panelConfig(c: PackConfig, withMap: boolean): ScopedConfig {
 /** Variables shared by both dashboards: the config selector narrows which jobs can be picked. */
 export function commonVariables(c: PackConfig): VariableModel[] {
   const entries = METRICS.entries.name;
+  const matchers = groupMatchers(c);
   // groupBy labels (cluster, namespace, ...) come first: they narrow the jobs and instances offered. Their
   // `All` is `.*`, which also matches targets without the label.
   const groups = c.groupBy.map((l, n) =>
-    queryVariable(
-      l,
-      l,
-      `label_values(${selector(entries, c.selector, ...c.groupBy.slice(0, n).map((g) => `${g}=~"$${g}"`))}, ${l})`,
-      { allValue: '.*' },
-    ),
+    queryVariable(l, l, `label_values(${selector(entries, c.selector, ...matchers.slice(0, n))}, ${l})`, {
+      allValue: '.*',
+    }),
   );
-  const groupMatchers = c.groupBy.map((l) => `${l}=~"$${l}"`);
   return [
     datasourceVariable(),
     ...groups,
-    queryVariable('job', 'Job', `label_values(${selector(entries, c.selector, ...groupMatchers)}, job)`),
+    queryVariable('job', 'Job', `label_values(${selector(entries, c.selector, ...matchers)}, job)`),
     queryVariable(
       'instance',
       'Instance',
-      `label_values(${selector(entries, c.selector, ...groupMatchers, JOB)}, instance)`,
+      `label_values(${selector(entries, c.selector, ...matchers, JOB)}, instance)`,
     ),
   ];
 }
