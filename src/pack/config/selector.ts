@@ -80,31 +80,6 @@ function re2Error(re: string): string | undefined {
   return undefined;
 }
 
-/**
- * Why a selector would break the rules, or undefined: matchers without braces, each with a string Go can
- * unquote, no `__name__` (every rule sets its own metric name) and regexes that compile.
- */
-export function selectorError(selector: string): string | undefined {
-  let rest = selector;
-  for (;;) {
-    const m = MATCHER.exec(rest);
-    if (!m) return `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
-    const [whole, label, op, body, sep] = m as unknown as [string, string, string, string, string];
-    if (!LABEL.test(label) || label === '__name__') {
-      return `must not match on __name__ (every rule sets its own metric name); match on job or other labels`;
-    }
-    const u = unquote(body);
-    if ('error' in u) return `matcher ${label}${op}"…": ${u.error}`;
-    if (op === '=~' || op === '!~') {
-      const err = re2Error(u.value);
-      if (err) return `matcher ${label}${op}"${body}" is not a valid regexp: ${err}`;
-    }
-    rest = rest.slice(whole.length);
-    if (sep === '')
-      return rest === '' ? undefined : `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
-  }
-}
-
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 export interface Matcher {
   label: string;
@@ -115,19 +90,47 @@ export interface Matcher {
   text: string;
 }
 
-/** The matchers of a selector that `selectorError` accepted (throws on one it would refuse). */
-export function parseSelector(selector: string): Matcher[] {
-  const error = selectorError(selector);
-  if (error !== undefined) throw new Error(`selector ${error}; got '${selector}'`);
-  const out: Matcher[] = [];
+const NOT_MATCHERS = `must be PromQL matchers without braces, like 'job=~"checkout-.*"'`;
+
+/**
+ * A selector read matcher by matcher, or why it would break the rules: matchers without braces, each with a
+ * string Go can unquote, no `__name__` (every rule sets its own metric name) and regexes that compile.
+ */
+function readSelector(selector: string): { matchers: Matcher[] } | { error: string } {
+  const matchers: Matcher[] = [];
   let rest = selector;
-  while (rest !== '') {
-    const m = MATCHER.exec(rest) as unknown as [string, string, MatchOp, string];
-    const u = unquote(m[3]) as { value: string };
-    out.push({ label: m[1], op: m[2], value: u.value, text: `${m[1]}${m[2]}"${m[3]}"` });
-    rest = rest.slice(m[0].length);
+  for (;;) {
+    const m = MATCHER.exec(rest);
+    if (!m) return { error: NOT_MATCHERS };
+    const [whole, label, op, body, sep] = m as unknown as [string, string, MatchOp, string, string];
+    if (!LABEL.test(label) || label === '__name__') {
+      return {
+        error: `must not match on __name__ (every rule sets its own metric name); match on job or other labels`,
+      };
+    }
+    const u = unquote(body);
+    if ('error' in u) return { error: `matcher ${label}${op}"…": ${u.error}` };
+    if (op === '=~' || op === '!~') {
+      const err = re2Error(u.value);
+      if (err) return { error: `matcher ${label}${op}"${body}" is not a valid regexp: ${err}` };
+    }
+    matchers.push({ label, op, value: u.value, text: `${label}${op}"${body}"` });
+    rest = rest.slice(whole.length);
+    if (sep === '') return rest === '' ? { matchers } : { error: NOT_MATCHERS };
   }
-  return out;
+}
+
+/** Why a selector would break the rules (see readSelector), or undefined. */
+export function selectorError(selector: string): string | undefined {
+  const r = readSelector(selector);
+  return 'error' in r ? r.error : undefined;
+}
+
+/** The matchers of a selector; throws with selectorError's reason on one it refuses. */
+export function parseSelector(selector: string): Matcher[] {
+  const r = readSelector(selector);
+  if ('error' in r) throw new Error(`selector ${r.error}; got '${selector}'`);
+  return r.matchers;
 }
 
 /** POSIX classes inside brackets (`[[:alpha:]]`), which RE2 has and JavaScript reads as characters. */
