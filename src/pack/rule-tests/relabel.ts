@@ -32,20 +32,15 @@ export function relabelFor(c: PackConfig): Relabel {
   if (hit) return hit;
   const byLabel = new Map<string, Matcher[]>();
   for (const m of parseSelector(c.selector)) byLabel.set(m.label, [...(byLabel.get(m.label) ?? []), m]);
-  /** Per label: original value -> mapped value, and the mapped values taken, so two values stay two. */
-  const mapped = new Map<string, Map<string, string>>();
-  const taken = new Map<string, Set<string>>();
-  for (const label of byLabel.keys()) {
-    mapped.set(label, new Map());
-    taken.set(label, new Set());
-  }
+  /** Per label: original value -> mapped value. The mapped values are taken: two values stay two. */
+  const mapped = new Map<string, Map<string, string>>([...byLabel.keys()].map((l) => [l, new Map()]));
   const map = (label: string, value: string): string => {
-    const done = (mapped.get(label) as Map<string, string>).get(value);
-    if (done !== undefined) return done;
-    const used = taken.get(label) as Set<string>;
-    const out = fit(byLabel.get(label) as Matcher[], value, used);
-    (mapped.get(label) as Map<string, string>).set(value, out);
-    used.add(out);
+    const done = mapped.get(label) as Map<string, string>;
+    let out = done.get(value);
+    if (out === undefined) {
+      out = fit(byLabel.get(label) as Matcher[], value, new Set(done.values()));
+      done.set(value, out);
+    }
     return out;
   };
   // The tests' main values first: they must be selected, and an `=` matcher admits one value only.
