@@ -1,5 +1,13 @@
-/** Validation of map names at the boundary: a bad name is a programming error, reported at once. */
+/**
+ * Validation of map names at the boundary: a bad name is a programming error, reported at once. Also the
+ * syntax of Prometheus' own metric and label names, which the exporters and the pack config check.
+ */
 import { MAP_NAME_MAX_LENGTH, OVERFLOW_MAP_NAME } from './conventions.js';
+
+/** A Prometheus metric name (colons allowed, as in recording rules). */
+export const PROMETHEUS_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Prometheus label name. */
+export const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // Control characters would corrupt the text exposition and log lines; everything printable is allowed,
 // because names are escaped wherever they are shown.

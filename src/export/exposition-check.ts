@@ -7,9 +7,8 @@
  * (mapwatch's own collectors are built from the conventions table, checked by tests, and skip this.)
  */
 import { describeValue } from '../describe-value.js';
+import { PROMETHEUS_LABEL_NAME as LABEL_NAME, PROMETHEUS_METRIC_NAME as METRIC_NAME } from '../names.js';
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
 /** Throws an Error saying what would not parse; returns quietly when the metric can be served. */

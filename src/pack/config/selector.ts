@@ -5,7 +5,8 @@
  * the few rules of the grammar that matter are written out below, as Go's lexer and strconv apply them.
  */
 
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+import { PROMETHEUS_LABEL_NAME as LABEL } from '../../names.js';
+
 /** One matcher: label, operator, a double-quoted string (its escapes are checked by `unquote`). */
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\[^])*)"\s*(,|$)/;
 /** Go accepts only these escapes in a double-quoted string; `\'` belongs to single-quoted strings. */

@@ -3,6 +3,7 @@
  * have and values of another type, and `validate` refuses values a type cannot express. Every message says
  * what to write instead, since a team writes these files by hand.
  */
+import { PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from '../../names.js';
 import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
 import { checkDurations } from './durations.js';
 import { ALERT_KEYS, RESOURCE_LABELS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
@@ -64,8 +65,6 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
   return partial;
 }
 
-const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Labels the pack sets or reads itself; alertLabels must not overwrite them. */
 const RESERVED_LABELS = ['alertname', 'severity', 'signal', 'job', 'instance', 'map_name', 'metric'];
 
@@ -89,7 +88,7 @@ function checkText(c: PackConfig): void {
 
 function checkGroupBy(groupBy: readonly string[]): void {
   for (const l of groupBy) {
-    if (!LABEL_RE.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
+    if (!PROMETHEUS_LABEL_NAME.test(l)) fail(`groupBy: '${l}' is not a Prometheus label name`);
     if (['job', 'instance', 'map_name'].includes(l)) fail(`groupBy: '${l}' is always kept; remove it`);
     // `__name__` and the other `__` labels are Prometheus' own: `by (__name__)` keeps the metric name apart.
     if (l.startsWith('__'))
@@ -152,7 +151,8 @@ export function validate(c: PackConfig): void {
   if (selector) fail(`selector ${selector}; got '${c.selector}'`);
   checkGroupBy(c.groupBy);
   for (const [k, v] of Object.entries(c.alertLabels)) {
-    if (!LABEL_RE.test(k) || k.startsWith('__')) fail(`alertLabels: '${k}' is not a Prometheus label name`);
+    if (!PROMETHEUS_LABEL_NAME.test(k) || k.startsWith('__'))
+      fail(`alertLabels: '${k}' is not a Prometheus label name`);
     if (RESERVED_LABELS.includes(k) || c.groupBy.includes(k)) {
       fail(`alertLabels: '${k}' is set by the pack or by the series; pick another label name`);
     }
@@ -165,9 +165,9 @@ export function validate(c: PackConfig): void {
     ['memory.usageSeries', c.memory.usageSeries],
     ['memory.startTimeSeries', c.memory.startTimeSeries],
   ] as const) {
-    if (!METRIC_RE.test(v)) fail(`${p} must be a Prometheus metric name; got '${v}'`);
+    if (!PROMETHEUS_METRIC_NAME.test(v)) fail(`${p} must be a Prometheus metric name; got '${v}'`);
   }
-  if (c.memory.limitSeries !== '' && !METRIC_RE.test(c.memory.limitSeries)) {
+  if (c.memory.limitSeries !== '' && !PROMETHEUS_METRIC_NAME.test(c.memory.limitSeries)) {
     fail(`memory.limitSeries must be a Prometheus metric name or ''; got '${c.memory.limitSeries}'`);
   }
   if (c.memory.limitSeries === '' && !(Number.isFinite(c.memory.limitBytes) && c.memory.limitBytes > 0)) {
