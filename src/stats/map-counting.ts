@@ -17,20 +17,29 @@ export const SLOT_CHUNK_BITS = 10;
 /** A slot's index in its chunk is `slot & SLOT_INDEX_MASK`. */
 export const SLOT_INDEX_MASK = (1 << SLOT_CHUNK_BITS) - 1;
 
-export class MapCounting extends MapStats {
-  /** The sampler when it tracks reads, else undefined: lookups pay one branch. */
-  readonly readSampler: SurvivalSampler | undefined;
+/**
+ * The counting object for a group whose sampler is `sampler` (undefined when sampling is off): a
+ * ReadTrackingCounting when the sampler tracks reads, else a MapCounting.
+ */
+export function countingFor(sampler: SurvivalSampler | undefined): MapCounting {
+  return sampler?.tracksReads === true ? new ReadTrackingCounting(sampler) : new MapCounting(sampler);
+}
 
+export class MapCounting extends MapStats {
   /** @param sampler the group's entry survival sampler; undefined when sampling is off */
   constructor(readonly sampler: SurvivalSampler | undefined) {
     super();
-    this.readSampler = sampler?.tracksReads === true ? sampler : undefined;
   }
 
-  /** A lookup found `key` in the map of `slot`. */
-  hit(key: unknown, slot: number): void {
+  /**
+   * A lookup found `key` in the map of `slot`. Only a count: read tracking is a subclass's override,
+   * not a branch here. Measured on Node 20, a branch that might call the sampler slowed lookups by 5-10 %
+   * of a native get, hits and misses alike, even where it was never taken (the wrapper's inlined `get`
+   * gets the register spills of the possible call). Where a process has both kinds, the wrappers' call
+   * site sees two classes, and V8 inlines both methods behind a class check.
+   */
+  hit(_key: unknown, _slot: number): void {
     this.hits++;
-    if (this.readSampler !== undefined) this.readSampler.onRead(key, slot);
   }
 
   /** A lookup did not find its key. */
@@ -86,5 +95,15 @@ export class MapCounting extends MapStats {
     this.deletesClear += removed;
     counts[slot & SLOT_INDEX_MASK] = left;
     if (this.sampler !== undefined) this.sampler.onClear(slot);
+  }
+}
+
+/** A group's counting when its sampler tracks reads: a hit also marks the key read. */
+export class ReadTrackingCounting extends MapCounting {
+  declare readonly sampler: SurvivalSampler;
+
+  override hit(key: unknown, slot: number): void {
+    this.hits++;
+    this.sampler.onRead(key, slot);
   }
 }

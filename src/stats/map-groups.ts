@@ -15,7 +15,7 @@
  */
 import type { MapKind } from '../conventions.js';
 import type { SurvivalSampler, SurvivalSamplingOption } from '../maps/survival.js';
-import { MapCounting, SLOT_CHUNK_BITS, SLOT_INDEX_MASK } from './map-counting.js';
+import { countingFor, type MapCounting, SLOT_CHUNK_BITS, SLOT_INDEX_MASK } from './map-counting.js';
 
 export { SLOT_CHUNK_BITS, SLOT_INDEX_MASK };
 
@@ -97,7 +97,7 @@ export class MapGroup {
     readonly sampler: SurvivalSampler | undefined,
     readonly bounds: BoundsTally,
   ) {
-    this.stats = new MapCounting(sampler);
+    this.stats = countingFor(sampler);
   }
 }
 

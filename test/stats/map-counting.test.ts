@@ -8,7 +8,12 @@ import { instrument } from '../../src/maps/instrument.js';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { SurvivalSampler } from '../../src/maps/survival.js';
 import { MapRegistry } from '../../src/registry.js';
-import { MapCounting, SLOT_INDEX_MASK } from '../../src/stats/map-counting.js';
+import {
+  countingFor,
+  MapCounting,
+  ReadTrackingCounting,
+  SLOT_INDEX_MASK,
+} from '../../src/stats/map-counting.js';
 
 /** A slot in the second chunk, so the index is not the slot itself. */
 const SLOT = SLOT_INDEX_MASK + 1 + 5;
@@ -60,8 +65,9 @@ describe('MapCounting', () => {
   it('marks reads only when the sampler tracks them; hits and misses count either way', () => {
     for (const reads of [false, true]) {
       const s = sampler(reads);
-      const c = new MapCounting(s);
-      expect(c.readSampler).toBe(reads ? s : undefined);
+      const c = countingFor(s);
+      expect(c instanceof ReadTrackingCounting).toBe(reads);
+      expect(c.sampler).toBe(s);
       c.inserted('a', counts(), SLOT);
       c.inserted('b', counts(), SLOT);
       c.hit('a', SLOT);
