@@ -6,6 +6,7 @@
  */
 
 import { PROMETHEUS_LABEL_NAME as LABEL } from '../../names.js';
+import { translateRe2 } from './re2.js';
 
 /** One matcher: label, operator, a double-quoted string (its escapes are checked by `unquote`). */
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\[^])*)"\s*(,|$)/;
@@ -65,16 +66,12 @@ export function unquote(body: string): { value: string } | { error: string } {
   return { value };
 }
 
-/** RE2 (Go's regexp) has no lookaround and no backreferences, and caps counted repetition at 1000. */
+/** Why Go's regexp (RE2) would refuse a pattern, or undefined. */
 function re2Error(re: string): string | undefined {
-  if (/\(\?<?[=!]/.test(re)) return 'lookaround (?= (?! (?<= (?<! is not supported by Go regexps';
-  if (/\\[1-9]|\\k</.test(re)) return 'backreferences are not supported by Go regexps';
-  for (const [, a, b] of re.matchAll(/\{(\d+)(?:,(\d*))?\}/g)) {
-    if (Number(a) > 1000 || Number(b ?? 0) > 1000)
-      return 'repetition counts above 1000 are refused by Go regexps';
-  }
+  const t = translateRe2(re);
+  if ('error' in t) return t.error;
   try {
-    new RegExp(re);
+    new RegExp(t.source, `${t.flags}u`);
   } catch (err) {
     return (err as Error).message;
   }
@@ -134,23 +131,14 @@ export function parseSelector(selector: string): Matcher[] {
   return r.matchers;
 }
 
-/** POSIX classes inside brackets (`[[:alpha:]]`), which RE2 has and JavaScript reads as characters. */
-const POSIX: Record<string, string> = {
-  alpha: 'a-zA-Z',
-  digit: '0-9',
-  alnum: 'a-zA-Z0-9',
-  lower: 'a-z',
-  upper: 'A-Z',
-  space: '\\s',
-  word: '\\w',
-  xdigit: '0-9a-fA-F',
-  punct: '!-\\/:-@\\[-`{-~',
-};
-
-/** An RE2 pattern as a JavaScript RegExp, anchored as PromQL anchors it; `.` matches newlines, as there. */
+/**
+ * An RE2 pattern as a JavaScript RegExp, anchored as PromQL anchors it; `.` matches newlines, as in
+ * Prometheus 3. Throws on a pattern re2Error refuses.
+ */
 export function anchoredRegExp(re: string): RegExp {
-  const js = re.replace(/\[:(\w+):\]/g, (whole, name: string) => POSIX[name] ?? whole);
-  return new RegExp(`^(?:${js})$`, 's');
+  const t = translateRe2(re);
+  if ('error' in t) throw new Error(t.error);
+  return new RegExp(`^(?:${t.source})$`, `${t.flags}su`);
 }
 
 /** Whether a label value (`''` for an absent label) passes a matcher. */
