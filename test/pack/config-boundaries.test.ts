@@ -56,6 +56,32 @@ describe('selector: matchers as Prometheus parses them', () => {
   });
 });
 
+describe('huge values', () => {
+  const message = (partial: unknown): string => {
+    try {
+      resolveConfig(partial);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('are refused in messages of bounded length that still say what to write', () => {
+    // 100k nested groups: V8's own message repeated the whole pattern (300 KB in all).
+    const nested = message({ selector: `job=~"${'('.repeat(50_000)}a${')'.repeat(50_000)}"` });
+    expect(nested.length).toBeLessThan(1_100);
+    expect(nested).toMatch(/^selector matcher job=~"\(+… \(100001 characters\)" is not a valid regexp: /);
+    const escape = message({ selector: `job=~"${'x'.repeat(100_000)}\\\\y"` });
+    expect(escape.length).toBeLessThan(1_100);
+    expect(escape).toMatch(/invalid escape sequence \\y/);
+    const target = message({ target: 't'.repeat(1_000_000) });
+    expect(target.length).toBeLessThan(1_100);
+    expect(target).toMatch(/^target must be one of prometheus, prometheus3, vmalert; got 'ttt/);
+    expect(target).toMatch(/characters left out/);
+  });
+});
+
 describe('text that reaches the rules YAML', () => {
   it.each([
     [{ excludeMaps: ['a\u2028b'] }, /excludeMaps\[0\] contains the control character U\+2028/],

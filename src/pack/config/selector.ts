@@ -73,9 +73,19 @@ function re2Error(re: string): string | undefined {
   try {
     new RegExp(t.source, `${t.flags}u`);
   } catch (err) {
-    return (err as Error).message;
+    // V8 writes `Invalid regular expression: /<source>/<flags>: <reason>`: the reason alone, as the
+    // source may be the whole (huge) pattern again.
+    const message = (err as Error).message;
+    return message.startsWith('Invalid regular expression:')
+      ? message.slice(message.lastIndexOf(': ') + 2)
+      : message;
   }
   return undefined;
+}
+
+/** At most `max` characters of `text` for a message, with how much was left out. */
+export function clipForMessage(text: string, max = 100): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -110,7 +120,8 @@ function readSelector(selector: string): { matchers: Matcher[] } | { error: stri
     if ('error' in u) return { error: `matcher ${label}${op}"…": ${u.error}` };
     if (op === '=~' || op === '!~') {
       const err = re2Error(u.value);
-      if (err) return { error: `matcher ${label}${op}"${body}" is not a valid regexp: ${err}` };
+      if (err)
+        return { error: `matcher ${label}${op}"${clipForMessage(body)}" is not a valid regexp: ${err}` };
     }
     matchers.push({ label, op, value: u.value, text: `${label}${op}"${body}"` });
     rest = rest.slice(whole.length);
@@ -127,7 +138,7 @@ export function selectorError(selector: string): string | undefined {
 /** The matchers of a selector; throws with selectorError's reason on one it refuses. */
 export function parseSelector(selector: string): Matcher[] {
   const r = readSelector(selector);
-  if ('error' in r) throw new Error(`selector ${r.error}; got '${selector}'`);
+  if ('error' in r) throw new Error(`selector ${r.error}; got '${clipForMessage(selector)}'`);
   return r.matchers;
 }
 

@@ -7,11 +7,22 @@ import { PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from '../../names.js';
 import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
 import { checkDurations } from './durations.js';
 import { ALERT_KEYS, RESOURCE_LABELS, SEVERITIES, TARGETS, type PackConfig } from './schema.js';
-import { selectorError } from './selector.js';
+import { clipForMessage, selectorError } from './selector.js';
 import { stringsOf, templateError, textError } from './text.js';
+
+/** Longest ConfigError message: longer ones keep their start and end, so a huge value cannot flood a terminal. */
+const MAX_MESSAGE = 1000;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  constructor(message: string) {
+    super(
+      message.length <= MAX_MESSAGE
+        ? message
+        : `${message.slice(0, 600)}… (${message.length - 800} characters left out) …${message.slice(-200)}`,
+    );
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -148,7 +159,7 @@ export function validate(c: PackConfig): void {
     fail(`target must be one of ${TARGETS.join(', ')}; got '${c.target}'`);
   }
   const selector = selectorError(c.selector);
-  if (selector) fail(`selector ${selector}; got '${c.selector}'`);
+  if (selector) fail(`selector ${selector}; got '${clipForMessage(c.selector)}'`);
   checkGroupBy(c.groupBy);
   for (const [k, v] of Object.entries(c.alertLabels)) {
     if (!PROMETHEUS_LABEL_NAME.test(k) || k.startsWith('__'))
