@@ -43,7 +43,7 @@ function floorNote(rows) {
       : `In this run the floor's get is ${floorGet.toFixed(2)}× against a goal of ${OP_GOALS.get.toFixed(2)}`;
   return (
     'The floor row is a wrapper that counts one field per operation and nothing else (bench/floor-map.js): what any exact counting by composition costs on this V8. ' +
-    `${verdict}; the rest of the distance is the live entry count, the stored-undefined check on a miss (measured at about 0.7 ns) and, on inserts and deletes, the survival sampler.`
+    `${verdict}; the rest of the distance is the live entry count and, on inserts and deletes, the survival sampler.`
   );
 }
 

@@ -155,15 +155,15 @@ function nativeHooks(
     delete: nativeDelete,
     clear: nativeClear,
   } = Map.prototype as AnyMap;
-  // As in InstrumentedMap: skip the second lookup of a miss until an undefined value is ever stored.
-  let mayHoldUndefined = startsWithUndefined;
+  // As in InstrumentedMap: the second lookup of a miss only once the group stored an undefined value.
+  if (startsWithUndefined) counting.storesUndefined();
   // The real entry count; never a subclass's own `size` (see the module comment).
   const sizeOf = (m: AnyMap): number => (nativeSizeProperty ? m.size : nativeSize.call(m));
   return {
     get(this: AnyMap, key: unknown): unknown {
       const value = nativeGet.call(this, key);
-      if (value !== undefined || (mayHoldUndefined && nativeHas.call(this, key))) counting.hit(key, slot);
-      else counting.miss();
+      if (value !== undefined) counting.hit(key, slot);
+      else counting.getUndefined(this, key, slot);
       return value;
     },
     has(this: AnyMap, key: unknown): unknown {
@@ -174,7 +174,7 @@ function nativeHooks(
     },
     set(this: AnyMap, key: unknown, value: unknown): unknown {
       const before = sizeOf(this);
-      if (value === undefined) mayHoldUndefined = true;
+      if (value === undefined) counting.storesUndefined();
       const result = nativeSet.call(this, key, value);
       if (sizeOf(this) > before) counting.inserted(key, counts, slot);
       else counting.updated();

@@ -36,11 +36,6 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   readonly #counts: Int32Array;
   /** This map's slot: where its count is in `#counts`, and its owner id in the survival sampler. */
   readonly #slot: number;
-  /**
-   * Whether an `undefined` value was ever stored. Until then a `get` that returns undefined is a miss
-   * without the second lookup that would tell a stored undefined from an absent key.
-   */
-  #mayHoldUndefined = false;
   /** Referenced by this map only: its collection tells the registry the map is gone. */
   readonly #token = new MapToken();
 
@@ -91,10 +86,9 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   get(key: K): V | undefined {
     const inner = this.#inner;
     const value = inner.get(key);
-    // A stored `undefined` is still a hit; only a map that ever held one needs the second lookup.
-    if (value !== undefined || (this.#mayHoldUndefined && inner.has(key)))
-      this.#counting.hit(key, this.#slot);
-    else this.#counting.miss();
+    if (value !== undefined) this.#counting.hit(key, this.#slot);
+    // A miss, or a stored undefined (a hit): the counting object knows whether its group ever stored one.
+    else this.#counting.getUndefined(inner, key, this.#slot);
     return value;
   }
 
@@ -108,7 +102,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   set(key: K, value: V): this {
     const inner = this.#inner;
     const before = inner.size;
-    if (value === undefined) this.#mayHoldUndefined = true;
+    if (value === undefined) this.#counting.storesUndefined();
     inner.set(key, value);
     // The size tells insert from overwrite without a second lookup.
     if (inner.size !== before) this.#counting.inserted(key, this.#counts, this.#slot);

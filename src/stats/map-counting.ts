@@ -48,6 +48,26 @@ export class MapCounting extends MapStats {
   }
 
   /**
+   * A `get` on `map` (a native Map) returned undefined: a miss, as long as no map of the group ever
+   * stored an undefined value. After one did (`storesUndefined`), this object's class becomes one whose
+   * method asks `map.has(key)`, since a stored undefined is a hit. A class change rather than a flag:
+   * V8 inlines the method of the class it has seen, so the common case pays no load and no branch for
+   * the rare one (measured: about 0.7 ns of a 7 ns native miss), and a group that stores undefined pays
+   * one deoptimisation when it changes class.
+   */
+  getUndefined(_map: Map<unknown, unknown>, _key: unknown, _slot: number): void {
+    this.misses++;
+  }
+
+  /** A map of the group stored an undefined value: from now on getUndefined asks the map. */
+  storesUndefined(): void {
+    Object.setPrototypeOf(
+      this,
+      (this instanceof ReadTrackingCounting ? ReadTrackingWithUndefined : WithUndefined).prototype,
+    );
+  }
+
+  /**
    * `key` was added to the map of `slot`, whose live entry count is at
    * `counts[slot & SLOT_INDEX_MASK]`.
    */
@@ -106,4 +126,28 @@ export class ReadTrackingCounting extends MapCounting {
     this.hits++;
     this.sampler.onRead(key, slot);
   }
+}
+
+/** Map.prototype.has, called on the map given (an instrument()ed map may have its own `has`). */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call on a Map
+const nativeHas = Map.prototype.has;
+
+/** A group one of whose maps stored an undefined value: a get that returns undefined may be a hit. */
+class WithUndefined extends MapCounting {
+  override getUndefined(map: Map<unknown, unknown>, key: unknown, slot: number): void {
+    if (nativeHas.call(map, key)) this.hit(key, slot);
+    else this.misses++;
+  }
+
+  override storesUndefined(): void {}
+}
+
+/** The same for a group that tracks reads. */
+class ReadTrackingWithUndefined extends ReadTrackingCounting {
+  override getUndefined(map: Map<unknown, unknown>, key: unknown, slot: number): void {
+    if (nativeHas.call(map, key)) this.hit(key, slot);
+    else this.misses++;
+  }
+
+  override storesUndefined(): void {}
 }

@@ -99,4 +99,40 @@ describe('MapCounting', () => {
     expect(snapshot.map.inserts).toBe(2);
     expect(snapshot.entriesByKind.get('plain')).toBe(0);
   });
+
+  it('tells a stored undefined (a hit) from an absent key (a miss) once any map of the group stored one', () => {
+    for (const reads of [false, true]) {
+      const registry = new MapRegistry({ survivalSampling: reads ? { reads: true } : undefined });
+      const plain = new InstrumentedMap<string, number | undefined>({ name: 'u', registry });
+      const mate = instrument(new Map<string, number | undefined>(), { name: 'u', registry });
+      const stats = registry.mapGroup('u', 'plain', reads ? { reads: true } : undefined).stats;
+      expect(stats instanceof ReadTrackingCounting).toBe(reads);
+      plain.set('a', 1);
+      plain.get('absent');
+      expect([stats.hits, stats.misses]).toEqual([0, 1]);
+      // The mate stores undefined: from now on an undefined get asks the map, for every map of the group.
+      mate.set('u', undefined);
+      mate.set('u2', undefined);
+      expect(mate.get('u')).toBeUndefined();
+      expect(plain.get('u')).toBeUndefined(); // not in this map: a miss
+      expect(plain.get('absent')).toBeUndefined();
+      plain.set('v', undefined);
+      expect(plain.get('v')).toBeUndefined();
+      expect(plain.get('a')).toBe(1);
+      expect([stats.hits, stats.misses]).toEqual([3, 3]);
+      // The counting object stays the group's, with its kind (read tracking or not) and its counts.
+      expect(registry.mapGroup('u', 'plain', reads ? { reads: true } : undefined).stats).toBe(stats);
+      expect(stats instanceof ReadTrackingCounting).toBe(reads);
+      expect(registry.collect().names.find((n) => n.name === 'u')!.map.hits).toBe(3);
+    }
+  });
+
+  it('instrument() of a map that already holds an undefined value counts its get as a hit', () => {
+    const registry = new MapRegistry({ survivalSampling: false });
+    const m = instrument(new Map<string, undefined>([['k', undefined]]), { name: 'pre', registry });
+    m.get('k');
+    m.get('absent');
+    const stats = registry.mapGroup('pre', 'plain', undefined).stats;
+    expect([stats.hits, stats.misses]).toEqual([1, 1]);
+  });
 });
