@@ -147,11 +147,16 @@ export function debugPageCsp(nonce: string): string {
 }
 
 /**
- * The HTML page. It polls `jsonUrl` every `refreshMs` and draws each row from the response alone: the
- * trend is the server's history (`row.trend`), so it is there on the first load and the page keeps no
- * state between refreshes.
+ * The HTML page. It polls the JSON beside it every `refreshMs` and draws each row from the response
+ * alone: the trend is the server's history (`row.trend`), so it is there on the first load and the page
+ * keeps no state between refreshes.
+ *
+ * The JSON's URL is the page's own path plus `.json`, read in the browser from where the page was
+ * loaded. The server cannot know it: behind a proxy that strips a prefix (`kubectl proxy`, an ingress
+ * rewrite of `/svc/(.*)` to `/$1`) the path the browser sees is not the one the router got, and a URL
+ * built from the request's path sent the page to the proxy's root, where every refresh failed with 404.
  */
-export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000): string {
+export function debugMapsPage(nonce: string, refreshMs = 2000): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -205,7 +210,8 @@ export function debugMapsPage(jsonUrl: string, nonce: string, refreshMs = 2000):
 </table>
 <script nonce="${nonce}">
 (() => {
-  const JSON_URL = ${JSON.stringify(jsonUrl).replace(/</g, '\\u003c')};
+  // This page's path without trailing slashes, plus .json (see debugMapsPage).
+  const JSON_URL = location.pathname.replace(/\\/+$/, '') + '.json';
   const REFRESH_MS = ${Number(refreshMs)};
   const SVG = 'http://www.w3.org/2000/svg';
 

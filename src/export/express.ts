@@ -257,7 +257,6 @@ function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOp
     res.set('Content-Security-Policy', debugPageCsp(nonce));
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
-    // Absolute, so the page also works when opened with a trailing slash or under a mount path.
-    res.type('html').send(debugMapsPage(`${req.baseUrl}${path}.json`, nonce, refreshMs));
+    res.type('html').send(debugMapsPage(nonce, refreshMs));
   });
 }

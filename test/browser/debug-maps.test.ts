@@ -8,6 +8,7 @@
 import express from 'express';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapwatchRouter } from '../../src/export/express.js';
@@ -174,6 +175,48 @@ describe.skipIf(!chromiumPath)('/debug/maps in headless Chromium', () => {
     await page.screenshot({ path: 'test-results/debug-maps.png', fullPage: true });
     expect(pageErrors).toEqual([]);
     await page.close();
+  });
+
+  it('loads its rows behind a proxy that strips a path prefix, under a mount path, at a trailing slash', async () => {
+    // As kubectl proxy or an ingress rewrite of /svc/(.*) to /$1: the browser sees /svc/..., the router
+    // does not. A JSON URL built by the server from the request's path pointed at the proxy's root (404).
+    const mounted = express();
+    mounted.use('/ops', mapwatchRouter({ registry, debug: { refreshMs: 200 } }));
+    const upstream = await listenLocal(mounted as never);
+    const proxy = await listenLocal((req, res) => {
+      if (!req.url?.startsWith('/svc/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const forward = request(
+        `${upstream.url}${req.url.slice('/svc'.length)}`,
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => res.writeHead(502).end());
+      req.pipe(forward);
+    });
+    try {
+      const page = await chrome.browser.newPage();
+      const jsonPaths: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().endsWith('.json')) jsonPaths.push(new URL(r.url()).pathname);
+      });
+      const res = await page.goto(`${proxy.url}/svc/ops/debug/maps/`);
+      expect(res?.status()).toBe(200);
+      await expect
+        .poll(() => page.locator('td.name', { hasText: 'users' }).count(), { timeout: 10_000 })
+        .toBe(1);
+      expect(jsonPaths[0]).toBe('/svc/ops/debug/maps.json');
+      expect(await page.locator('#status').getAttribute('class')).not.toBe('error');
+      await page.close();
+    } finally {
+      await proxy.close();
+      await upstream.close();
+    }
   });
 
   it('serves JSON to API clients and never includes keys or values', async () => {
