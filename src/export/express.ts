@@ -174,7 +174,7 @@ export function mapwatchRouter(options: MapwatchRouterOptions = {}): Router {
   router.get(path, (req: Request, res: Response) => {
     void serveMetrics(source, req, res, onError, timeoutMs);
   });
-  if (options.debug) mountDebugMaps(router, registry, options.debug === true ? {} : options.debug);
+  if (options.debug) mountDebugMaps(router, registry, options.debug === true ? {} : options.debug, onError);
   return router;
 }
 
@@ -222,7 +222,12 @@ async function serveMetrics(
   }
 }
 
-function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOptions): void {
+function mountDebugMaps(
+  router: Router,
+  registry: MapRegistry,
+  opts: DebugMapsOptions,
+  onError: CollectErrorHandler,
+): void {
   if (typeof opts !== 'object' || opts === null) {
     throw new TypeError('mapwatch: debug must be true or an object like { refreshMs: 2000 }');
   }
@@ -246,7 +251,20 @@ function mountDebugMaps(router: Router, registry: MapRegistry, opts: DebugMapsOp
   const sendJson = (res: Response): void => {
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
-    res.json(debugMapsReport(registry, { history, lock }));
+    try {
+      res.json(debugMapsReport(registry, { history, lock }));
+    } catch (err) {
+      // A registry that cannot be read (a clock that returns NaN, say) costs this response, reported as
+      // the scrape reports it; Express's default handler would answer with an HTML stack trace and write
+      // it to stderr at every refresh of an open page.
+      try {
+        onError('mapwatch debug page', err);
+        if (res.headersSent) res.destroy();
+        else res.status(500).json({ error: describeError(err) });
+      } catch {
+        // the connection is beyond help; the host must not be
+      }
+    }
   };
   router.get(`${path}.json`, (_req, res) => sendJson(res));
   router.get(path, (req, res) => {

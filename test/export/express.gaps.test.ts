@@ -8,6 +8,7 @@ import client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapwatchRouter, negotiateFormat, serialize } from '../../src/export/express.js';
 import { registerPromMetrics } from '../../src/export/prometheus.js';
+import { MapRegistry } from '../../src/registry.js';
 import { LocalRouters } from '../helpers/routers.js';
 import { populatedRegistry } from '../helpers/populate.js';
 
@@ -122,6 +123,29 @@ describe('negotiateFormat by q', () => {
 });
 
 describe('the /debug/maps route', () => {
+  it('answers a registry that cannot be read with a JSON 500, reported through onError, no stack trace', async () => {
+    // collect() refuses a clock that returns NaN (a registry that cannot be read); /metrics survives it.
+    const registry = new MapRegistry({ now: () => NaN });
+    const seen: string[] = [];
+    const url = await serve(
+      mapwatchRouter({ registry, debug: true, onError: (metric) => void seen.push(metric) }),
+    );
+    for (const [path, accept] of [
+      ['/debug/maps.json', 'application/json'],
+      ['/debug/maps', 'application/json'],
+    ] as const) {
+      const res = await fetch(`${url}${path}`, { headers: { accept } });
+      expect(res.status, path).toBe(500);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      const body = (await res.json()) as { error: string };
+      expect(body.error, path).toMatch(/clock/);
+      expect(body.error, path).not.toMatch(/\n\s+at /);
+    }
+    expect(seen).toEqual(['mapwatch debug page', 'mapwatch debug page']);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+  });
+
   it('serves page and JSON at debug.path, not at the default, with no-store and nosniff', async () => {
     const { registry } = populatedRegistry();
     const url = await serve(mapwatchRouter({ registry, debug: { path: '/ops/maps', refreshMs: 750 } }));
