@@ -25,13 +25,66 @@ export function checkExposition(registeredName: string, type: unknown, collected
     if (metricName !== undefined && (typeof metricName !== 'string' || !METRIC_NAME.test(metricName))) {
       throw new Error(`a sample name ${quote(metricName)} is not valid`);
     }
-    if (labels === undefined) continue;
-    if (typeof labels !== 'object' || labels === null)
-      throw new Error('a value has labels that are not an object');
-    for (const name of Object.keys(labels)) {
-      if (!LABEL_NAME.test(name)) throw new Error(`label name ${quote(name)} is not valid`);
+    checkLabels(labels, 'labels');
+    // prom-client 15's histograms keep the user's labels apart, in `sharedLabels`.
+    checkLabels((v as { sharedLabels?: unknown }).sharedLabels, 'shared labels');
+    const exemplar = (v as { exemplar?: unknown }).exemplar;
+    if (exemplar !== undefined && exemplar !== null) {
+      if (typeof exemplar !== 'object') throw new Error('an exemplar is not an object');
+      const e = exemplar as { labelSet?: unknown; value?: unknown };
+      checkLabels(e.labelSet, 'exemplar labels');
+      if (typeof e.value !== 'number')
+        throw new Error(`an exemplar value is ${quote(e.value)}, not a number`);
     }
   }
+}
+
+/**
+ * Why a label value would not parse, or undefined. prom-client escapes strings; anything else it writes
+ * as `String(value)`, unescaped: a number, a boolean, undefined or null is safe that way, but an array or
+ * object (a query parameter given twice, `?q=a&q=b`, is an array in Express) can carry a quote or a line
+ * break into the exposition, and its `toString` is someone else's code.
+ */
+function labelValueProblem(value: unknown): string | undefined {
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint' || value == null)
+    return undefined;
+  return `is ${quote(value)}, not a string (pass String(value), or a value from a fixed set)`;
+}
+
+/** Throws on a label set prom-client would write out unparseable; undefined is no labels. */
+function checkLabels(labels: unknown, what: string): void {
+  if (labels === undefined) return;
+  if (typeof labels !== 'object' || labels === null)
+    throw new Error(`a value has ${what} that are not an object`);
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(name)) throw new Error(`label name ${quote(name)} is not valid`);
+    const problem = labelValueProblem(value);
+    if (problem !== undefined) throw new Error(`the value of label ${quote(name)} ${problem}`);
+  }
+}
+
+/**
+ * The registry's default labels that prom-client can write out, and a message naming the others (left
+ * out: prom-client adds default labels to every line, so one bad one broke every metric, mapwatch's too).
+ */
+export function servableDefaultLabels(labels: Record<string, unknown>): {
+  labels: Record<string, unknown>;
+  problem?: string;
+} {
+  const kept: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(name)) dropped.push(`label name ${quote(name)} is not valid`);
+    else {
+      const problem = labelValueProblem(value);
+      if (problem === undefined) kept[name] = value;
+      else dropped.push(`the value of label ${quote(name)} ${problem}`);
+    }
+  }
+  return dropped.length === 0
+    ? { labels }
+    : { labels: kept, problem: `default labels left out: ${dropped.join('; ')}` };
 }
 
 /** A value for the message: quoted when a string, and never its own code run (it came from a faulty collector). */

@@ -10,7 +10,7 @@ import { ALL_METRICS, type MetricSpec } from '../conventions.js';
 import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 import { mapRegistryOption } from './registry-option.js';
 import { histogramPoints, scalarPoints, type Labels } from './samples.js';
-import { checkExposition } from './exposition-check.js';
+import { checkExposition, servableDefaultLabels } from './exposition-check.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
@@ -241,8 +241,13 @@ export async function serializeRegistry(
       : collectErrorReporter('scrape', options.onError);
 
   const internals = promRegistry as unknown as RegistryInternals;
+  let labels: Record<string, string> | undefined;
   const defaultLabels = internals._defaultLabels;
-  const labels = defaultLabels && Object.keys(defaultLabels).length > 0 ? defaultLabels : undefined;
+  if (typeof defaultLabels === 'object' && defaultLabels !== null && Object.keys(defaultLabels).length > 0) {
+    const servable = servableDefaultLabels(defaultLabels);
+    if (servable.problem !== undefined) onError('(default labels)', new Error(servable.problem));
+    labels = servable.labels as Record<string, string>;
+  }
   // The name each metric was registered under: an OpenMetrics registry renames its counter objects in
   // place (drops `_total`) at every `metrics()`, so `metric.name` cannot be trusted.
   const registered: Array<[string, unknown]> = internals._metrics

@@ -231,6 +231,8 @@ describe('a Proxy as the registry option', () => {
   });
 });
 
+const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => client.Registry;
+
 describe('a foreign collector whose output Prometheus could not parse', () => {
   /** A metric injected as prom-client would hold it, returning `values` (prom-client checks names only at creation). */
   const inject = (prom: client.Registry, name: string, values: unknown, type = 'gauge'): void => {
@@ -280,6 +282,78 @@ describe('a foreign collector whose output Prometheus could not parse', () => {
       if (contentType !== client.Registry.PROMETHEUS_CONTENT_TYPE || promtool === undefined) continue;
       // promtool 2.42 `check metrics`: exit 3 for lint findings (help text, unit names), 1 with "error
       // while linting" when the text does not parse.
+      let status = 0;
+      let stderr = '';
+      try {
+        execFileSync(promtool, ['check', 'metrics'], { input: text, stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (error) {
+        status = (error as { status: number }).status;
+        stderr = String((error as { stderr: Buffer }).stderr);
+      }
+      expect(stderr).not.toContain('error while linting');
+      expect([0, 3]).toContain(status);
+    }
+  });
+
+  it('with label values that are not strings, bad exemplar labels or bad default labels: left out, the rest parses', async () => {
+    // Found by review: prom-client writes a non-string label value unescaped, so an Express query
+    // parameter given twice (?q=a&q=b, an array) carried a quote and a line break into the page; exemplar
+    // label names were not checked; a bad default label broke every line, mapwatch's included.
+    const registry = new MapRegistry();
+    const map = new InstrumentedMap({ name: 'served', registry }).set('a', 1);
+    const promtool = requireTool('promtool');
+    const hostileQuery = ['"} 1\nevil', 'x'];
+    for (const contentType of [
+      client.Registry.PROMETHEUS_CONTENT_TYPE,
+      client.Registry.OPENMETRICS_CONTENT_TYPE,
+    ]) {
+      const prom = new RegistryOfFormat(contentType);
+      registerPromMetrics(prom, { registry });
+      prom.setDefaultLabels({ service: 'api', 'service-name': 'api', tags: ['a"b'] as unknown as string });
+      const searches = new client.Counter({
+        name: 'app_searches',
+        help: 'h',
+        labelNames: ['q'],
+        registers: [prom],
+      });
+      searches.inc({ q: hostileQuery as unknown as string });
+      const latency = new client.Histogram({
+        name: 'app_latency_seconds',
+        help: 'h',
+        labelNames: ['q'],
+        buckets: [1],
+        registers: [prom],
+      });
+      latency.observe({ q: hostileQuery as unknown as string }, 0.5);
+      const traced = new client.Counter({
+        name: 'app_traced',
+        help: 'h',
+        labelNames: ['route'],
+        registers: [prom],
+        enableExemplars: contentType === client.Registry.OPENMETRICS_CONTENT_TYPE,
+      });
+      if (contentType === client.Registry.OPENMETRICS_CONTENT_TYPE)
+        traced.inc({ labels: { route: '/a' }, value: 1, exemplarLabels: { 'trace-id': 'abc' } } as never);
+      else traced.inc({ route: '/a' });
+      new client.Gauge({ name: 'app_fine', help: 'fine', registers: [prom] }).set(3);
+      const reported = new Map<string, string>();
+      const text = await serializeRegistry(prom, {
+        onError: (name, err) => reported.set(name, (err as Error).message),
+      });
+      expect(reported.get('app_searches')).toMatch(/the value of label "q" is .*not a string/);
+      expect(reported.get('app_latency_seconds')).toMatch(/the value of label "q" is .*not a string/);
+      expect(reported.get('(default labels)')).toMatch(
+        /default labels left out: label name "service-name" is not valid; the value of label "tags" is/,
+      );
+      if (contentType === client.Registry.OPENMETRICS_CONTENT_TYPE)
+        expect(reported.get('app_traced')).toBe('label name "trace-id" is not valid');
+      else expect(text).toContain('app_traced{route="/a",service="api"} 1');
+      expect(text).toContain('app_fine{service="api"} 3');
+      expect(text).toContain(
+        `${METRICS.entries.name}{map_name="served",map_kind="plain",service="api"} ${map.size}`,
+      );
+      expect(text).not.toContain('evil');
+      if (contentType !== client.Registry.PROMETHEUS_CONTENT_TYPE || promtool === undefined) continue;
       let status = 0;
       let stderr = '';
       try {
