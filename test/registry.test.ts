@@ -322,7 +322,7 @@ describe('declared bounds are validated at the boundary', () => {
   it('names the call and the value in the message', () => {
     const registry = new MapRegistry();
     expect(() => new InstrumentedMap({ name: 'x', registry, maxEntries: 1.5 })).toThrow(
-      'mapwatch: new InstrumentedMap(): maxEntries must be a positive integer, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got 1.5',
+      'mapwatch: new InstrumentedMap(): maxEntries must be a positive integer up to 2^32, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got 1.5',
     );
     expect(() => instrument(new Map(), { name: 'x', registry, maxEntries: '10' as never })).toThrow(
       /instrument\(map\): maxEntries must be a number.*got the string "10"/,

@@ -14,11 +14,19 @@ function describeValue(value: unknown): string {
 }
 
 /**
+ * The largest `maxEntries`: 2^32, far above what one Map holds (2^24 entries in V8). The bounds of a name's
+ * live maps are summed as they open and close; with any safe integer allowed, a few maps declaring 2^53
+ * pushed the running sum past exact arithmetic, and the rounding stayed after they closed (a lone map
+ * declaring 100 was exported as 98). Under 2^32 each, two million live maps of a name still sum exactly.
+ */
+export const MAX_DECLARED_ENTRIES = 2 ** 32;
+
+/**
  * Checks the declared bounds of a map's options and returns them in the registry's units. A bad value
  * is a programming error: it throws at construction with what to pass instead. `what` names the caller
  * in the message (`new InstrumentedMap()`).
  *
- * - `maxEntries`: a positive integer; omit it for a map with no bound.
+ * - `maxEntries`: a positive integer up to MAX_DECLARED_ENTRIES; omit it for a map with no bound.
  * - `ttlMs`: a positive number of milliseconds; omit it (or pass Infinity) for entries that never expire.
  */
 export function validateDeclaredBounds(options: DeclaredBounds, what: string): ValidBounds {
@@ -29,9 +37,9 @@ export function validateDeclaredBounds(options: DeclaredBounds, what: string): V
         `mapwatch: ${what}: maxEntries must be a number, the most entries the map may hold (e.g. maxEntries: 10_000), got ${describeValue(maxEntries)}`,
       );
     }
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_DECLARED_ENTRIES) {
       throw new RangeError(
-        `mapwatch: ${what}: maxEntries must be a positive integer, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got ${describeValue(maxEntries)}`,
+        `mapwatch: ${what}: maxEntries must be a positive integer up to 2^32, the most entries the map may hold (e.g. maxEntries: 10_000); omit it for a map with no bound, got ${describeValue(maxEntries)}`,
       );
     }
   }

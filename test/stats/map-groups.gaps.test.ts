@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
-import { validateDeclaredBounds } from '../../src/stats/declared-bounds.js';
+import { MAX_DECLARED_ENTRIES, validateDeclaredBounds } from '../../src/stats/declared-bounds.js';
 import {
   BoundsTally,
   MapGroup,
@@ -136,5 +136,24 @@ describe('declared bounds of a name', () => {
       ttlSeconds: undefined,
     });
     expect(() => validateDeclaredBounds({ maxEntries: 0 }, 'test')).toThrow(RangeError);
+  });
+
+  it('takes maxEntries up to 2^32, so the running sum over opens and closes stays exact', () => {
+    // Found by review: three maps declaring Number.MAX_SAFE_INTEGER pushed the sum past 2^53, and once
+    // they had closed a lone map declaring 100 was exported as 98.
+    expect(() => validateDeclaredBounds({ maxEntries: Number.MAX_SAFE_INTEGER }, 'test')).toThrow(
+      /maxEntries must be a positive integer up to 2\^32/,
+    );
+    expect(() => validateDeclaredBounds({ maxEntries: MAX_DECLARED_ENTRIES + 1 }, 'test')).toThrow(
+      RangeError,
+    );
+    const tally = new BoundsTally();
+    const largest = validateDeclaredBounds({ maxEntries: MAX_DECLARED_ENTRIES }, 'test');
+    // Nearly as many live maps of a name as the cap keeps exact (2^21 of them at 2^32 each is 2^53).
+    const maps = 2 ** 21 - 1;
+    for (let i = 0; i < maps; i++) tally.add(largest, 1);
+    tally.add(validateDeclaredBounds({ maxEntries: 100 }, 'test'), 1);
+    for (let i = 0; i < maps; i++) tally.add(largest, -1);
+    expect(tally.maxEntriesSum).toBe(100);
   });
 });
