@@ -139,6 +139,8 @@ export class MapRegistry {
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
   private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
+  /** The record of each object given to trackMap or trackLock, for untrackMap. */
+  private readonly recordOf = new WeakMap<object, TrackedRecord>();
   private readonly slots = new SlotTable();
   private lastGroup: MapGroup | undefined = undefined;
   private lastGroupName: string | undefined = undefined;
@@ -486,7 +488,22 @@ export class MapRegistry {
       folded: false,
     };
     entry.live.add(record);
+    this.recordOf.set(target, record);
     this.finalizer.register(target, record, record);
+  }
+
+  /**
+   * Stops tracking `map` (a Measurable given to trackMap) now: its counts fold into the name's retired
+   * totals, and it leaves the name's instances, entries, declared bounds and survival at once instead of
+   * when it is collected (the lru-cache watcher's unwatch). Returns false when it is not tracked here.
+   */
+  untrackMap(map: Measurable): boolean {
+    const record = this.recordOf.get(map);
+    if (record === undefined || record.folded || record.kind === undefined) return false;
+    this.recordOf.delete(map);
+    this.finalizer.unregister(record);
+    this.fold(record);
+    return true;
   }
 
   /** Moves a dead record's counts into its name's retired totals. Idempotent. */

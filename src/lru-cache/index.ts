@@ -106,9 +106,10 @@ export interface WatchLRUCacheOptions {
 export interface LRUCacheWatch {
   readonly name: string;
   /**
-   * Stops counting this cache and removes the `clear` hook. Its totals stay: they fold into the name's
-   * retired totals once the watch's bookkeeping is collected, and its entries read 0 until then. Returns
-   * false if the cache was no longer watched (by this watch).
+   * Stops counting this cache and removes the `clear` hook (on a cache frozen since, the hook stays as a
+   * pass-through). Its totals stay, folded into the name's retired totals; its instance, entries,
+   * declared bounds and survival sample leave the name's series at once. Returns false if the cache was
+   * no longer watched (by this watch).
    */
   unwatch(): boolean;
 }
@@ -177,10 +178,17 @@ function handleFor(watch: Watch): LRUCacheWatch {
       if (target === undefined || current === undefined || watched.get(target) !== current) return false;
       watched.delete(target);
       current.active = false;
-      current.restoreClear?.();
+      // Its instance, entries, bounds and sample leave the name now, not when the watch is collected.
+      try {
+        current.registry.untrackMap(current.entries);
+      } catch {
+        // a registry of another copy of mapwatch without untrackMap: the watch folds when collected
+      }
+      const restore = current.restoreClear;
       current.restoreClear = undefined;
       cacheFinalizer.unregister(current);
       release();
+      restore?.();
       return true;
     },
   };

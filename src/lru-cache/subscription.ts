@@ -60,12 +60,15 @@ function onMetric(message: unknown): void {
         else watch.stats.misses++;
         return;
       case 'set':
+        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onSet(cache, status);
         return;
       case 'delete':
+        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onDelete(cache, status.key, status.delete);
         return;
       case 'memo':
+        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onMemo(cache, status, (cache as { noDeleteOnStaleGet?: unknown }).noDeleteOnStaleGet === true);
         return;
     }
@@ -79,7 +82,9 @@ function onFetchStart(message: unknown): void {
     const watch = watchOf(message);
     if (watch !== undefined) {
       const status = message as Status;
-      watch.onFetchStart(status.cache as WatchableLRUCache, status);
+      const cache = status.cache as WatchableLRUCache;
+      if (watch.clearing > 0) watch.duringClear(cache);
+      watch.onFetchStart(cache, status);
     }
   } catch {
     // not counted
@@ -91,7 +96,9 @@ function onFetchEnd(message: unknown): void {
     const watch = watchOf(message);
     if (watch !== undefined) {
       const status = message as Status;
-      watch.onFetchEnd(status.cache as WatchableLRUCache, status);
+      const cache = status.cache as WatchableLRUCache;
+      if (watch.clearing > 0) watch.duringClear(cache);
+      watch.onFetchEnd(cache, status);
     }
   } catch {
     // not counted
@@ -119,9 +126,11 @@ export function hookClear(cache: WatchableLRUCache): (() => void) | undefined {
     } catch {
       // counted as well as it can be after the fact
     }
+    watch.clearing++;
     try {
       return Reflect.apply(original, this, args);
     } finally {
+      watch.clearing--;
       try {
         watch.afterClear(target);
       } catch {
@@ -140,8 +149,12 @@ export function hookClear(cache: WatchableLRUCache): (() => void) | undefined {
     return undefined;
   }
   return () => {
-    if (cache.clear !== hook) return; // wrapped again since: leave it, the hook passes through
-    if (own !== undefined) Object.defineProperty(cache, 'clear', own);
-    else delete (cache as { clear?: unknown }).clear;
+    try {
+      if (cache.clear !== hook) return; // wrapped again since: leave it, the hook passes through
+      if (own !== undefined) Object.defineProperty(cache, 'clear', own);
+      else delete (cache as { clear?: unknown }).clear;
+    } catch {
+      // Frozen or sealed since it was watched: the hook stays, a pass-through without its watch.
+    }
   };
 }

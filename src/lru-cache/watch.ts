@@ -74,6 +74,11 @@ export class Watch {
   readonly placeholders = new Map<unknown, Status>();
   readonly fetches = new Map<Status, FetchRecord>();
   active = true;
+  /**
+   * How deep the cache's own clear() is running (set by the clear hook): an event published meanwhile
+   * comes from a dispose or disposeAfter callback writing to the cache.
+   */
+  clearing = 0;
   /** Removes the clear hook (undefined when none could be installed). */
   restoreClear: (() => void) | undefined;
 
@@ -284,6 +289,16 @@ export class Watch {
   beforeClear(cache: WatchableLRUCache): void {
     for (const [status, record] of this.fetches) this.absorbStore(status, record);
     this.reconcile(cache, 0);
+  }
+
+  /**
+   * An event that changes the cache arrived while clear() runs: what went missing before it went to the
+   * clear, not to evictions (the event's own reconcile would have counted a whole clear as evictions
+   * when a disposeAfter wrote to the cache), and the sample is emptied before the event's insert is
+   * sampled.
+   */
+  duringClear(cache: WatchableLRUCache): void {
+    if (cache.size < this.known) this.afterClear(cache);
   }
 
   afterClear(cache: WatchableLRUCache): void {

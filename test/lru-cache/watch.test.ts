@@ -460,3 +460,71 @@ describe('entry survival sampling of a cache that evicts', () => {
     expect(snap().survival?.neverReadRatio).toBe(0);
   });
 });
+
+describe('unwatch and clear, found by review', () => {
+  it('a disposeAfter that writes to the cache during clear() leaves the clear counted as a clear', () => {
+    // disposeAfter runs inside clear(), after the cache emptied: the events it caused counted the whole
+    // clear as evictions (38 evictions, 0 clears).
+    const cache: LRUCache<string, string | number> = new LRUCache<string, string | number>({
+      max: 100,
+      disposeAfter: (v, k) => {
+        if (k.startsWith('user:')) cache.delete(`email:${String(v)}`);
+        if (k === 'sticky') cache.set('sticky', 0);
+      },
+    });
+    const { snap } = watch(cache as unknown as LRUCache<string, number>, 'c', new MapRegistry(), true);
+    for (let i = 0; i < 20; i++) {
+      cache.set(`user:${i}`, `u${i}`);
+      cache.set(`email:u${i}`, i);
+    }
+    cache.set('sticky', 1);
+    cache.delete('user:0'); // its disposeAfter deletes email:u0: two explicit deletes
+    cache.clear(); // 39 entries go; 'sticky' is stored again by its disposeAfter
+    const s = snap();
+    expect(cache.size).toBe(1);
+    expect([s.map.deletesExplicit, s.map.deletesClear, s.map.deletesEvict]).toEqual([2, 39, 0]);
+    expect(s.map.inserts).toBe(42);
+    expect(s.entriesByKind.get('lru_cache')).toBe(1);
+  });
+
+  it('unwatch() takes the instance, the bounds and the survival sample out of the series at once', () => {
+    let t = 0;
+    const registry = new MapRegistry({ now: () => t });
+    const cache = new LRUCache<string, number>({ max: 100 });
+    const other = new LRUCache<string, number>({ max: 1000 });
+    handles.push(watchLRUCache(other, { name: 'u', registry, sampleSurvival: false }));
+    let h = watchLRUCache(cache, { name: 'u', registry, sampleSurvival: true });
+    cache.set('s', 1);
+    registry.collect();
+    t += 3_600_000;
+    const before = registry.collect().names.find((n) => n.name === 'u')!;
+    expect([before.instances, before.declaredMaxEntries]).toEqual([2, 1100]);
+    expect(h.unwatch()).toBe(true);
+    const after = registry.collect().names.find((n) => n.name === 'u')!;
+    // Was 2 instances and 1100 until the watch was collected, and the hour-old sample stayed.
+    expect([after.instances, after.declaredMaxEntries, after.survival]).toEqual([1, 1000, undefined]);
+    expect(after.map.inserts).toBe(1); // its counts stay, in the name's retired totals
+    h = watchLRUCache(cache, { name: 'u', registry, sampleSurvival: true });
+    handles.push(h);
+    cache.delete('s');
+    cache.set('s', 2);
+    registry.collect();
+    t += 1_000;
+    const again = registry.collect().names.find((n) => n.name === 'u')!;
+    expect(again.instances).toBe(2);
+    expect(again.survival?.oldestAgeSeconds).toBe(1);
+    expect(again.map.inserts).toBe(2);
+  });
+
+  it('unwatch() of a cache frozen since it was watched returns true and ends the subscription', () => {
+    const cache = new LRUCache<string, number>({ max: 10 });
+    const h = watchLRUCache(cache, { name: 'c', registry: new MapRegistry() });
+    Object.freeze(cache);
+    expect(hasSubscribers(LRU_CACHE_METRICS_CHANNEL)).toBe(true);
+    expect(h.unwatch()).toBe(true);
+    expect(hasSubscribers(LRU_CACHE_METRICS_CHANNEL)).toBe(false);
+    expect(watchedLRUCacheName(cache)).toBeUndefined();
+    cache.clear(); // the hook left on the frozen cache passes through
+    expect(cache.size).toBe(0);
+  });
+});
