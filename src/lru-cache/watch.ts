@@ -374,6 +374,9 @@ export class Watch {
     if (status.set === 'add') {
       record.storeCounted = true;
       this.inserted(record.key);
+      // Stored over its own placeholder, it takes the slot the placeholder was counted in; with the
+      // placeholder deleted or cleared meanwhile (its slot already uncounted), it is a slot of its own.
+      if (!record.placeholder) this.known++;
     } else if (status.set === 'replace' || status.set === 'update') {
       record.storeCounted = true;
       this.stats.updates++;

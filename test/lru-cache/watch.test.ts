@@ -528,3 +528,28 @@ describe('unwatch and clear, found by review', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('a fetch stored after its placeholder went, found by review', () => {
+  it.each(['delete', 'clear'] as const)(
+    'counts one insert when the placeholder was removed by %s',
+    async (how) => {
+      const cache = new LRUCache<string, string>({
+        max: 10,
+        ignoreFetchAbort: true,
+        allowStaleOnFetchAbort: true,
+        fetchMethod: async (k) => k.toUpperCase(),
+      });
+      const { snap } = watch(cache as unknown as LRUCache<string, number>);
+      const pending = cache.fetch('a');
+      if (how === 'delete') cache.delete('a');
+      else cache.clear();
+      await pending;
+      await flush();
+      const s = snap();
+      // Counted 2 inserts: the store as an add, then the new slot again when the size was reconciled.
+      expect(cache.size).toBe(1);
+      expect([s.map.inserts, s.entriesByKind.get('lru_cache')]).toEqual([1, 1]);
+      expect(s.map.inserts - s.map.deletesExplicit - s.map.deletesClear - s.map.deletesEvict).toBe(1);
+    },
+  );
+});
