@@ -14,6 +14,7 @@
 import {
   createNoopMeter,
   metrics,
+  type Attributes,
   type BatchObservableResult,
   type Histogram,
   type Meter,
@@ -217,6 +218,13 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
     }
   }
 
+  // Per gauge, the label sets observed at the last collection, by a key of their labels. A series the
+  // registry no longer has (a declared bound dropped when an undeclared map joined the name, a name whose
+  // maps all died) is observed once as NaN: the OTel SDK goes on exporting the last value of a series it
+  // no longer observes, which kept a bound that no longer held in the alerts. NaN compares false, as an
+  // absent series does in PromQL.
+  const lastSeen = new Map<Observable, Map<string, Attributes>>();
+
   const callback = (result: BatchObservableResult): void => {
     let snap: RegistrySnapshot | undefined;
     let failure: { error: unknown } | undefined;
@@ -233,7 +241,18 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
     };
     for (const [spec, observable] of observables) {
       try {
-        for (const p of scalarPoints(spec, read)) result.observe(observable, p.value, p.labels);
+        if (spec.type !== 'gauge') {
+          for (const p of scalarPoints(spec, read)) result.observe(observable, p.value, p.labels);
+          continue;
+        }
+        const seen = new Map<string, Attributes>();
+        for (const p of scalarPoints(spec, read)) {
+          result.observe(observable, p.value, p.labels);
+          seen.set(labelKey(p.labels), p.labels);
+        }
+        for (const [key, labels] of lastSeen.get(observable) ?? [])
+          if (!seen.has(key)) result.observe(observable, NaN, labels);
+        lastSeen.set(observable, seen);
       } catch (err) {
         onError(spec.name, err);
       }
@@ -263,4 +282,9 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
     );
     unsubscribe();
   };
+}
+
+/** A key of a label set, the same for equal sets whatever their order. */
+function labelKey(labels: Attributes): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

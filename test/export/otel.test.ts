@@ -108,6 +108,63 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
     expect(await inserts()).toBe(3);
   });
 
+  it('a gauge series the registry no longer has reads NaN, not its last value (found by review)', async () => {
+    // The SDK keeps exporting the last value of a series no longer observed: a declared bound that had
+    // stopped holding (an undeclared map joined the name) stayed at 50, and MapwatchMapAboveDeclaredMax
+    // paged on 200 entries, while the prom-client path had no such series.
+    const registry = new MapRegistry();
+    const stack = await otelStack();
+    cleanups.push(
+      () => stack.server.close(),
+      () => stack.provider.shutdown(),
+    );
+    cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
+    const prom = new client.Registry();
+    registerPromMetrics(prom, { registry });
+    const declared = new InstrumentedMap<number, number>({ name: 'sessions', registry, maxEntries: 50 });
+    const declaredMax = (samples: Sample[]) =>
+      samples.find((s) => s.name === METRICS.declaredMaxEntries.name && s.labels.map_name === 'sessions')
+        ?.value;
+    expect(declaredMax(await stack.scrape())).toBe(50);
+    const undeclared = new InstrumentedMap<number, number>({ name: 'sessions', registry });
+    for (let i = 0; i < 200; i++) undeclared.set(i, i);
+    expect(declaredMax(parseExposition(await prom.metrics()))).toBeUndefined();
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const otel = await stack.scrape();
+      const value = declaredMax(otel);
+      expect(value === undefined || Number.isNaN(value), `scrape ${scrape}: ${value}`).toBe(true);
+      expect(
+        otel.find((s) => s.name === METRICS.entries.name && s.labels.map_name === 'sessions')?.value,
+      ).toBe(200);
+    }
+    expect(declared.size).toBe(0);
+  });
+
+  it('keeps every series of 600 names with the View the README gives; without it the SDK folds them', async () => {
+    // The SDK keeps 2,000 series per instrument by default and folds the rest into one overflow series:
+    // deletes have 4 series per name, so past 500 names some maps lost theirs (found by review).
+    const registry = new MapRegistry();
+    for (let i = 0; i < 600; i++)
+      new InstrumentedMap<number, number>({ name: `cache_${i}`, registry }).set(1, 1);
+    const deletes = async (views?: unknown) => {
+      const exporter = new PrometheusExporter({ preventServerStart: true });
+      const provider = new MeterProvider({ readers: [exporter], ...(views ? { views } : {}) } as never);
+      const reg = registerOtelMetrics({ meterProvider: provider, registry });
+      const { resourceMetrics } = await exporter.collect();
+      reg.unregister();
+      await provider.shutdown();
+      const metric = resourceMetrics.scopeMetrics
+        .flatMap((s) => s.metrics)
+        .find((m) => m.descriptor.name === METRICS.deletes.otelName);
+      return metric?.dataPoints ?? [];
+    };
+    const folded = await deletes();
+    expect(folded.length).toBeLessThan(600 * 4);
+    expect(folded.some((p) => p.attributes['otel.metric.overflow'] === true)).toBe(true);
+    const kept = await deletes([{ meterName: 'mapwatch', aggregationCardinalityLimit: 6 * 1001 }]);
+    expect(kept).toHaveLength(600 * 4);
+  });
+
   it('binds to a global MeterProvider registered after registerOtelMetrics() was called', async () => {
     const registry = new MapRegistry();
     const keep = new InstrumentedMap({ name: 'late', registry }).set('k', 1);
