@@ -233,6 +233,23 @@ describe('a Proxy as the registry option', () => {
 
 const RegistryOfFormat = client.Registry as unknown as new (contentType: string) => client.Registry;
 
+/**
+ * promtool 2.42 `check metrics` reads `text`: exit 3 for lint findings (help text, unit names), 1 with
+ * "error while linting" when the text does not parse.
+ */
+function expectPromtoolParses(promtool: string, text: string): void {
+  let status = 0;
+  let stderr = '';
+  try {
+    execFileSync(promtool, ['check', 'metrics'], { input: text, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    status = (error as { status: number }).status;
+    stderr = String((error as { stderr: Buffer }).stderr);
+  }
+  expect(stderr).not.toContain('error while linting');
+  expect([0, 3]).toContain(status);
+}
+
 describe('a foreign collector whose output Prometheus could not parse', () => {
   /** A metric injected as prom-client would hold it, returning `values` (prom-client checks names only at creation). */
   const inject = (prom: client.Registry, name: string, values: unknown, type = 'gauge'): void => {
@@ -280,18 +297,7 @@ describe('a foreign collector whose output Prometheus could not parse', () => {
       expect(text).toContain('app_fine{le="x"} 3');
       expect(text).toContain(`${METRICS.entries.name}{map_name="served",map_kind="plain"} ${map.size}`);
       if (contentType !== client.Registry.PROMETHEUS_CONTENT_TYPE || promtool === undefined) continue;
-      // promtool 2.42 `check metrics`: exit 3 for lint findings (help text, unit names), 1 with "error
-      // while linting" when the text does not parse.
-      let status = 0;
-      let stderr = '';
-      try {
-        execFileSync(promtool, ['check', 'metrics'], { input: text, stdio: ['pipe', 'pipe', 'pipe'] });
-      } catch (error) {
-        status = (error as { status: number }).status;
-        stderr = String((error as { stderr: Buffer }).stderr);
-      }
-      expect(stderr).not.toContain('error while linting');
-      expect([0, 3]).toContain(status);
+      expectPromtoolParses(promtool, text);
     }
   });
 
@@ -354,16 +360,7 @@ describe('a foreign collector whose output Prometheus could not parse', () => {
       );
       expect(text).not.toContain('evil');
       if (contentType !== client.Registry.PROMETHEUS_CONTENT_TYPE || promtool === undefined) continue;
-      let status = 0;
-      let stderr = '';
-      try {
-        execFileSync(promtool, ['check', 'metrics'], { input: text, stdio: ['pipe', 'pipe', 'pipe'] });
-      } catch (error) {
-        status = (error as { status: number }).status;
-        stderr = String((error as { stderr: Buffer }).stderr);
-      }
-      expect(stderr).not.toContain('error while linting');
-      expect([0, 3]).toContain(status);
+      expectPromtoolParses(promtool, text);
     }
   });
 });

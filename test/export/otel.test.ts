@@ -42,6 +42,17 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
+/** An otelStack observing `registry`, closed and unregistered after the test. */
+async function observedBy(registry: MapRegistry): Promise<OtelStack> {
+  const stack = await otelStack();
+  cleanups.push(
+    () => stack.server.close(),
+    () => stack.provider.shutdown(),
+  );
+  cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
+  return stack;
+}
+
 describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)`, () => {
   it('produce the same Prometheus names, label sets and values as the prom-client path', async () => {
     const { registry, recordWaits } = populatedRegistry();
@@ -92,12 +103,7 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
 
   it('reflects new operations at the next collection', async () => {
     const registry = new MapRegistry();
-    const stack = await otelStack();
-    cleanups.push(
-      () => stack.server.close(),
-      () => stack.provider.shutdown(),
-    );
-    cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
+    const stack = await observedBy(registry);
     const map = new InstrumentedMap<number, number>({ name: 'live', registry });
     const inserts = async () =>
       (await stack.scrape()).find((s) => s.name === METRICS.inserts.name && s.labels.map_name === 'live')
@@ -113,12 +119,7 @@ describe(`OpenTelemetry observable instruments (sdk-metrics ${OTEL_SDK_MAJOR}.x)
     // stopped holding (an undeclared map joined the name) stayed at 50, and MapwatchMapAboveDeclaredMax
     // paged on 200 entries, while the prom-client path had no such series.
     const registry = new MapRegistry();
-    const stack = await otelStack();
-    cleanups.push(
-      () => stack.server.close(),
-      () => stack.provider.shutdown(),
-    );
-    cleanups.push(registerOtelMetrics({ meterProvider: stack.provider, registry }).unregister);
+    const stack = await observedBy(registry);
     const prom = new client.Registry();
     registerPromMetrics(prom, { registry });
     const declared = new InstrumentedMap<number, number>({ name: 'sessions', registry, maxEntries: 50 });
