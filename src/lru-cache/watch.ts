@@ -79,6 +79,8 @@ export class Watch {
    * comes from a dispose or disposeAfter callback writing to the cache.
    */
   clearing = 0;
+  /** Followed placeholders found evicted when a clear began (see beforeClear). */
+  goneBeforeClear: Set<Status> | undefined;
   /** Removes the clear hook (undefined when none could be installed). */
   restoreClear: (() => void) | undefined;
 
@@ -289,6 +291,14 @@ export class Watch {
   beforeClear(cache: WatchableLRUCache): void {
     for (const [status, record] of this.fetches) this.absorbStore(status, record);
     this.reconcile(cache, 0);
+    // A followed placeholder already evicted in this same synchronous run has no abort on its status
+    // yet: the cache, not the status, tells (0 remaining TTL is an absent key). Its eviction was counted
+    // just now, and its fetch's end counts its insert, so the clear must not take it for a live one.
+    this.goneBeforeClear = undefined;
+    if (typeof cache.getRemainingTTL !== 'function') return;
+    for (const status of this.placeholders.values()) {
+      if (cache.getRemainingTTL(status.key as never) === 0) (this.goneBeforeClear ??= new Set()).add(status);
+    }
   }
 
   /**
@@ -308,11 +318,13 @@ export class Watch {
       let placeholders = 0;
       for (const status of this.placeholders.values()) {
         const record = this.fetches.get(status);
-        if (!livePlaceholder(status, record)) continue; // already evicted: counted when its fetch ends
+        // Already evicted: counted when its fetch ends.
+        if (!livePlaceholder(status, record) || this.goneBeforeClear?.has(status) === true) continue;
         placeholders++;
         if (record !== undefined) record.placeholder = false;
       }
       this.placeholders.clear();
+      this.goneBeforeClear = undefined;
       this.stats.deletesClear += Math.max(0, removed - placeholders);
       if (this.sampler !== undefined) this.sampler.onClear();
     } else if (removed > 0) {

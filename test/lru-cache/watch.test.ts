@@ -553,3 +553,20 @@ describe('a fetch stored after its placeholder went, found by review', () => {
     },
   );
 });
+
+describe('a placeholder evicted and then cleared in one synchronous run, found by review', () => {
+  it.each(['clear', 'pop then clear'] as const)('counts its insert with its eviction (%s)', async (how) => {
+    const cache = new LRUCache<string, string>({ max: 2, fetchMethod: async (k) => k });
+    const { snap } = watch(cache as unknown as LRUCache<string, number>);
+    const pending = [cache.fetch('a'), cache.fetch('b'), cache.fetch('c')]; // c's placeholder evicts a's
+    if (how !== 'clear') cache.pop();
+    cache.clear();
+    await Promise.allSettled(pending);
+    await flush();
+    const s = snap();
+    // Was 0 inserts and 1 eviction: a balance of -1 entries for an empty cache.
+    expect(cache.size).toBe(0);
+    expect(s.map.inserts - s.map.deletesExplicit - s.map.deletesClear - s.map.deletesEvict).toBe(0);
+    expect(s.map.deletesEvict).toBeGreaterThanOrEqual(1);
+  });
+});
