@@ -31,6 +31,8 @@ export interface Status {
   fetchAborted?: boolean;
   fetchAbortIgnored?: boolean;
   fetchError?: unknown;
+  /** The entry's TTL in ms, on a cache that tracks TTLs (0: none). */
+  ttl?: number;
 }
 
 /** A fetchMethod call being followed. */
@@ -79,6 +81,8 @@ export class Watch {
    * comes from a dispose or disposeAfter callback writing to the cache.
    */
   clearing = 0;
+  /** A set gave an entry a TTL of its own on a cache with no default TTL (see memoStoredAbsentKey). */
+  perEntryTtlSeen = false;
   /** Followed placeholders found evicted when a clear began (see beforeClear). */
   goneBeforeClear: Set<Status> | undefined;
   /** Removes the clear hook (undefined when none could be installed). */
@@ -149,6 +153,8 @@ export class Watch {
   }
 
   onSet(cache: WatchableLRUCache, status: Status): void {
+    if (!this.perEntryTtlSeen && typeof status.ttl === 'number' && status.ttl > 0 && !(cache.ttl > 0))
+      this.perEntryTtlSeen = true;
     switch (status.set) {
       case 'add': {
         const overPlaceholder = this.takePlaceholder(status.key);
@@ -240,7 +246,10 @@ export class Watch {
     noDeleteOnStaleGet: boolean,
   ): boolean {
     if (status.forceRefresh === true) return false;
-    if (noDeleteOnStaleGet) return cache.getRemainingTTL?.(status.key as never) === Infinity;
+    // A value without a TTL cannot have expired, unless its key had a TTL of its own before (a per-entry
+    // ttl on a cache with none by default): after one is seen, the guess below holds here too.
+    if (noDeleteOnStaleGet)
+      return !this.perEntryTtlSeen && cache.getRemainingTTL?.(status.key as never) === Infinity;
     return !this.refreshing(status.key);
   }
 

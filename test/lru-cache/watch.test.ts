@@ -570,3 +570,25 @@ describe('a placeholder evicted and then cleared in one synchronous run, found b
     expect(s.map.deletesEvict).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('a memo under noDeleteOnStaleGet after a per-entry TTL, found by review', () => {
+  it('stores over the expired value of a key that had its own TTL: an update, not an insert and an eviction', () => {
+    const t = clock();
+    const cache = new LRUCache<string, number | string>({
+      max: 2,
+      noDeleteOnStaleGet: true,
+      perf: t.perf,
+      ttlResolution: 0,
+      memoMethod: (k) => `${k}!`,
+    });
+    const { snap } = watch(cache as unknown as LRUCache<string, number>);
+    cache.set('a', 1, { ttl: 10 });
+    cache.set('b', 2);
+    t.advance(100);
+    cache.memo('a');
+    const s = snap();
+    // Was 3 inserts, 0 updates and a phantom eviction for a cache that still holds a and b.
+    expect([...cache.keys()].sort()).toEqual(['a', 'b']);
+    expect([s.map.inserts, s.map.updates, s.map.deletesEvict]).toEqual([2, 1, 0]);
+  });
+});
