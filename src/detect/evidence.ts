@@ -6,7 +6,8 @@
  *   the six must stand at least three standard errors above zero and add up to a minimum rise (whatever
  *   comes and goes, a leak leaves entries behind that never leave);
  * - **survival**: the oldest sampled entry is older than the window (nothing that old was removed during
- *   it); a map bounded by TTL, eviction or clearing keeps its oldest entries younger than its bound;
+ *   it) and its age grew with the window; a map bounded by TTL, eviction or clearing keeps its oldest
+ *   entries younger than its bound, or their age flat at it;
  * - **net flow**: inserts outpaced deletes (all causes) by at least half the floor's rise, between the
  *   same first and last blocks (block means, so one busy minute at either end does not decide it);
  * - **pace**: the growth kept its pace: the late half of the window grew nearly as much as the early
@@ -41,8 +42,15 @@ export interface WindowEvidence {
   readonly floorsRising: boolean;
   readonly entries: number;
   readonly ageSeconds: number | undefined;
-  /** The oldest sampled entry is older than `minSurvival` of the window. */
+  /** The oldest sampled entry's age at the window's start (0 before any was sampled). */
+  readonly startAgeSeconds: number;
+  /**
+   * The oldest sampled entry is older than `minSurvival` of the window, and its age grew by at least
+   * MIN_AGE_GROWTH of the window during it.
+   */
   readonly survived: boolean | undefined;
+  /** Survival failed only because the oldest age stayed flat: old enough, but not growing. */
+  readonly ageFlat: boolean;
   readonly inserts: number | undefined;
   readonly deletes: number | undefined;
   /** Net inserts between the first and last blocks cover `minNetShare` of the rise, and are positive. */
@@ -104,7 +112,14 @@ export function measureWindow(
   const slopePerMs = centresMs > 0 ? rise / centresMs : 0;
 
   const ageSeconds = Number.isNaN(end.ev.ageSeconds) ? undefined : end.ev.ageSeconds;
-  const survived = ageSeconds === undefined ? undefined : ageSeconds * 1000 >= settings.minSurvival * spanMs;
+  const startAgeSeconds = Number.isNaN(start.ev.ageSeconds) ? 0 : start.ev.ageSeconds;
+  // Old enough is not enough: the oldest age must also have grown with the window. Where entries live
+  // about as long as the window or longer (an undeclared TTL of 2 h under a 2 h window), the oldest age
+  // stays at the TTL, flat, while entries of that age leave all along; its floor's noise then read as a
+  // leak every few hours. A leak's oldest entries stay, so their age grows with time.
+  const oldEnough = ageSeconds !== undefined && ageSeconds * 1000 >= settings.minSurvival * spanMs;
+  const ageFlat = ageSeconds !== undefined && (ageSeconds - startAgeSeconds) * 1000 < MIN_AGE_GROWTH * spanMs;
+  const survived = ageSeconds === undefined ? undefined : oldEnough && !ageFlat;
 
   let inserts: number | undefined;
   let deletes: number | undefined;
@@ -146,7 +161,9 @@ export function measureWindow(
     floorsRising,
     entries: end.ev.entries,
     ageSeconds,
+    startAgeSeconds,
     survived,
+    ageFlat: oldEnough && ageFlat,
     inserts,
     deletes,
     netPositive,
@@ -154,6 +171,13 @@ export function measureWindow(
     lateToEarly,
   };
 }
+
+/**
+ * The oldest sampled age must grow by at least this share of the window during it (see measureWindow).
+ * Half, not all: the sample is a reservoir, and the oldest entry of a leak may be replaced by a slightly
+ * younger one of the same leak.
+ */
+export const MIN_AGE_GROWTH = 0.5;
 
 /**
  * Blocks a window is cut into for the floor's trend: six points give a slope and its standard error (4

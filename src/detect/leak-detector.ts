@@ -456,7 +456,10 @@ export class LeakDetector {
     } else if (long?.vote) {
       state = 'leak';
       explain = () => `over ${formatDuration(long.w.spanMs)}: ${leakReason(long.w, mapAgeMs)}`;
-    } else if (s.state === 'leak' && w.rise > 0) {
+    } else if (s.state === 'leak' && w.rise > 0 && !w.ageFlat) {
+      // A noisy window is no evidence of a fix, and a young oldest entry may be churn sampled beside a
+      // slow leak; but an oldest age that stays flat, as old as the window, is a cache done filling
+      // toward an undeclared TTL: its entries of that age leave all along.
       state = 'leak';
       const since = nowMs - s.leakSinceMs;
       explain = () => `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`;

@@ -7,9 +7,12 @@ const HOUR = 3_600_000;
 
 /** The bound the window's evidence shows, in words. */
 export function describeBoundSeen(w: WindowEvidence, seen: 'entries leave' | 'deletes kept pace'): string {
-  return seen === 'entries leave'
-    ? `entries leave: the oldest sampled entry is ${formatDuration(w.ageSeconds! * 1000)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`
-    : `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
+  if (seen === 'deletes kept pace')
+    return `deletes kept pace with inserts (${formatCount(w.inserts!)} inserts, ${formatCount(w.deletes!)} deletes in ${formatDuration(w.spanMs)})`;
+  const ageMs = w.ageSeconds! * 1000;
+  return !w.ageFlat
+    ? `entries leave: the oldest sampled entry is ${formatDuration(ageMs)} old, younger than the ${formatDuration(w.spanMs)} window (expiry, eviction or clearing bounds it)`
+    : `entries leave: the oldest sampled entry stays about ${formatDuration(ageMs)} old (${formatDuration(w.startAgeSeconds * 1000)} at the window's start): entries that old are removed all along (a TTL or eviction near that age; declare it with ttlMs)`;
 }
 
 /** Evidence a series of entries alone lacks, in the words a map's reason uses (see monitor.ts's combine). */

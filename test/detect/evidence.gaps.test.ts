@@ -139,7 +139,8 @@ describe('measureWindow: do the floors rise third after third', () => {
 });
 
 describe('measureWindow: survival', () => {
-  const ages = (last: number): number[] => [1, 1, 1, 1, 1, last];
+  // The first age is the window's start: 0, so the age grows by as much as it reaches.
+  const ages = (last: number): number[] => [0, 1, 1, 1, 1, last];
 
   it('the oldest entry survived when exactly `minSurvival` of the window old', () => {
     const settings = { minSurvival: 0.5 };
@@ -147,6 +148,22 @@ describe('measureWindow: survival', () => {
     expect(at.ageSeconds).toBe(180);
     expect(at.survived).toBe(true);
     expect(must(measure(LINE, { ages: ages(179.5), settings })).survived).toBe(false);
+  });
+
+  it('an oldest age that stays flat is no survival, however old: entries of that age leave all along', () => {
+    // Found by review on a flat cache with an undeclared 2 h TTL under a 2 h window: the oldest age stayed
+    // at 1.95 h, old enough, and the floor's noise read as a leak every few hours.
+    const span = 6 * MIN;
+    const flat = must(measure(LINE, { ages: [330, 331, 332, 333, 334, 335] }));
+    expect(flat.ageSeconds).toBe(335);
+    expect(flat.ageSeconds! * 1000).toBeGreaterThanOrEqual(BASE.minSurvival * span);
+    expect([flat.survived, flat.ageFlat, flat.startAgeSeconds]).toEqual([false, true, 330]);
+    // Grown by half the window (180 s): survived; by less: not.
+    expect(must(measure(LINE, { ages: [330, 400, 450, 480, 500, 510] })).survived).toBe(true);
+    const short = must(measure(LINE, { ages: [331, 400, 450, 480, 500, 510] }));
+    expect([short.survived, short.ageFlat]).toEqual([false, true]);
+    // Too young is not flat: the other reason.
+    expect(must(measure(LINE, { ages: [0, 60, 120, 180, 240, 300] })).ageFlat).toBe(false);
   });
 
   it('no age observed: no survival evidence', () => {

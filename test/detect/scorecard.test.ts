@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { buildScorecard, renderScorecard } from '../helpers/scorecard.js';
+import { simulate } from '../helpers/simulate.js';
+import { TTL_2H_FLAT, UNDECLARED_FILL_WORKLOADS } from '../helpers/workloads.js';
 
 const HOUR = 3_600_000;
 const rows = buildScorecard();
@@ -40,6 +42,20 @@ describe('leak verdict scorecard', () => {
     // clients that come back "within hours" are removed only then (lazy expiry on their own get), so the
     // store's floor and its oldest sessions grow for hours, as a leak's would (docs/detector.md).
     expect(flagged).toEqual(['express-session-proper-logout-or-return']);
+  });
+
+  it('an undeclared TTL as long as the window: leak while it fills, never once its oldest age stays flat', () => {
+    // Found by review: a flat cache with an undeclared 2 h TTL, full after 2 h, was paged as a leak every
+    // few hours for good (its oldest age stayed at 1.95 h, old enough, and the floor's noise rose).
+    const workload = UNDECLARED_FILL_WORKLOADS.map((f) => f()).find((w) => w.name === TTL_2H_FLAT)!;
+    for (const seed of [1, 2, 3]) {
+      const { states } = simulate(workload, seed);
+      const full = 2 * 60; // minutes: the TTL; then one window (2 h) and the 20 min hold, and the leak ends
+      const settled = full + 120 + 20 + 60;
+      const leakAfter = states.findIndex((s, m) => m >= settled && s === 'leak');
+      expect(leakAfter, `seed ${seed}: leak at minute ${leakAfter}`).toBe(-1);
+      expect(states.slice(settled).every((s) => s === 'ok' || s === 'growing')).toBe(true);
+    }
   });
 
   it('renders the scorecard into docs/detector.md', async () => {

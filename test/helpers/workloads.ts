@@ -37,7 +37,10 @@ function ttlCache(
     leak: false,
     hours,
     declare,
-    description: `TTL cache (${ttlMs / MIN} min TTL) under a 24 h traffic cycle starting at its ${phase}`,
+    description:
+      amplitude === 0
+        ? `TTL cache (${ttlMs / MIN} min TTL) under flat traffic (${perMin}/min)`
+        : `TTL cache (${ttlMs / MIN} min TTL) under a 24 h traffic cycle starting at its ${phase}`,
     minute(ctx) {
       ttlSweep(ctx, expiries);
       const n = poisson(ctx.rand, perMin * daily(ctx.t, amplitude, phase));
@@ -184,11 +187,18 @@ export const HARD_LEAK_WORKLOADS: readonly (() => Workload)[] = [
   },
 ];
 
+/** A flat TTL cache whose undeclared TTL is as long as the fresh window (see UNDECLARED_FILL_WORKLOADS). */
+export const TTL_2H_FLAT = 'ttl-2h-flat-undeclared';
+
 /**
  * Bounded in truth but indistinguishable from a leak while they fill, unless their bound is declared
  * (the keyspace memoizer fills linearly for its first hour or two). Reported, not held to "never leak".
  */
-export const UNDECLARED_FILL_WORKLOADS: readonly (() => Workload)[] = [() => keyspaceMemo('keyspace-memo')];
+export const UNDECLARED_FILL_WORKLOADS: readonly (() => Workload)[] = [
+  () => keyspaceMemo('keyspace-memo'),
+  // Fills for its 2 h TTL, as long as the window: a leak by every signal until then; flat after.
+  () => ttlCache(TTL_2H_FLAT, 12, 167, 2 * HOUR, 0, 'trough'),
+];
 
 export const BOUNDED_WORKLOADS: readonly (() => Workload)[] = [
   () => ttlCache('ttl-cycle-trough', 30, 150, HOUR, 0.7, 'trough'),
