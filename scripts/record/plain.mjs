@@ -166,6 +166,18 @@ export const fixtures = [
   },
   {
     family,
+    variant: 'swept-ttl-2h-undeclared',
+    mapName: 'token_index',
+    seed: 605,
+    hours: 30,
+    leak: false,
+    declared: false,
+    description:
+      'The same hand-rolled 2 h TTL index (~10k inserts/h, about 20k entries once warm) whose sweep removes every entry: the bounded twin of the slow leak, with its TTL as long as the detector window and not declared; not a leak.',
+    start: sweptTtl({ rate: dailyRate(10_000 / 3600, 0.05), ttlSeconds: 7200, neverShare: 0 }),
+  },
+  {
+    family,
     variant: 'steady-leak-14pct-per-h',
     mapName: 'tenant_state',
     seed: 604,
