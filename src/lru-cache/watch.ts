@@ -303,8 +303,10 @@ export class Watch {
     // A followed placeholder already evicted in this same synchronous run has no abort on its status
     // yet: the cache, not the status, tells (0 remaining TTL is an absent key). Its eviction was counted
     // just now, and its fetch's end counts its insert, so the clear must not take it for a live one.
+    // Where entries have TTLs, 0 is also a present key expiring this very ms (and `info` shows nothing
+    // of a placeholder): nothing tells then, and the placeholder counts as live, as before.
     this.goneBeforeClear = undefined;
-    if (typeof cache.getRemainingTTL !== 'function') return;
+    if (typeof cache.getRemainingTTL !== 'function' || cache.ttl > 0 || this.perEntryTtlSeen) return;
     for (const status of this.placeholders.values()) {
       if (cache.getRemainingTTL(status.key as never) === 0) (this.goneBeforeClear ??= new Set()).add(status);
     }

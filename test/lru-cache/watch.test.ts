@@ -592,3 +592,25 @@ describe('a memo under noDeleteOnStaleGet after a per-entry TTL, found by review
     expect([s.map.inserts, s.map.updates, s.map.deletesEvict]).toEqual([2, 1, 0]);
   });
 });
+
+describe('a placeholder at its TTL when a clear begins, found by the model test', () => {
+  it('is a live placeholder, not one evicted: the clear removes no entry and nothing is inserted', async () => {
+    // getRemainingTTL is 0 for an absent key and for one expiring this very ms; with TTLs it cannot tell.
+    const t = clock();
+    const cache = new LRUCache<string, string>({
+      max: 1,
+      ttl: 10,
+      ttlResolution: 0,
+      perf: t.perf,
+      fetchMethod: async (k) => k,
+    });
+    const { snap } = watch(cache as unknown as LRUCache<string, number>);
+    const pending = cache.fetch('a');
+    t.advance(10);
+    cache.clear();
+    await Promise.allSettled([pending]);
+    await flush();
+    const s = snap();
+    expect([s.map.inserts, s.map.deletesClear, s.map.deletesEvict, s.map.loadsFailure]).toEqual([0, 0, 0, 1]);
+  });
+});
