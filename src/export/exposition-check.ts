@@ -52,15 +52,21 @@ function labelValueProblem(value: unknown): string | undefined {
   return `is ${quote(value)}, not a string (pass String(value), or a value from a fixed set)`;
 }
 
+/** Why prom-client would write one label out unparseable, or undefined. */
+function labelProblem(name: string, value: unknown): string | undefined {
+  if (!LABEL_NAME.test(name)) return `label name ${quote(name)} is not valid`;
+  const problem = labelValueProblem(value);
+  return problem === undefined ? undefined : `the value of label ${quote(name)} ${problem}`;
+}
+
 /** Throws on a label set prom-client would write out unparseable; undefined is no labels. */
 function checkLabels(labels: unknown, what: string): void {
   if (labels === undefined) return;
   if (typeof labels !== 'object' || labels === null)
     throw new Error(`a value has ${what} that are not an object`);
   for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name)) throw new Error(`label name ${quote(name)} is not valid`);
-    const problem = labelValueProblem(value);
-    if (problem !== undefined) throw new Error(`the value of label ${quote(name)} ${problem}`);
+    const problem = labelProblem(name, value);
+    if (problem !== undefined) throw new Error(problem);
   }
 }
 
@@ -75,12 +81,9 @@ export function servableDefaultLabels(labels: Record<string, unknown>): {
   const kept: Record<string, unknown> = {};
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name)) dropped.push(`label name ${quote(name)} is not valid`);
-    else {
-      const problem = labelValueProblem(value);
-      if (problem === undefined) kept[name] = value;
-      else dropped.push(`the value of label ${quote(name)} ${problem}`);
-    }
+    const problem = labelProblem(name, value);
+    if (problem === undefined) kept[name] = value;
+    else dropped.push(problem);
   }
   return dropped.length === 0
     ? { labels }
