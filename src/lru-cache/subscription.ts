@@ -32,9 +32,17 @@ export function release(): void {
   unsubscribe(FETCH_END_CHANNEL, onFetchEnd);
 }
 
-/** The watch of the cache a status belongs to; one WeakMap lookup, undefined for unwatched caches. */
+/**
+ * The watch of the cache a status belongs to; one WeakMap lookup, undefined for unwatched caches. An
+ * event published while the cache's own clear() runs (a dispose or disposeAfter callback using the
+ * cache) first settles what the clear removed, so the event's own accounting cannot take it for
+ * evictions.
+ */
 function watchOf(message: unknown): Watch | undefined {
-  return watched.get((message as Status | undefined)?.cache as object);
+  const cache = (message as Status | undefined)?.cache as WatchableLRUCache | undefined;
+  const watch = watched.get(cache as object);
+  if (watch !== undefined && watch.clearing > 0) watch.duringClear(cache!);
+  return watch;
 }
 
 function onMetric(message: unknown): void {
@@ -60,15 +68,12 @@ function onMetric(message: unknown): void {
         else watch.stats.misses++;
         return;
       case 'set':
-        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onSet(cache, status);
         return;
       case 'delete':
-        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onDelete(cache, status.key, status.delete);
         return;
       case 'memo':
-        if (watch.clearing > 0) watch.duringClear(cache);
         watch.onMemo(cache, status, (cache as { noDeleteOnStaleGet?: unknown }).noDeleteOnStaleGet === true);
         return;
     }
@@ -82,9 +87,7 @@ function onFetchStart(message: unknown): void {
     const watch = watchOf(message);
     if (watch !== undefined) {
       const status = message as Status;
-      const cache = status.cache as WatchableLRUCache;
-      if (watch.clearing > 0) watch.duringClear(cache);
-      watch.onFetchStart(cache, status);
+      watch.onFetchStart(status.cache as WatchableLRUCache, status);
     }
   } catch {
     // not counted
@@ -96,9 +99,7 @@ function onFetchEnd(message: unknown): void {
     const watch = watchOf(message);
     if (watch !== undefined) {
       const status = message as Status;
-      const cache = status.cache as WatchableLRUCache;
-      if (watch.clearing > 0) watch.duringClear(cache);
-      watch.onFetchEnd(cache, status);
+      watch.onFetchEnd(status.cache as WatchableLRUCache, status);
     }
   } catch {
     // not counted
