@@ -208,17 +208,30 @@ async function serveMetrics(
     res.status(200).send(body);
   } catch (err) {
     // Only a failure outside every metric gets here (a broken Registry): nothing can be served.
-    try {
-      onError('mapwatch scrape', err);
-      if (res.headersSent) res.destroy();
-      else
-        res
-          .status(500)
-          .type('text/plain')
-          .send(`# mapwatch: scrape failed: ${describeError(err)}\n`);
-    } catch {
-      // the connection is beyond help; the host must not be
-    }
+    answerFailure(res, onError, 'mapwatch scrape', err, (text) =>
+      res.status(500).type('text/plain').send(`# mapwatch: scrape failed: ${text}\n`),
+    );
+  }
+}
+
+/**
+ * A route whose work failed: the failure is reported as a collection's are, and the client gets a 500
+ * written by `answer` (given the error described), or a closed connection once headers went out.
+ * Never throws: the connection may be beyond help, the host must not be.
+ */
+function answerFailure(
+  res: Response,
+  onError: CollectErrorHandler,
+  where: string,
+  err: unknown,
+  answer: (description: string) => void,
+): void {
+  try {
+    onError(where, err);
+    if (res.headersSent) res.destroy();
+    else answer(describeError(err));
+  } catch {
+    // the connection is beyond help; the host must not be
   }
 }
 
@@ -257,13 +270,7 @@ function mountDebugMaps(
       // A registry that cannot be read (a clock that returns NaN, say) costs this response, reported as
       // the scrape reports it; Express's default handler would answer with an HTML stack trace and write
       // it to stderr at every refresh of an open page.
-      try {
-        onError('mapwatch debug page', err);
-        if (res.headersSent) res.destroy();
-        else res.status(500).json({ error: describeError(err) });
-      } catch {
-        // the connection is beyond help; the host must not be
-      }
+      answerFailure(res, onError, 'mapwatch debug page', err, (error) => res.status(500).json({ error }));
     }
   };
   router.get(`${path}.json`, (_req, res) => sendJson(res));
