@@ -139,7 +139,7 @@ export class MapRegistry {
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
   private readonly finalizer = new FinalizationRegistry<TrackedRecord>((record) => this.fold(record));
-  /** The record of each object given to trackMap or trackLock, for untrackMap. */
+  /** The record of each map given to trackMap (not of locks: nothing untracks them), for untrackMap. */
   private readonly recordOf = new WeakMap<object, TrackedRecord>();
   private readonly slots = new SlotTable();
   private lastGroup: MapGroup | undefined = undefined;
@@ -488,7 +488,7 @@ export class MapRegistry {
       folded: false,
     };
     entry.live.add(record);
-    this.recordOf.set(target, record);
+    if (kind !== undefined) this.recordOf.set(target, record);
     this.finalizer.register(target, record, record);
   }
 
@@ -499,7 +499,7 @@ export class MapRegistry {
    */
   untrackMap(map: Measurable): boolean {
     const record = this.recordOf.get(map);
-    if (record === undefined || record.folded || record.kind === undefined) return false;
+    if (record === undefined || record.folded) return false;
     this.recordOf.delete(map);
     this.finalizer.unregister(record);
     this.fold(record);
