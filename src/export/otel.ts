@@ -25,7 +25,7 @@ import { ALL_METRICS, LABELS, METRICS, type MetricSpec } from '../conventions.js
 import type { MapRegistry, RegistrySnapshot } from '../registry.js';
 import { mapRegistryOption } from './registry-option.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
-import { scalarPoints } from './samples.js';
+import { labelKey, scalarPoints } from './samples.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
 import { describeValue } from '../describe-value.js';
 
@@ -282,9 +282,4 @@ function bindMeter(meter: Meter, registry: MapRegistry, onError: CollectErrorHan
     );
     unsubscribe();
   };
-}
-
-/** A key of a label set, the same for equal sets whatever their order. */
-function labelKey(labels: Attributes): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -22,6 +22,16 @@ import type { MapStatsField } from '../stats/map-stats.js';
 
 export type Labels = Record<string, string>;
 
+/** A label set's entries, sorted by name. */
+export function sortedLabelEntries<V>(labels: Readonly<Record<string, V>>): [string, V][] {
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A canonical key for a label set: equal sets give equal keys, whatever the order of their labels. */
+export function labelKey(labels: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(sortedLabelEntries(labels));
+}
+
 export interface Point {
   readonly labels: Labels;
   readonly value: number;

@@ -18,6 +18,7 @@
  */
 import { METRICS, LABELS } from '../../conventions.js';
 import { describeText, show } from './describe.js';
+import { labelKey, sortedLabelEntries } from '../../export/samples.js';
 
 export interface Point {
   /** ms since epoch */
@@ -257,15 +258,6 @@ function normalize(points: Point[], skipped: SkipCounts): Point[] {
   return out;
 }
 
-function sortedEntries(labels: Readonly<Record<string, string>>): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** A canonical key for a label set (sorted by name). */
-export function labelKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(sortedEntries(labels));
-}
-
 /** `{map_name="users", job="api"}`, `__name__` first as the metric name. */
 export function formatLabels(labels: Readonly<Record<string, string>>): string {
   const { __name__: name, ...rest } = labels;
@@ -341,7 +333,7 @@ export function groupRows(series: readonly Series[]): GroupedInput {
     }
     // Labels in name order, so that neither the row nor its key depends on the input's label order.
     const identity: Record<string, string> = {};
-    for (const [k, v] of sortedEntries(s.labels)) if (!NON_IDENTITY_LABELS.includes(k)) identity[k] = v;
+    for (const [k, v] of sortedLabelEntries(s.labels)) if (!NON_IDENTITY_LABELS.includes(k)) identity[k] = v;
     const key = JSON.stringify(Object.entries(identity));
     let group = byIdentity.get(key);
     if (!group) {
