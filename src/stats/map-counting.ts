@@ -132,22 +132,21 @@ export class ReadTrackingCounting extends MapCounting {
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call on a Map
 const nativeHas = Map.prototype.has;
 
-/** A group one of whose maps stored an undefined value: a get that returns undefined may be a hit. */
-class WithUndefined extends MapCounting {
-  override getUndefined(map: Map<unknown, unknown>, key: unknown, slot: number): void {
-    if (nativeHas.call(map, key)) this.hit(key, slot);
-    else this.misses++;
-  }
+/**
+ * The class a group's counting object takes once one of its maps stored an undefined value (see
+ * getUndefined): `Base` with a get that returns undefined asking the map whether it holds the key.
+ * Made once per base (counting with and without read tracking), so hits keep their own behaviour.
+ */
+function storingUndefined(Base: typeof MapCounting): typeof MapCounting {
+  return class extends Base {
+    override getUndefined(map: Map<unknown, unknown>, key: unknown, slot: number): void {
+      if (nativeHas.call(map, key)) this.hit(key, slot);
+      else this.misses++;
+    }
 
-  override storesUndefined(): void {}
+    override storesUndefined(): void {}
+  };
 }
 
-/** The same for a group that tracks reads. */
-class ReadTrackingWithUndefined extends ReadTrackingCounting {
-  override getUndefined(map: Map<unknown, unknown>, key: unknown, slot: number): void {
-    if (nativeHas.call(map, key)) this.hit(key, slot);
-    else this.misses++;
-  }
-
-  override storesUndefined(): void {}
-}
+const WithUndefined = storingUndefined(MapCounting);
+const ReadTrackingWithUndefined = storingUndefined(ReadTrackingCounting);
