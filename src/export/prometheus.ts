@@ -243,10 +243,20 @@ export async function serializeRegistry(
   const internals = promRegistry as unknown as RegistryInternals;
   let labels: Record<string, string> | undefined;
   const defaultLabels = internals._defaultLabels;
-  if (typeof defaultLabels === 'object' && defaultLabels !== null && Object.keys(defaultLabels).length > 0) {
-    const servable = servableDefaultLabels(defaultLabels);
-    if (servable.problem !== undefined) onError('(default labels)', new Error(servable.problem));
-    labels = servable.labels as Record<string, string>;
+  try {
+    if (
+      typeof defaultLabels === 'object' &&
+      defaultLabels !== null &&
+      Object.keys(defaultLabels).length > 0
+    ) {
+      const servable = servableDefaultLabels(defaultLabels);
+      if (servable.problem !== undefined) onError('(default labels)', new Error(servable.problem));
+      labels = servable.labels as Record<string, string>;
+    }
+  } catch (err) {
+    // Default labels that cannot even be read (a throwing getter, a hostile Proxy) are left out whole.
+    labels = undefined;
+    onError('(default labels)', err);
   }
   // The name each metric was registered under: an OpenMetrics registry renames its counter objects in
   // place (drops `_total`) at every `metrics()`, so `metric.name` cannot be trusted.

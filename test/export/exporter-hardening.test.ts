@@ -15,6 +15,7 @@ import { registerPromMetrics, serializeRegistry } from '../../src/export/prometh
 import { InstrumentedMap } from '../../src/maps/instrumented-map.js';
 import { MapRegistry } from '../../src/registry.js';
 import { MeterProvider, PrometheusExporter } from '../helpers/otel-sdk.js';
+import { hostileProxy } from '../helpers/hostile.js';
 import { requireTool } from '../helpers/tools.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -363,4 +364,25 @@ describe('a foreign collector whose output Prometheus could not parse', () => {
       expectPromtoolParses(promtool, text);
     }
   });
+
+  it('with default labels that cannot be read: left out whole and reported, the scrape served', async () => {
+    const registry = new MapRegistry();
+    new InstrumentedMap({ name: 'served', registry }).set('a', 1);
+    for (const hostile of [
+      hostileProxy(),
+      Object.defineProperty({}, 'service', { enumerable: true, get: hostileGet }),
+    ]) {
+      const prom = new client.Registry();
+      registerPromMetrics(prom, { registry });
+      (prom as unknown as { _defaultLabels: unknown })._defaultLabels = hostile;
+      const reported: string[] = [];
+      const text = await serializeRegistry(prom, { onError: (name) => void reported.push(name) });
+      expect(reported).toEqual(['(default labels)']);
+      expect(text).toContain(`${METRICS.entries.name}{map_name="served",map_kind="plain"} 1`);
+    }
+  });
 });
+
+function hostileGet(): never {
+  throw new Error('getter of a default label');
+}
