@@ -436,3 +436,20 @@ describe('collected maps and locks, at the next scrape', () => {
     void live;
   });
 });
+
+describe('untrackMap', () => {
+  it('retires a tracked map once; anything else (untracked, a lock, a primitive, a Proxy) is false', () => {
+    const registry = new MapRegistry();
+    const tracked = { size: 3 };
+    const stats = registry.trackMap(tracked, 'u', 'plain');
+    stats.inserts = 5;
+    const lock = new RWLock({ name: 'u', registry });
+    expect(registry.collect().names.find((n) => n.name === 'u')!.instances).toBe(1);
+    for (const other of [{ size: 1 }, lock, undefined, null, 42, 'u', Symbol('u'), new Proxy({}, {})])
+      expect(registry.untrackMap(other as never)).toBe(false);
+    expect(registry.untrackMap(tracked)).toBe(true);
+    expect(registry.untrackMap(tracked)).toBe(false);
+    const after = registry.collect().names.find((n) => n.name === 'u')!;
+    expect([after.instances, after.entriesByKind.get('plain') ?? 0, after.map.inserts]).toEqual([0, 0, 5]);
+  });
+});
