@@ -45,11 +45,12 @@ export interface WindowEvidence {
   /** The oldest sampled entry's age at the window's start (0 before any was sampled). */
   readonly startAgeSeconds: number;
   /**
-   * The oldest sampled entry is older than `minSurvival` of the window, and its age grew by at least
-   * MIN_AGE_GROWTH of the window during it.
+   * The oldest sampled entry is older than `minSurvival` of the window, and its age did not stay flat:
+   * it grew by at least MIN_AGE_GROWTH of the window during it, or fell by as much (its entry left the
+   * sample, which says nothing either way).
    */
   readonly survived: boolean | undefined;
-  /** Survival failed only because the oldest age stayed flat: old enough, but not growing. */
+  /** Survival failed only because the oldest age stayed flat: old enough, but neither growing nor fallen. */
   readonly ageFlat: boolean;
   readonly inserts: number | undefined;
   readonly deletes: number | undefined;
@@ -118,7 +119,11 @@ export function measureWindow(
   // stays at the TTL, flat, while entries of that age leave all along; its floor's noise then read as a
   // leak every few hours. A leak's oldest entries stay, so their age grows with time.
   const oldEnough = ageSeconds !== undefined && ageSeconds * 1000 >= settings.minSurvival * spanMs;
-  const ageFlat = ageSeconds !== undefined && (ageSeconds - startAgeSeconds) * 1000 < MIN_AGE_GROWTH * spanMs;
+  // Flat, not fallen: an oldest age that fell by more than half the window says its entry left the
+  // sample, and the sample is a reservoir, which also lets old entries go when it admits new ones. That
+  // is no evidence of a bound (a slow leak under churn lost its leak verdict to it, a few times a day).
+  const ageGrowthMs = ageSeconds === undefined ? NaN : (ageSeconds - startAgeSeconds) * 1000;
+  const ageFlat = Math.abs(ageGrowthMs) < MIN_AGE_GROWTH * spanMs;
   const survived = ageSeconds === undefined ? undefined : oldEnough && !ageFlat;
 
   let inserts: number | undefined;

@@ -17,8 +17,9 @@
  * - `growing`: the floor rises and no bound was seen, but the evidence above is incomplete.
  * - `ok`: no rise, or a bound explains it (a declared `maxEntries` not exceeded, a declared TTL the oldest
  *   entry respects, or the oldest entries leaving within the window).
- * Once `leak`, a series stays `leak` while its floor keeps rising (hysteresis: a vote that drops for a
- * noisy window is no evidence of a fix), and leaves it at once when it is within a declared bound.
+ * Once `leak`, a series stays `leak` while its floor keeps rising over the fresh window or over the last
+ * six hours (hysteresis: a vote that drops for a noisy window is no evidence of a fix), and leaves it at
+ * once when it is within a declared bound or its oldest age stays flat.
  */
 import type { LeakState } from '../conventions.js';
 import { formatCount, formatDuration } from './format.js';
@@ -90,6 +91,15 @@ const LONG_MIN_REL_RISE = 0.03;
 const MIN_TREND_T = 2.5;
 /** Declared TTL slack: ages are read at scrapes and expiry may run on a timer. */
 const TTL_SLACK = 1.1;
+/**
+ * Hourly buckets of the hold window: a leak stays `leak` while the floor rose across them, even when the
+ * fresh window's did not. Under churn of a map's whole size an hour, a slow leak (0.5 %/h) rises less
+ * in 2 h than the floor's noise, so one fresh window in three or four read flat and ended the verdict
+ * (the scenario suite's slow-leak-heavy-churn went leak, ok, leak... for 30 h); six hours of hourly
+ * floors see it through. The price: a leak that truly stops stays `leak` until the six hours hold no
+ * rise, about six hours after the stop.
+ */
+const HOLD_WINDOW_HOURS = 6;
 /** What a verdict without the fresh window says of it. */
 const SPARSE = 'each of its six blocks needs an observation';
 
@@ -192,6 +202,8 @@ class SeriesState {
   voteSinceMs = NaN;
   /** The long window's last evaluation (refreshed when an hourly bucket completes). */
   long: { vote: boolean; w: WindowEvidence } | undefined = undefined;
+  /** The floor's fitted rise over the last HOLD_WINDOW_HOURS hourly buckets (NaN until observed). */
+  recentRise = NaN;
   state: LeakState = 'collecting';
   leakSinceMs = NaN;
   verdict: LeakVerdictDetail;
@@ -431,7 +443,10 @@ export class LeakDetector {
     if (seen < need) return collecting(seen, need);
     // The long window changes only when an hourly bucket completes: evaluated then, remembered between,
     // whatever the fresh window holds (observations too sparse for it still fill hourly buckets).
-    if (coarseOpened) s.long = this.longVote(s);
+    if (coarseOpened) {
+      s.long = this.longVote(s);
+      s.recentRise = this.window(s, s.coarse, s.coarseBase, HOLD_WINDOW_HOURS, 0)?.rise ?? NaN;
+    }
     const long = s.long;
     const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs);
     if (w === undefined || w.spanMs < this.cfg.minWindowMs * 0.9)
@@ -456,13 +471,18 @@ export class LeakDetector {
     } else if (long?.vote) {
       state = 'leak';
       explain = () => `over ${formatDuration(long.w.spanMs)}: ${leakReason(long.w, mapAgeMs)}`;
-    } else if (s.state === 'leak' && w.rise > 0 && !w.ageFlat) {
+    } else if (s.state === 'leak' && (w.rise > 0 || s.recentRise > 0) && !w.ageFlat) {
       // A noisy window is no evidence of a fix, and a young oldest entry may be churn sampled beside a
       // slow leak; but an oldest age that stays flat, as old as the window, is a cache done filling
       // toward an undeclared TTL: its entries of that age leave all along.
       state = 'leak';
       const since = nowMs - s.leakSinceMs;
-      explain = () => `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`;
+      const recent = s.recentRise;
+      explain = () =>
+        w.rise > 0
+          ? `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`
+          : `still rising over the last ${HOLD_WINDOW_HOURS} h (floor +${formatCount(recent)}), not over the ` +
+            `last ${formatDuration(w.spanMs)} (${describeRise(w)}); leak since ${formatDuration(since)}`;
     } else if (w.rising && fresh.boundSeen === undefined) {
       state = 'growing';
       explain = () => `${describeRise(w)}; ${describeMissing(w, fresh)}`;

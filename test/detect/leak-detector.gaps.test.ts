@@ -208,7 +208,7 @@ describe('declared bounds, the wait for a verdict, and a leak that slows down', 
 
   it('stays a leak while the floor still rises, says since when, and leaves it once growth stops', () => {
     const entries = (m: number) => (m <= 180 ? 10 * m : m <= 300 ? 1800 + 2 * (m - 180) : 2040);
-    const steps = every(420, (h) => {
+    const steps = every(720, (h) => {
       const e = entries(Math.round(h * 60));
       return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: h * 3600 };
     });
@@ -218,8 +218,44 @@ describe('declared bounds, the wait for a verdict, and a leak that slows down', 
     const since = /^still rising: .+; leak since ([\d.]+) h$/.exec(at240.reason);
     expect(since).not.toBeNull();
     expect(Number(since![1])).toBeCloseTo((240 - first) / 60, 1);
+    // Growth stopped at 5 h: by 7 h the fresh window is flat, but the last six hours still rose.
+    const at420 = steps[420]!.verdict;
+    expect(at420.state).toBe('leak');
+    expect(at420.reason).toMatch(
+      /^still rising over the last 6 h \(floor \+[\d,]+\), not over the last 2 h \(/,
+    );
+    // It leaves once the six hours hold no rise either: about six hours after the stop.
+    const left = steps.find((s) => s.minute > first && s.verdict.state !== 'leak')!;
+    expect(left.minute).toBeGreaterThan(600);
+    expect(left.minute).toBeLessThanOrEqual(300 + 7 * 60);
     const last = steps.at(-1)!.verdict;
     expect(last.state).toBe('ok');
     expect(last.reason).toMatch(/^no growth: floor 2,040 -> 2,040 /);
+  });
+
+  it('a leak whose oldest sampled entry leaves the reservoir stays a leak: a fallen age is not a flat one', () => {
+    // At 6 h the reservoir admits an insert in the oldest entry's slot: the oldest age falls from 6 h to
+    // 3 h (the next oldest sampled), then grows on. Read as flat, it ended the verdict ("entries leave").
+    const steps = every(600, (h) => {
+      const e = Math.round(2000 + 200 * h);
+      return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: (h < 6 ? h : h - 3) * 3600 };
+    });
+    const first = steps.find((s) => s.verdict.state === 'leak')!.minute;
+    expect(first).toBeLessThan(180);
+    const after = steps.filter((s) => s.minute >= first).map((s) => s.verdict.state);
+    expect(new Set(after)).toEqual(new Set(['leak']));
+  });
+
+  it('a leak that pauses for two hours stays a leak: one flat fresh window is no fix', () => {
+    // 200 entries an hour, a two-hour pause at 6 h (a quiet night), growth again from 8 h.
+    const entries = (h: number) => Math.round(2000 + 200 * Math.min(h, 6) + 200 * Math.max(0, h - 8));
+    const steps = every(720, (h) => {
+      const e = entries(h);
+      return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: h * 3600 };
+    });
+    const first = steps.find((s) => s.verdict.state === 'leak')!.minute;
+    expect(first).toBeLessThan(180);
+    const after = steps.filter((s) => s.minute >= first).map((s) => s.verdict.state);
+    expect(new Set(after)).toEqual(new Set(['leak']));
   });
 });
