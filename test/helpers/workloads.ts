@@ -297,4 +297,25 @@ export const BOUNDED_WORKLOADS: readonly (() => Workload)[] = [
       },
     };
   },
+  () => {
+    const expiries = new Map<unknown, number>();
+    return {
+      name: 'bulk-load-beside-base',
+      leak: false,
+      hours: 8,
+      description:
+        '5k settings loaded at start and kept, a 20k catalog loaded once at 1 h, then a TTL-bounded churn beside them',
+      minute(ctx) {
+        ttlSweep(ctx, expiries);
+        if (ctx.t === 0) for (let i = 0; i < 5_000; i++) ctx.map.set(`base${i}`, 1);
+        if (ctx.t === HOUR) for (let i = 0; i < 20_000; i++) ctx.map.set(`cat${i}`, 1);
+        const n = poisson(ctx.rand, 60);
+        for (let i = 0; i < n; i++) {
+          const k = `z${ctx.next()}`;
+          ctx.map.set(k, 1);
+          expiries.set(k, ctx.t + 20 * MIN);
+        }
+      },
+    };
+  },
 ];
