@@ -200,6 +200,31 @@ export const UNDECLARED_FILL_WORKLOADS: readonly (() => Workload)[] = [
   () => ttlCache(TTL_2H_FLAT, 12, 167, 2 * HOUR, 0, 'trough'),
 ];
 
+/**
+ * `load` entries set once at 1 h, beside `base` entries kept from the start and a TTL-bounded churn (60
+ * inserts a minute, 20 min TTL): one step up, then flat.
+ */
+function bulkLoad(name: string, description: string, base: number, load: number): Workload {
+  const expiries = new Map<unknown, number>();
+  return {
+    name,
+    leak: false,
+    hours: 8,
+    description,
+    minute(ctx) {
+      ttlSweep(ctx, expiries);
+      if (ctx.t === 0) for (let i = 0; i < base; i++) ctx.map.set(`base${i}`, 1);
+      if (ctx.t === HOUR) for (let i = 0; i < load; i++) ctx.map.set(`ref${i}`, 1);
+      const n = poisson(ctx.rand, 60);
+      for (let i = 0; i < n; i++) {
+        const k = `y${ctx.next()}`;
+        ctx.map.set(k, 1);
+        expiries.set(k, ctx.t + 20 * MIN);
+      }
+    },
+  };
+}
+
 export const BOUNDED_WORKLOADS: readonly (() => Workload)[] = [
   () => ttlCache('ttl-cycle-trough', 30, 150, HOUR, 0.7, 'trough'),
   () => ttlCache('ttl-cycle-peak', 30, 150, HOUR, 0.7, 'peak'),
@@ -278,44 +303,18 @@ export const BOUNDED_WORKLOADS: readonly (() => Workload)[] = [
       },
     };
   },
-  () => {
-    const expiries = new Map<unknown, number>();
-    return {
-      name: 'bulk-load',
-      leak: false,
-      hours: 8,
-      description: '10k reference entries loaded once at 1 h, then a TTL-bounded churn beside them',
-      minute(ctx) {
-        ttlSweep(ctx, expiries);
-        if (ctx.t === HOUR) for (let i = 0; i < 10_000; i++) ctx.map.set(`ref${i}`, 1);
-        const n = poisson(ctx.rand, 60);
-        for (let i = 0; i < n; i++) {
-          const k = `y${ctx.next()}`;
-          ctx.map.set(k, 1);
-          expiries.set(k, ctx.t + 20 * MIN);
-        }
-      },
-    };
-  },
-  () => {
-    const expiries = new Map<unknown, number>();
-    return {
-      name: 'bulk-load-beside-base',
-      leak: false,
-      hours: 8,
-      description:
-        '5k settings loaded at start and kept, a 20k catalog loaded once at 1 h, then a TTL-bounded churn beside them',
-      minute(ctx) {
-        ttlSweep(ctx, expiries);
-        if (ctx.t === 0) for (let i = 0; i < 5_000; i++) ctx.map.set(`base${i}`, 1);
-        if (ctx.t === HOUR) for (let i = 0; i < 20_000; i++) ctx.map.set(`cat${i}`, 1);
-        const n = poisson(ctx.rand, 60);
-        for (let i = 0; i < n; i++) {
-          const k = `z${ctx.next()}`;
-          ctx.map.set(k, 1);
-          expiries.set(k, ctx.t + 20 * MIN);
-        }
-      },
-    };
-  },
+  () =>
+    bulkLoad(
+      'bulk-load',
+      '10k reference entries loaded once at 1 h, then a TTL-bounded churn beside them',
+      0,
+      10_000,
+    ),
+  () =>
+    bulkLoad(
+      'bulk-load-beside-base',
+      '5k settings loaded at start and kept, a 20k catalog loaded once at 1 h, then a TTL-bounded churn beside them',
+      5_000,
+      20_000,
+    ),
 ];
