@@ -12,8 +12,6 @@
  *   same first and last blocks (block means, so one busy minute at either end does not decide it);
  * - **pace**: the growth kept its pace: the late half of the window grew nearly as much as the early
  *   half (a cache filling a bounded key space slows down as it fills; a leak does not);
- * - **one step**: most of the rise came within two of the six blocks, and it is large for the map (a
- *   bulk load, not a trend);
  * - **bound**: a declared `maxEntries` not exceeded, or a declared TTL that the oldest entry respects.
  *
  * This module only measures; the detector (leak-detector.ts) combines the pieces into a state.
@@ -36,12 +34,6 @@ export interface WindowEvidence {
   readonly rising: boolean;
   /** Growth of the floor, entries per ms (the fitted slope). */
   readonly slopePerMs: number;
-  /**
-   * The largest rise of the floor within two blocks' time: from one of the six blocks' floors to the one
-   * after next (0 when none rose). Two, so that a jump inside a block, which leaves that block's floor
-   * halfway, counts whole.
-   */
-  readonly maxStep: number;
   /** Lowest entry count of each third of the window (the day-long window's steadiness test). */
   readonly floor0: number;
   readonly floor1: number;
@@ -167,7 +159,6 @@ export function measureWindow(
     rise,
     rising,
     slopePerMs,
-    maxStep: trend.maxStep,
     // Three fields, not a tuple: a verdict keeps its window's evidence, and an array costs ~70 bytes.
     floor0: f0,
     floor1: f1,
@@ -210,8 +201,6 @@ interface BlockTrend {
   /** Mean net flow (cumulative inserts - deletes) over the first and the last block. */
   readonly net0: number;
   readonly net1: number;
-  /** The largest rise between a block's floor and the one after next (0 when none rose). */
-  readonly maxStep: number;
 }
 
 /** Least-squares line through the blocks' mean floors; undefined when a block holds no observation. */
@@ -241,7 +230,5 @@ function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | und
   for (let i = 0; i < k; i++) rss += (blockFloors[i]! - ym - slope * (i - xm)) ** 2;
   const se = Math.sqrt(rss / (k - 2) / sxx);
   const t = se > 0 ? slope / se : slope > 0 ? Infinity : slope < 0 ? -Infinity : 0;
-  let maxStep = 0;
-  for (let i = 2; i < k; i++) maxStep = Math.max(maxStep, blockFloors[i]! - blockFloors[i - 2]!);
-  return { level0: ym - slope * xm, slopePerBlock: slope, t, net0, net1, maxStep };
+  return { level0: ym - slope * xm, slopePerBlock: slope, t, net0, net1 };
 }

@@ -41,11 +41,6 @@ export function describeMissing(w: WindowEvidence, fresh: FreshVote): string {
       `growth is slowing down: the late half of the window grew ${formatPercent(Math.max(0, w.lateToEarly))} of the early half (a cache filling?)`,
     );
   }
-  if (fresh.oneStep) {
-    missing.push(
-      `one step, not a trend: ${formatCount(w.maxStep)} of the rise came within ${formatDuration(w.spanMs / 3)} (a bulk load?)`,
-    );
-  }
   if (!w.rising && missing.length === 0) missing.push('the rise is within the noise');
   return missing.join('; ');
 }
