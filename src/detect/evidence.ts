@@ -45,12 +45,11 @@ export interface WindowEvidence {
   /** The oldest sampled entry's age at the window's start (0 before any was sampled). */
   readonly startAgeSeconds: number;
   /**
-   * The oldest sampled entry is older than `minSurvival` of the window, and its age did not stay flat:
-   * it grew by at least MIN_AGE_GROWTH of the window during it, or fell by as much (its entry left the
-   * sample, which says nothing either way).
+   * The oldest sampled entry is older than `minSurvival` of the window, and its age grew by at least
+   * MIN_AGE_GROWTH of the window during it, counting the pieces that grew (see ageGrowthSeconds).
    */
   readonly survived: boolean | undefined;
-  /** Survival failed only because the oldest age stayed flat: old enough, but neither growing nor fallen. */
+  /** Survival failed only because the oldest age stayed flat: old enough, but not growing. */
   readonly ageFlat: boolean;
   readonly inserts: number | undefined;
   readonly deletes: number | undefined;
@@ -119,11 +118,9 @@ export function measureWindow(
   // stays at the TTL, flat, while entries of that age leave all along; its floor's noise then read as a
   // leak every few hours. A leak's oldest entries stay, so their age grows with time.
   const oldEnough = ageSeconds !== undefined && ageSeconds * 1000 >= settings.minSurvival * spanMs;
-  // Flat, not fallen: an oldest age that fell by more than half the window says its entry left the
-  // sample, and the sample is a reservoir, which also lets old entries go when it admits new ones. That
-  // is no evidence of a bound (a slow leak under churn lost its leak verdict to it, a few times a day).
-  const ageGrowthMs = ageSeconds === undefined ? NaN : (ageSeconds - startAgeSeconds) * 1000;
-  const ageFlat = Math.abs(ageGrowthMs) < MIN_AGE_GROWTH * spanMs;
+  const ageFlat =
+    ageSeconds !== undefined &&
+    ageGrowthSeconds(ring, from, n, startAgeSeconds) * 1000 < MIN_AGE_GROWTH * spanMs;
   const survived = ageSeconds === undefined ? undefined : oldEnough && !ageFlat;
 
   let inserts: number | undefined;
@@ -175,6 +172,25 @@ export function measureWindow(
     countersMissing,
     lateToEarly,
   };
+}
+
+/**
+ * How much the oldest sampled age grew over the window, from its start and the last observation of each
+ * of the six blocks, counting rises only. A fall means the oldest sampled entry left the sample, and the
+ * sample is a reservoir, which also lets old entries go as it admits new ones: that says nothing either
+ * way, so the growth before and after it still counts. Measured end to end instead, a slow leak under
+ * churn lost its leak verdict a few times a day to such a fall (its age, net, looked flat).
+ */
+function ageGrowthSeconds(ring: BucketRing, from: number, n: number, startAgeSeconds: number): number {
+  let grown = 0;
+  let previous = startAgeSeconds;
+  for (let i = 1; i <= TREND_BLOCKS; i++) {
+    const age = ring.evidenceAtOrBefore(from + Math.floor((i * n) / TREND_BLOCKS) - 1, from)?.ageSeconds;
+    if (age === undefined || Number.isNaN(age)) continue;
+    if (age > previous) grown += age - previous;
+    previous = age;
+  }
+  return grown;
 }
 
 /**

@@ -19,7 +19,8 @@
  *   entry respects, or the oldest entries leaving within the window).
  * Once `leak`, a series stays `leak` while its floor keeps rising over the fresh window or over the last
  * six hours (hysteresis: a vote that drops for a noisy window is no evidence of a fix), and leaves it at
- * once when it is within a declared bound or its oldest age stays flat.
+ * once when it is within a declared bound, its fresh window fell by more than the six hours rose, or its
+ * oldest age stays flat.
  */
 import type { LeakState } from '../conventions.js';
 import { formatCount, formatDuration } from './format.js';
@@ -92,12 +93,12 @@ const MIN_TREND_T = 2.5;
 /** Declared TTL slack: ages are read at scrapes and expiry may run on a timer. */
 const TTL_SLACK = 1.1;
 /**
- * Hourly buckets of the hold window: a leak stays `leak` while the floor rose across them, even when the
- * fresh window's did not. Under churn of a map's whole size an hour, a slow leak (0.5 %/h) rises less
+ * Hourly buckets of the hold window: a leak stays `leak` while the floor rose across them (by the
+ * smallest rise that counts), even when the fresh window's did not, unless that one fell by more. Under churn of a map's whole size an hour, a slow leak (0.5 %/h) rises less
  * in 2 h than the floor's noise, so one fresh window in three or four read flat and ended the verdict
  * (the scenario suite's slow-leak-heavy-churn went leak, ok, leak... for 30 h); six hours of hourly
- * floors see it through. The price: a leak that truly stops stays `leak` until the six hours hold no
- * rise, about six hours after the stop.
+ * floors see it through. The price: a leak that truly stops, its floor flat, stays `leak` until the six
+ * hours hold no rise, about six hours after the stop.
  */
 const HOLD_WINDOW_HOURS = 6;
 /** What a verdict without the fresh window says of it. */
@@ -202,8 +203,11 @@ class SeriesState {
   voteSinceMs = NaN;
   /** The long window's last evaluation (refreshed when an hourly bucket completes). */
   long: { vote: boolean; w: WindowEvidence } | undefined = undefined;
-  /** The floor's fitted rise over the last HOLD_WINDOW_HOURS hourly buckets (NaN until observed). */
-  recentRise = NaN;
+  /**
+   * The floor's fitted rise over the last HOLD_WINDOW_HOURS hourly buckets, when it reaches the smallest
+   * rise that counts (absolute and relative, as a fresh window's); else 0.
+   */
+  heldRise = 0;
   state: LeakState = 'collecting';
   leakSinceMs = NaN;
   verdict: LeakVerdictDetail;
@@ -445,7 +449,8 @@ export class LeakDetector {
     // whatever the fresh window holds (observations too sparse for it still fill hourly buckets).
     if (coarseOpened) {
       s.long = this.longVote(s);
-      s.recentRise = this.window(s, s.coarse, s.coarseBase, HOLD_WINDOW_HOURS, 0)?.rise ?? NaN;
+      const held = this.window(s, s.coarse, s.coarseBase, HOLD_WINDOW_HOURS, 0);
+      s.heldRise = held !== undefined && held.rise >= this.leastRise(held.level0) ? held.rise : 0;
     }
     const long = s.long;
     const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs);
@@ -471,13 +476,14 @@ export class LeakDetector {
     } else if (long?.vote) {
       state = 'leak';
       explain = () => `over ${formatDuration(long.w.spanMs)}: ${leakReason(long.w, mapAgeMs)}`;
-    } else if (s.state === 'leak' && (w.rise > 0 || s.recentRise > 0) && !w.ageFlat) {
+    } else if (s.state === 'leak' && (w.rise > 0 || -w.rise < s.heldRise) && !w.ageFlat) {
       // A noisy window is no evidence of a fix, and a young oldest entry may be churn sampled beside a
-      // slow leak; but an oldest age that stays flat, as old as the window, is a cache done filling
-      // toward an undeclared TTL: its entries of that age leave all along.
+      // slow leak; but a fresh window that fell by more than the last six hours rose is (a clean-up, a
+      // clear), and an oldest age that stays flat, as old as the window, is a cache done filling toward
+      // an undeclared TTL: its entries of that age leave all along.
       state = 'leak';
       const since = nowMs - s.leakSinceMs;
-      const recent = s.recentRise;
+      const recent = s.heldRise;
       explain = () =>
         w.rise > 0
           ? `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`
@@ -545,6 +551,11 @@ export class LeakDetector {
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
     s.state = state;
     return verdict(state, growthPerSecond, explain);
+  }
+
+  /** The smallest rise of a floor starting at `level` that counts (as evidence.ts's threshold). */
+  private leastRise(level: number): number {
+    return Math.max(this.cfg.minAbsRise, this.cfg.minRelRise * Math.max(level, 0));
   }
 
   /** A declared bound that explains the series (as its reason); undefined when none does. */

@@ -235,15 +235,33 @@ describe('declared bounds, the wait for a verdict, and a leak that slows down', 
 
   it('a leak whose oldest sampled entry leaves the reservoir stays a leak: a fallen age is not a flat one', () => {
     // At 6 h the reservoir admits an insert in the oldest entry's slot: the oldest age falls from 6 h to
-    // 3 h (the next oldest sampled), then grows on. Read as flat, it ended the verdict ("entries leave").
+    // 3.8 h (the next oldest sampled), then grows on. Measured end to end, a window across the fall saw
+    // the age change by 2 h - 2.2 h: read as flat, that ended the verdict ("entries leave").
     const steps = every(600, (h) => {
       const e = Math.round(2000 + 200 * h);
-      return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: (h < 6 ? h : h - 3) * 3600 };
+      return { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: (h < 6 ? h : h - 2.2) * 3600 };
     });
     const first = steps.find((s) => s.verdict.state === 'leak')!.minute;
     expect(first).toBeLessThan(180);
     const after = steps.filter((s) => s.minute >= first).map((s) => s.verdict.state);
     expect(new Set(after)).toEqual(new Set(['leak']));
+  });
+
+  it('a leak undone by a clean-up leaves the verdict once the six hours hold no more rise than it undid', () => {
+    // 200 entries an hour; at 6.1 h a clean-up deletes 1,300 of them, more than the last six hours added.
+    // The hourly window that takes the clean-up in (hours 1-7) still fits a small rise, and a positive
+    // rise alone held the verdict until 8 h.
+    const inserted = (h: number) => Math.round(2000 + 200 * h);
+    const steps = every(600, (h) => {
+      const inserts = inserted(h);
+      const deletes = h < 6.1 ? 0 : 1300;
+      return { entries: inserts - deletes, inserts, deletes, oldestAgeSeconds: h * 3600 };
+    });
+    const first = steps.find((s) => s.verdict.state === 'leak')!.minute;
+    expect(first).toBeLessThan(180);
+    expect(steps[360]!.verdict.state).toBe('leak');
+    const left = steps.find((s) => s.minute > 366 && s.verdict.state !== 'leak')!;
+    expect(left.minute).toBeLessThanOrEqual(7 * 60 + 20);
   });
 
   it('a leak that pauses for two hours stays a leak: one flat fresh window is no fix', () => {
