@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { buildScorecard, renderScorecard } from '../helpers/scorecard.js';
+import { BASELINES, buildScorecard, renderScorecard } from '../helpers/scorecard.js';
 import { simulate } from '../helpers/simulate.js';
 import { TTL_2H_FLAT, UNDECLARED_FILL_WORKLOADS } from '../helpers/workloads.js';
 
@@ -59,6 +59,26 @@ describe('leak verdict scorecard', () => {
       expect(leakAfter, `seed ${seed}: leak at minute ${leakAfter}`).toBe(-1);
       expect(states.slice(settled).every((s) => s === 'ok' || s === 'growing')).toBe(true);
     }
+  });
+
+  it("the README's detector figures are the scorecard's", () => {
+    // The README quotes the scorecard in prose; a regenerated scorecard must not leave it behind.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const leaks = rows.filter((r) => r.leak && r.group === 'leak');
+    const bounded = rows.filter((r) => !r.leak && r.group === 'bounded');
+    const caught = leaks.filter((r) => r.toLeakMs !== null);
+    const delays = caught.map((r) => r.toLeakMs!).sort((a, b) => a - b);
+    const median = (delays[(delays.length - 1) >> 1]! / HOUR).toFixed(1);
+    const paged = bounded.filter((r) => r.toLeakMs !== null).length;
+    expect(readme).toContain(
+      `it confirms ${caught.length} of ${leaks.length} leaks, median ${median} h, at most 3 h, and pages ${paged} of ${bounded.length} bounded maps`,
+    );
+    const baselinePaged = BASELINES.map(
+      (b) => bounded.filter((r) => (r.baselines[b.name] ?? null) !== null).length,
+    );
+    expect(readme).toContain(
+      `the simple baselines page ${Math.min(...baselinePaged)} to ${Math.max(...baselinePaged)} of them`,
+    );
   });
 
   it('renders the scorecard into docs/detector.md', async () => {
