@@ -105,10 +105,8 @@ export function measureWindow(
   const centresMs = ((TREND_BLOCKS - 1) / TREND_BLOCKS) * spanMs;
   const rise = trend.slopePerBlock * (TREND_BLOCKS - 1);
   const base = trend.level0;
-  const threshold = Math.max(settings.minAbsRise, settings.minRelRise * Math.max(base, 0));
-  const rising = trend.t >= settings.minTrendT && rise >= threshold;
-  const floorThreshold = Math.max(settings.minAbsRise, settings.minRelRise * Math.max(f0, 0));
-  const floorsRising = f1 > f0 && f2 > f1 && floorRise >= floorThreshold;
+  const rising = trend.t >= settings.minTrendT && rise >= leastRise(settings, base);
+  const floorsRising = f1 > f0 && f2 > f1 && floorRise >= leastRise(settings, f0);
   const slopePerMs = centresMs > 0 ? rise / centresMs : 0;
 
   const ageSeconds = Number.isNaN(end.ev.ageSeconds) ? undefined : end.ev.ageSeconds;
@@ -174,6 +172,19 @@ export function measureWindow(
   };
 }
 
+/** The smallest rise of a floor starting at `level` that counts: absolute, and relative to the level. */
+export function leastRise(settings: EvidenceSettings, level: number): number {
+  return Math.max(settings.minAbsRise, settings.minRelRise * Math.max(level, 0));
+}
+
+/**
+ * The first bucket of block `i` (0 to TREND_BLOCKS) when the `n` buckets from `from` are cut into
+ * TREND_BLOCKS blocks: block i ends just before block i + 1 starts.
+ */
+function blockStart(from: number, n: number, i: number): number {
+  return from + Math.floor((i * n) / TREND_BLOCKS);
+}
+
 /**
  * How much the oldest sampled age grew over the window, from its start and the last observation of each
  * of the six blocks, counting rises only. A fall means the oldest sampled entry left the sample, and the
@@ -185,7 +196,7 @@ function ageGrowthSeconds(ring: BucketRing, from: number, n: number, startAgeSec
   let grown = 0;
   let previous = startAgeSeconds;
   for (let i = 1; i <= TREND_BLOCKS; i++) {
-    const age = ring.evidenceAtOrBefore(from + Math.floor((i * n) / TREND_BLOCKS) - 1, from)?.ageSeconds;
+    const age = ring.evidenceAtOrBefore(blockStart(from, n, i) - 1, from)?.ageSeconds;
     if (age === undefined || Number.isNaN(age)) continue;
     if (age > previous) grown += age - previous;
     previous = age;
@@ -229,8 +240,8 @@ function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | und
   let net0 = NaN;
   let net1 = NaN;
   for (let i = 0; i < k; i++) {
-    const a = from + Math.floor((i * n) / k);
-    const b = from + Math.floor(((i + 1) * n) / k) - 1;
+    const a = blockStart(from, n, i);
+    const b = blockStart(from, n, i + 1) - 1;
     if (ring.meansOver(a, b, scratch) === 0) return undefined;
     const y = scratch[0]!;
     if (i === 0) net0 = scratch[1]!;

@@ -25,6 +25,7 @@
 import type { LeakState } from '../conventions.js';
 import { formatCount, formatDuration } from './format.js';
 import {
+  leastRise,
   measureWindow,
   TREND_BLOCKS,
   type CounterCoverage,
@@ -94,11 +95,12 @@ const MIN_TREND_T = 2.5;
 const TTL_SLACK = 1.1;
 /**
  * Hourly buckets of the hold window: a leak stays `leak` while the floor rose across them (by the
- * smallest rise that counts), even when the fresh window's did not, unless that one fell by more. Under churn of a map's whole size an hour, a slow leak (0.5 %/h) rises less
- * in 2 h than the floor's noise, so one fresh window in three or four read flat and ended the verdict
- * (the scenario suite's slow-leak-heavy-churn went leak, ok, leak... for 30 h); six hours of hourly
- * floors see it through. The price: a leak that truly stops, its floor flat, stays `leak` until the six
- * hours hold no rise, about six hours after the stop.
+ * smallest rise that counts), even when the fresh window's did not, unless that one fell by more.
+ * Under churn of a map's whole size an hour, a slow leak (0.5 %/h) rises less in 2 h than the floor's
+ * noise, so one fresh window in three or four read flat and ended the verdict (the scenario suite's
+ * slow-leak-heavy-churn went leak, ok, leak... for 30 h); six hours of hourly floors see it through.
+ * The price: a leak that truly stops, its floor flat, stays `leak` until the six hours hold no rise,
+ * about six hours after the stop.
  */
 const HOLD_WINDOW_HOURS = 6;
 /** What a verdict without the fresh window says of it. */
@@ -450,7 +452,7 @@ export class LeakDetector {
     if (coarseOpened) {
       s.long = this.longVote(s);
       const held = this.window(s, s.coarse, s.coarseBase, HOLD_WINDOW_HOURS, 0);
-      s.heldRise = held !== undefined && held.rise >= this.leastRise(held.level0) ? held.rise : 0;
+      s.heldRise = held !== undefined && held.rise >= leastRise(this.cfg, held.level0) ? held.rise : 0;
     }
     const long = s.long;
     const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs);
@@ -551,11 +553,6 @@ export class LeakDetector {
     if (state === 'leak' && s.state !== 'leak') s.leakSinceMs = nowMs;
     s.state = state;
     return verdict(state, growthPerSecond, explain);
-  }
-
-  /** The smallest rise of a floor starting at `level` that counts (as evidence.ts's threshold). */
-  private leastRise(level: number): number {
-    return Math.max(this.cfg.minAbsRise, this.cfg.minRelRise * Math.max(level, 0));
   }
 
   /** A declared bound that explains the series (as its reason); undefined when none does. */

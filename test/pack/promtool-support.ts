@@ -4,10 +4,11 @@
  * deletion cases run.
  *
  * Why two: promtool evaluates one test file at a time on one core, and a 2-core machine has two. vitest
- * now runs two test files at once there (vitest.config.ts), so two promtool files can have four processes
- * on two cores for a while; the work is CPU time either way, and two keep both cores busy when a promtool
- * file runs beside one that waits (one process per file was not measured against this). Why a file per process:
- * a file's time is mostly its evaluation steps (from a fifth of a second to 15 s, the shapes files), so
+ * now runs two test files at once there (vitest.config.ts), so two promtool files can have four
+ * processes on two cores for a while; the work is CPU time either way, and two keep both cores busy when
+ * a promtool file runs beside one that waits (one process per file was not measured against this).
+ *
+ * Why a file per process: a file's time is mostly its evaluation steps (from a fifth of a second to 15 s, the shapes files), so
  * handing out files largest first keeps both processes busy to the end, and a process costs ~0.1 s.
  */
 import { spawn } from 'node:child_process';
