@@ -75,6 +75,12 @@ const MAX_RELATIVE_BUCKET = 2 ** 30;
 /** Timestamps beyond what a Date can hold are refused (ignored), so bucket arithmetic stays exact. */
 const MAX_TIMESTAMP_MS = 8.64e15;
 /**
+ * An oldest age beyond the span two accepted timestamps can have is no age: it is read as absent. The
+ * rings hold ages as 32-bit floats, which turn anything past 3.4e38 into Infinity (reasons then read
+ * "Infinity d old").
+ */
+const MAX_AGE_SECONDS = (2 * MAX_TIMESTAMP_MS) / 1000;
+/**
  * Pace over the day-long window, cut in thirds of 8 h, across which traffic cycles do move: the late
  * half must grow at least this share of the early half, and no more than 1/that (a cycle turning).
  * The fresh path asks more (fresh-vote.ts).
@@ -329,7 +335,10 @@ export class LeakDetector {
     ) {
       return known?.verdict ?? collecting(0, this.cfg.minWindowMs + this.cfg.warmupMs);
     }
-    const age = nonNegative(obs.oldestAgeSeconds) ? obs.oldestAgeSeconds : NaN;
+    const age =
+      nonNegative(obs.oldestAgeSeconds) && obs.oldestAgeSeconds <= MAX_AGE_SECONDS
+        ? obs.oldestAgeSeconds
+        : NaN;
     let s = known;
     // A jump of more than MAX_RELATIVE_BUCKET buckets (decades at the smallest bucket) starts the series
     // afresh: the rings index buckets relative to the first, in 32 bits.

@@ -111,6 +111,33 @@ describe('observations', () => {
       expect(bad).toBe(standing);
   });
 
+  it('reads an oldest age longer than any time it accepts as no age, never as an Infinity', () => {
+    // Ages are held as 32-bit floats: 3.5e38 s was kept, turned into Infinity, and a leak's reason read
+    // "oldest sampled entry Infinity d old".
+    const run = (bad: number) => {
+      const d = new LeakDetector();
+      const verdicts = [];
+      for (let m = 0; m <= 600; m++) {
+        const h = m / 60;
+        const e = Math.round(2000 + 200 * h);
+        const age = m > 300 && m % 7 === 0 ? bad : h * 3600;
+        verdicts.push(
+          d.observe('s', T0 + m * MIN, { entries: e, inserts: e, deletes: 0, oldestAgeSeconds: age }),
+        );
+      }
+      return verdicts.map((v) => `${v.state}: ${v.reason}`);
+    };
+    const absent = run(Number.NaN);
+    expect(absent.some((v) => v.startsWith('leak'))).toBe(true);
+    for (const huge of [3.5e38, 1e39, Number.MAX_VALUE, 2 * 8.64e12 + 1]) {
+      const got = run(huge);
+      expect(got.filter((v) => /Infinity|NaN/.test(v))).toEqual([]);
+      expect(got).toEqual(absent);
+    }
+    // The longest age it keeps (two timestamps a Date can hold apart) is read, and changes the verdicts.
+    expect(run(2 * 8.64e12)).not.toEqual(absent);
+  });
+
   it('takes the short form (key, time, entries, inserts, deletes) like an observation object', () => {
     const a = new LeakDetector();
     const b = new LeakDetector();
