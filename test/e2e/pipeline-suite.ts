@@ -232,7 +232,15 @@ export function pipelineSuite(engine: Engine, title: string): void {
       const healthyPages = stack.alerts.filter((a) => a.labels.job === 'e2e-healthy');
       expect(healthyPages.map((a) => `${a.labels.alertname} ${a.labels.map_name}`)).toEqual([]);
       // And the faulty demos' healthy maps did not page either.
-      const healthyMaps = new Set(['sessions', 'routes', 'profiles', 'config', 'inventory', 'carts']);
+      const healthyMaps = new Set([
+        'sessions',
+        'routes',
+        'profiles',
+        'config',
+        'inventory',
+        'carts',
+        'users',
+      ]);
       // The storm's map is bounded: it must page for the storm, not for growth.
       expect(
         stack.alerts.filter((a) => a.labels.map_name === 'ledger' && a.labels.alertname !== STORM),
