@@ -12,7 +12,9 @@
  *   same first and last blocks (block means, so one busy minute at either end does not decide it);
  * - **pace**: the growth kept its pace: the late half of the window grew nearly as much as the early
  *   half (a cache filling a bounded key space slows down as it fills; a leak does not);
- * - **bound**: a declared `maxEntries` not exceeded, or a declared TTL that the oldest entry respects.
+ * - **bound**: a declared `maxEntries` not exceeded, or a declared TTL that the oldest entry respects;
+ * - **one step**: the floor's rise was made between two buckets (a bulk load), not over the window: one
+ *   jump of the bucket floors carries most of the rise and stands far above their other moves.
  *
  * This module only measures; the detector (leak-detector.ts) combines the pieces into a state.
  */
@@ -63,6 +65,12 @@ export interface WindowEvidence {
   readonly countersMissing: Exclude<CounterCoverage, 'present'> | 'inconsistent' | undefined;
   /** Late half over early half of the window's growth (net flow, or entries without counters). */
   readonly lateToEarly: number;
+  /**
+   * When the floor rose in one step (see findStep): the time of the step, ms (the start of the first
+   * bucket after it), and its size in entries. Undefined when the rise is a trend, or the floor fell.
+   */
+  readonly stepAtMs: number | undefined;
+  readonly stepSize: number;
 }
 
 /** Whether a window's insert/delete counters can be read: 'stale' when they do not cover the whole window. */
@@ -147,6 +155,7 @@ export function measureWindow(
   const early = mid ? grown(mid) - grown(start.ev) : NaN;
   const late = mid ? grown(end.ev) - grown(mid) : NaN;
   const lateToEarly = early > 0 ? late / early : late > 0 ? Infinity : 0;
+  const step = trend.slopePerBlock > 0 ? findStep(ring, from, to, floorRise) : undefined;
   return {
     spanMs,
     level0: trend.level0,
@@ -169,6 +178,8 @@ export function measureWindow(
     netPositive,
     countersMissing,
     lateToEarly,
+    stepAtMs: step === undefined ? undefined : start.atMs + ((step.bucket - from) / n) * spanMs,
+    stepSize: step?.size ?? 0,
   };
 }
 
@@ -258,4 +269,47 @@ function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | und
   const se = Math.sqrt(rss / (k - 2) / sxx);
   const t = se > 0 ? slope / se : slope > 0 ? Infinity : slope < 0 ? -Infinity : 0;
   return { level0: ym - slope * xm, slopePerBlock: slope, t, net0, net1 };
+}
+
+/** One step: a single jump between bucket floors carries at least this share of the floor's rise... */
+export const STEP_SHARE = 0.7;
+/** ...and is at least this many times the median move between neighbouring bucket floors (churn). */
+const STEP_OVER_NOISE = 6;
+
+/**
+ * The window's rise made in one step, between two neighbouring buckets' floors: a bulk load, a batch.
+ * The largest jump must carry STEP_SHARE of `rise` (the thirds' floors' rise) and stand STEP_OVER_NOISE
+ * times above the median jump, so a ramp (every jump small) or churn noise (jumps of both signs, about
+ * as large as each other) is no step. Buckets with no observation are skipped. Per evaluation, not per
+ * observation: it reads every bucket of the window once.
+ */
+function findStep(
+  ring: BucketRing,
+  from: number,
+  to: number,
+  rise: number,
+): { bucket: number; size: number } | undefined {
+  if (!(rise > 0)) return undefined;
+  const moves = new Float64Array(to - from);
+  let count = 0;
+  let previous = NaN;
+  let jump = 0;
+  let at = -1;
+  for (let b = from; b <= to; b++) {
+    const floor = ring.minOver(b, b);
+    if (Number.isNaN(floor)) continue;
+    if (!Number.isNaN(previous)) {
+      const d = floor - previous;
+      moves[count++] = Math.abs(d);
+      if (d > jump) {
+        jump = d;
+        at = b;
+      }
+    }
+    previous = floor;
+  }
+  if (at < 0 || count < 3 || jump < STEP_SHARE * rise) return undefined;
+  const sorted = moves.subarray(0, count).sort();
+  const median = sorted[count >> 1]!;
+  return jump >= STEP_OVER_NOISE * median ? { bucket: at, size: jump } : undefined;
 }

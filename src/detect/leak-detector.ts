@@ -11,7 +11,8 @@
  * - `leak`, the fresh path: over the last window (up to `windowMs`), the floor rose by more than its
  *   noise (a least-squares slope 2.5 standard errors above zero through six blocks), the oldest sampled entry is older than the window (survival), inserts outpaced deletes (net flow),
  *   and the growth kept its pace; held for `holdMs`. Needs survival ages: without them a cache filling up
- *   or the rising half of a daily cycle with expiry cannot be told from a leak within hours.
+ *   or the rising half of a daily cycle with expiry cannot be told from a leak within hours. A rise made
+ *   in one step (a bulk load) votes only when another step came within six hours before it.
  * - `leak`, the long path: over a day (`longWindowMs`), floors rising third after third in steady steps,
  *   which a filling cache or a daily cycle cannot do; the only path open to a series of entries alone.
  * - `growing`: the floor rises and no bound was seen, but the evidence above is incomplete.
@@ -109,6 +110,28 @@ const TTL_SLACK = 1.1;
  * about six hours after the stop.
  */
 const HOLD_WINDOW_HOURS = 6;
+/**
+ * A rise made in one step (a bulk load, evidence.ts findStep) votes for a leak only when another step
+ * came before it within this time: a map that grows in batches repeats its steps; a load at start-up
+ * or a reference table loaded once does not. The first step is remembered, not voted on.
+ */
+const STEP_REPEAT_MS = 6 * HOUR;
+/** Two step times closer than this are the same step, seen by windows that slid over it. */
+const SAME_STEP_MS = 30 * MINUTE;
+
+/**
+ * Whether the window's rise may vote: it is no single step, or its step repeats an earlier one
+ * (STEP_REPEAT_MS). A first step is remembered in `s.stepAtMs`.
+ */
+function stepRepeats(s: SeriesState, w: WindowEvidence): boolean {
+  const at = w.stepAtMs;
+  if (at === undefined) return true;
+  const since = at - s.stepAtMs;
+  if (since > SAME_STEP_MS && since <= STEP_REPEAT_MS) return true;
+  if (!(since <= SAME_STEP_MS)) s.stepAtMs = at; // the first step, or one after a long quiet
+  return false;
+}
+
 /** What a verdict without the fresh window says of it. */
 const SPARSE = 'each of its six blocks needs an observation';
 
@@ -216,6 +239,8 @@ class SeriesState {
    * rise that counts (absolute and relative, as a fresh window's); else 0.
    */
   heldRise = 0;
+  /** When the first step rise of the last STEP_REPEAT_MS was seen (NaN when none): see stepRepeats. */
+  stepAtMs = NaN;
   state: LeakState = 'collecting';
   leakSinceMs = NaN;
   verdict: LeakVerdictDetail;
@@ -470,7 +495,8 @@ export class LeakDetector {
 
     const bound = this.bound(s, w);
     const fresh = freshVote(w);
-    const voting = fresh.vote && bound === undefined;
+    const oneStep = fresh.vote && bound === undefined && !stepRepeats(s, w);
+    const voting = fresh.vote && bound === undefined && !oneStep;
     if (!voting) s.voteSinceMs = NaN;
     else if (Number.isNaN(s.voteSinceMs)) s.voteSinceMs = nowMs;
 
@@ -500,6 +526,12 @@ export class LeakDetector {
           ? `still rising: ${describeRise(w)}; leak since ${formatDuration(since)}`
           : `still rising over the last ${HOLD_WINDOW_HOURS} h (floor +${formatCount(recent)}), not over the ` +
             `last ${formatDuration(w.spanMs)} (${describeRise(w)}); leak since ${formatDuration(since)}`;
+    } else if (oneStep) {
+      state = 'growing';
+      const stepAgoMs = nowMs - (w.stepAtMs ?? nowMs);
+      explain = () =>
+        `${describeRise(w)}; one step of +${formatCount(w.stepSize)} entries about ${formatDuration(stepAgoMs)} ` +
+        `ago between flat floors: a load, not a leak, unless a step repeats within ${STEP_REPEAT_MS / HOUR} h`;
     } else if (w.rising && fresh.boundSeen === undefined) {
       state = 'growing';
       explain = () => `${describeRise(w)}; ${describeMissing(w, fresh)}`;

@@ -158,6 +158,21 @@ export const LEAK_WORKLOADS: readonly (() => Workload)[] = [
       },
     };
   },
+  // Growth in batches, the twin of bulk-load-beside-base: an import job every 2 h whose 4,000 records (20 %
+  // of the map at first) are cached and never dropped, beside the same 20-min churn. Each batch alone is
+  // one step, as a bulk load is; only the second tells them apart.
+  () => ({
+    ...bulkLoad(
+      'batch-leak',
+      '20k entries kept from start; from 1 h, every 2 h a batch of 4,000 more that are never removed, beside 20-min churn',
+      20_000,
+      4_000,
+      2 * HOUR,
+    ),
+    leak: true,
+    hours: 12,
+    leakStartsAtMs: HOUR,
+  }),
 ];
 
 /**
@@ -204,7 +219,11 @@ export const UNDECLARED_FILL_WORKLOADS: readonly (() => Workload)[] = [
  * `load` entries set once at 1 h, beside `base` entries kept from the start and a TTL-bounded churn (60
  * inserts a minute, 20 min TTL): one step up, then flat.
  */
-function bulkLoad(name: string, description: string, base: number, load: number): Workload {
+/**
+ * `base` entries kept from the start, `load` more loaded at 1 h (and every `everyMs` after, when given)
+ * and never removed, beside a churn of 60 entries a minute that expire after 20 min.
+ */
+function bulkLoad(name: string, description: string, base: number, load: number, everyMs = 0): Workload {
   const expiries = new Map<unknown, number>();
   return {
     name,
@@ -214,7 +233,9 @@ function bulkLoad(name: string, description: string, base: number, load: number)
     minute(ctx) {
       ttlSweep(ctx, expiries);
       if (ctx.t === 0) for (let i = 0; i < base; i++) ctx.map.set(`base${i}`, 1);
-      if (ctx.t === HOUR) for (let i = 0; i < load; i++) ctx.map.set(`ref${i}`, 1);
+      const since = ctx.t - HOUR;
+      const loads = since === 0 || (everyMs > 0 && since > 0 && since % everyMs === 0);
+      if (loads) for (let i = 0; i < load; i++) ctx.map.set(`ref${since}-${i}`, 1);
       const n = poisson(ctx.rand, 60);
       for (let i = 0; i < n; i++) {
         const k = `y${ctx.next()}`;

@@ -1,0 +1,79 @@
+/**
+ * A rise made in one step (a bulk load) is no leak until a step repeats: the detector's step test
+ * (evidence.ts STEP_FIT, leak-detector.ts stepRepeats), fed minute by minute from a map's first minute.
+ */
+import { describe, expect, it } from 'vitest';
+import { LeakDetector } from '../../src/detect/leak-detector.js';
+import type { LeakState } from '../../src/conventions.js';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+/**
+ * A map with `base` entries kept from the start (its oldest entry as old as the map), a churn of about
+ * 1,200 entries that come and go (a 20-min TTL at 60/min, with some wobble), and `kept(t)` more entries
+ * loaded at moments and never removed. Returns the state and reason at every minute.
+ */
+function run(hours: number, kept: (tMs: number) => number): { states: LeakState[]; reasons: string[] } {
+  const d = new LeakDetector();
+  const states: LeakState[] = [];
+  const reasons: string[] = [];
+  let churnInserts = 0;
+  for (let m = 0; m <= hours * 60; m++) {
+    const t = m * MIN;
+    churnInserts += 60;
+    const churnLive = Math.min(m, 20) * 60 + Math.round(25 * Math.sin(m / 7));
+    const v = d.observe('m', T0 + t, {
+      entries: 5_000 + kept(t) + churnLive,
+      inserts: 5_000 + kept(t) + churnInserts,
+      deletes: churnInserts - churnLive,
+      oldestAgeSeconds: t / 1000,
+    });
+    states.push(v.state);
+    reasons.push(v.reason);
+  }
+  return { states, reasons };
+}
+
+const firstLeakMin = (states: LeakState[]) => states.indexOf('leak');
+
+describe('a rise in one step', () => {
+  it('a one-off bulk load beside a base kept from the start is growing, never leak', () => {
+    const { states, reasons } = run(10, (t) => (t >= HOUR ? 20_000 : 0));
+    expect(firstLeakMin(states)).toBe(-1);
+    const step = reasons.findIndex((r) => /one step of/.test(r));
+    expect(step, 'the load shows as a step').toBeGreaterThan(60);
+    expect(states[step]).toBe('growing');
+    expect(reasons[step]).toMatch(
+      /one step of \+(19,9\d\d|20,0\d\d) entries about .+ ago between flat floors/,
+    );
+    expect(states.at(-1)).toBe('ok');
+  });
+
+  it('the same loads every 2 h are a leak once the second one lands', () => {
+    const batches = (t: number) => (t >= HOUR ? 4_000 * (1 + Math.floor((t - HOUR) / (2 * HOUR))) : 0);
+    const { states, reasons } = run(10, batches);
+    const leakAt = firstLeakMin(states);
+    expect(leakAt, 'not before the second batch (3 h)').toBeGreaterThanOrEqual(3 * 60);
+    expect(leakAt, 'within the hold and a bucket of the second batch').toBeLessThanOrEqual(4 * 60);
+    expect(reasons[leakAt]).toMatch(/oldest sampled entry .+ old/);
+    // Held from the sixth hour, once the six-hour hold window is observed. Before it, a 2-h window that
+    // has just let one batch go as the next lands reads flat for a moment (batches exactly a window apart).
+    expect(states.slice(6 * 60).every((s) => s === 'leak')).toBe(true);
+  });
+
+  it('two loads further apart than six hours are two loads', () => {
+    const loads = (t: number) => (t >= HOUR ? 20_000 : 0) + (t >= 8 * HOUR ? 20_000 : 0);
+    const { states } = run(14, loads);
+    expect(firstLeakMin(states)).toBe(-1);
+  });
+
+  it('a steady rise is no step: the same growth spread over the hours is a leak within 3 h', () => {
+    // As much as the batches add over 8 h, at a steady pace from 1 h.
+    const { states } = run(8, (t) => (t >= HOUR ? Math.round((2_000 * (t - HOUR)) / HOUR) : 0));
+    const leakAt = firstLeakMin(states);
+    expect(leakAt).toBeGreaterThan(60);
+    expect(leakAt).toBeLessThanOrEqual(4 * 60);
+  });
+});
