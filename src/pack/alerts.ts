@@ -34,7 +34,12 @@ export {
   runbookAnchor,
   yesterdaysJobPeak,
 } from './alerts/build.js';
-export { ALWAYS_EXPORTED, freshAgeThreshold, isCache } from './alerts/conditions.js';
+export {
+  ALWAYS_EXPORTED,
+  FRESH_EARLIER_RISE_SHARE,
+  freshAgeThreshold,
+  isCache,
+} from './alerts/conditions.js';
 export { excluded } from './alerts/selectors.js';
 export { Terms, recordName } from './alerts/terms.js';
 export type {

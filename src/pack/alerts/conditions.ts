@@ -77,6 +77,13 @@ export function withinDeclaredTtl(c: PackConfig): string {
   );
 }
 
+/**
+ * MapwatchMapLeakFreshTarget: of the floor's rise over two floor offsets, the earlier offset must carry
+ * at least this share. A steady leak puts about half in each; a bulk load puts all of it in one, and
+ * a target's warm-up beside it very little in the other.
+ */
+export const FRESH_EARLIER_RISE_SHARE = 0.25;
+
 /** Seconds the oldest sampled entry must age by within the fresh window. */
 export function freshAgeThreshold(c: PackConfig): number {
   return Math.round(parseDuration(c.fresh.window) * c.fresh.ageRatio * 1000) / 1000;

@@ -12,6 +12,7 @@ import {
   ceilingCrossed,
   entriesNow,
   floorRise,
+  FRESH_EARLIER_RISE_SHARE,
   freshAgeThreshold,
   littleHeadroom,
   mapGrew,
@@ -75,19 +76,27 @@ export const GROWTH_ALERTS: readonly AlertDef[] = [
       `${MAP_PHRASE_START} gained {{ $value | humanize }} entries (inserts minus deletes) over the last ${c.fresh.window} ` +
       `and holds ${live(c, { kind: 'entries' })} entries now, while its oldest sampled entry aged by at least ` +
       `${Math.round(c.fresh.ageRatio * 100)}% of that time (nothing old was removed), and its floor over ` +
-      `${c.fresh.floorWindow} rose against ${c.fresh.floorOffset} earlier. It declares no bound it is within ` +
-      '(maxEntries, TTL).',
+      `${c.fresh.floorWindow} rose against ${c.fresh.floorOffset} earlier, the offset before that carrying at least ` +
+      `${Math.round(FRESH_EARLIER_RISE_SHARE * 100)}% of the rise (growth, not one bulk load). It declares no bound ` +
+      'it is within (maxEntries, TTL).',
     expr: (c, t) => {
       const age = mapSeries(c, METRICS.oldestSampledAge.name);
       const minNet =
         `clamp_min(${num(c.fresh.minNetShare)} * ${entriesNow(c)}, ` + `${num(c.fresh.minNetInserts)})`;
       const floor = (offset?: string) =>
         t.perInstance(METRICS.entries, 'min_over_time', c.fresh.floorWindow, offset);
+      const twoOffsets = promDuration(2 * parseDuration(c.fresh.floorOffset));
       return (
         `(\n  ${netInserts(t, c.fresh.window, excluded(c))}\n) >= ${onMap(c)} ${minNet}\n` +
         `and ${onMap(c)}\n(\n  max ${byMap(c)} (${age})\n  - max ${byMap(c)} (${age} offset ${c.fresh.window})\n) ` +
         `>= ${num(freshAgeThreshold(c))}\n` +
         `and ${onMap(c)}\n(\n  ${floor()}\n  - ${floor(c.fresh.floorOffset)}\n) > 0\n` +
+        // And the offset before carried its share of the rise: a one-off bulk load beside old entries
+        // meets every other condition while its step is inside the floor comparison; a leak rises in both
+        // offsets. A share, not "> 0": a target's own warm-up (a cache filling its first minutes) is a
+        // rise in the earlier offset too, and beside a bulk load it is a small one.
+        `and ${onMap(c)}\n(\n  ${floor(c.fresh.floorOffset)}\n  - ${floor(twoOffsets)}\n)\n` +
+        `>= ${onMap(c)}\n${num(FRESH_EARLIER_RISE_SHARE)} * (\n  ${floor()}\n  - ${floor(twoOffsets)}\n)\n` +
         `unless ${onMap(c)}\n(\n  ${withinDeclaredMax(c)}\n)\n` +
         `unless ${onMap(c)}\n(\n  ${withinDeclaredTtl(c)}\n)`
       );

@@ -5,6 +5,7 @@
 import { LABELS, METRICS } from '../../conventions.js';
 import { type PackConfig } from '../config.js';
 import { parseDuration } from '../duration.js';
+import { FRESH_EARLIER_RISE_SHARE } from '../alerts.js';
 import { num } from '../promql.js';
 import {
   ANALYZE,
@@ -80,7 +81,9 @@ export function growthSections(
         `added at least ${c.fresh.minNetShare * 100}% of the map's entries (and at least ${c.fresh.minNetInserts}), ` +
         `while the oldest sampled entry (\`${METRICS.oldestSampledAge.name}\`) aged by at least ` +
         `${Math.round(c.fresh.ageRatio * 100)}% of those ${c.fresh.window}: nothing old was removed. The floor of ` +
-        `the entries (lowest count in ${c.fresh.floorWindow}) is above the floor ${c.fresh.floorOffset} earlier. ` +
+        `the entries (lowest count in ${c.fresh.floorWindow}) is above the floor ${c.fresh.floorOffset} earlier, and ` +
+        `the ${c.fresh.floorOffset} before that carried at least ${FRESH_EARLIER_RISE_SHARE * 100}% of the rise: a ` +
+        'one-off bulk load beside old entries rises in one step, not in both. ' +
         `And the map is within no bound it declares: not at or under \`${METRICS.declaredMaxEntries.name}\`, and its ` +
         `oldest entry not within ${c.fresh.ttlSlack} × \`${METRICS.declaredTtl.name}\`. All for ${c.alerts.freshLeak.for}. ` +
         `It needs only ${c.fresh.window} of the target's own samples, no day of history, so it covers new pods ` +

@@ -145,7 +145,7 @@ export function freshStartScenarios(c: PackConfig): Scenario[] {
     out.push({
       title: `(d) a cache filling toward its declared maxEntries for ${promDuration(fill * step)}, then at capacity`,
       builder: b,
-      controls: [{ entity: MAP, key: 'freshLeak', skip: 3, what: 'within its declared maxEntries' }],
+      controls: [{ entity: MAP, key: 'freshLeak', skip: 4, what: 'within its declared maxEntries' }],
     });
   }
   {
@@ -185,9 +185,29 @@ export function freshStartScenarios(c: PackConfig): Scenario[] {
       title: `(g) a map with a declared TTL of ${promDuration(T * step)} filling for its first TTL`,
       builder: b,
       controls: [
-        { entity: MAP, key: 'freshLeak', skip: 4, what: 'within its declared TTL' },
+        { entity: MAP, key: 'freshLeak', skip: 5, what: 'within its declared TTL' },
         { entity: MAP, key: 'growth', skip: 4, what: 'within its declared TTL' },
       ],
+    });
+  }
+  {
+    // A one-off bulk load beside entries kept from the start: a reference table of 200x the smallest net
+    // flow loaded once at 1h30m and never deleted, beside a base from the first minute and a churn that
+    // expires after 20 min. Old entries, inserts ahead of deletes and a floor that rose: one step, bounded.
+    const load = dur(1.5 * H);
+    const ttl = dur(H / 3);
+    const base = 50 * minNet;
+    const bulk = 200 * minNet;
+    const kept = (i: number) => base + (i >= load ? bulk : 0);
+    const b = new Builder(c, dur(12 * H));
+    b.add(METRICS.entries.name, plain, (i) => kept(i) + churn * Math.min(i, ttl));
+    b.add(METRICS.inserts.name, {}, (i) => kept(i) + churn * i);
+    b.add(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, (i) => churn * Math.max(0, i - ttl));
+    b.add(age, {}, (i) => i * step);
+    out.push({
+      title: `(h) a one-off bulk load at ${promDuration(load * step)} beside a base kept from the start`,
+      builder: b,
+      controls: [{ entity: MAP, key: 'freshLeak', skip: 3, what: 'the floor rose in one step' }],
     });
   }
   return out;

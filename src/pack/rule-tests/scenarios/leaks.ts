@@ -4,7 +4,7 @@
  * sits next to its fire scenarios and the controls that pin its guards.
  */
 import { LABELS, METRICS } from '../../../conventions.js';
-import { freshAgeThreshold } from '../../alerts.js';
+import { FRESH_EARLIER_RISE_SHARE, freshAgeThreshold } from '../../alerts.js';
 import { type AlertKey, type PackConfig } from '../../config.js';
 import { parseDuration } from '../../duration.js';
 import { type Sim } from '../promsim.js';
@@ -87,8 +87,8 @@ function freshLeakScenario(c: PackConfig): Scenario {
       { entity: 'ctl-slow', key, skip: 0, what: 'net inserts under the minimum' },
       { entity: 'ctl-ttl', key, skip: 1, what: 'oldest entries capped by a TTL' },
       { entity: 'ctl-uncounted', key, skip: 2, what: 'a flat floor (deletes not counted)' },
-      { entity: 'ctl-bounded', key, skip: 3, what: 'within its declared maxEntries' },
-      { entity: 'ctl-long-ttl', key, skip: 4, what: 'within its declared TTL' },
+      { entity: 'ctl-bounded', key, skip: 4, what: 'within its declared maxEntries' },
+      { entity: 'ctl-long-ttl', key, skip: 5, what: 'within its declared TTL' },
       ...(excluded === undefined
         ? []
         : [{ entity: excluded, key, skip: -1, what: 'the same leak on a map of excludeMaps' }]),
@@ -124,6 +124,16 @@ function freshLeakConditions(
     (i) => {
       const [now, then] = [sim.minOver(ent, i, Fw), sim.minOver(ent, i, Fw, Fo)];
       return now === undefined || then === undefined ? undefined : holds(now - then, (v) => v > 0);
+    },
+    (i) => {
+      // The offset before carried its share of the two offsets' rise (not one step).
+      const [now, then, before] = [
+        sim.minOver(ent, i, Fw),
+        sim.minOver(ent, i, Fw, Fo),
+        sim.minOver(ent, i, Fw, 2 * Fo),
+      ];
+      if (now === undefined || then === undefined || before === undefined) return undefined;
+      return then - before >= FRESH_EARLIER_RISE_SHARE * (now - before) ? 0 : undefined;
     },
     withinMax,
     withinTtl,
