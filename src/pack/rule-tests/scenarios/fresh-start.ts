@@ -199,7 +199,8 @@ export function freshStartScenarios(c: PackConfig): Scenario[] {
     const base = 50 * minNet;
     const bulk = 200 * minNet;
     const kept = (i: number) => base + (i >= load ? bulk : 0);
-    const b = new Builder(c, dur(12 * H));
+    // 5 h: the load's step leaves the net-flow window (2 h) at 3h30m; nothing can fire after it.
+    const b = new Builder(c, dur(5 * H));
     b.add(METRICS.entries.name, plain, (i) => kept(i) + churn * Math.min(i, ttl));
     b.add(METRICS.inserts.name, {}, (i) => kept(i) + churn * i);
     b.add(METRICS.deletes.name, { [LABELS.cause]: 'expire' }, (i) => churn * Math.max(0, i - ttl));
