@@ -13,8 +13,8 @@
  * - **pace**: the growth kept its pace: the late half of the window grew nearly as much as the early
  *   half (a cache filling a bounded key space slows down as it fills; a leak does not);
  * - **bound**: a declared `maxEntries` not exceeded, or a declared TTL that the oldest entry respects;
- * - **one step**: the floor's rise was made between two buckets (a bulk load), not over the window: one
- *   jump of the bucket floors carries most of the rise and stands far above their other moves.
+ * - **one step**: the floor's rise was made within a few buckets (a bulk load), between flat floors, not
+ *   over the window; the jump stands far above the floors' other moves.
  *
  * This module only measures; the detector (leak-detector.ts) combines the pieces into a state.
  */
@@ -66,8 +66,9 @@ export interface WindowEvidence {
   /** Late half over early half of the window's growth (net flow, or entries without counters). */
   readonly lateToEarly: number;
   /**
-   * When the floor rose in one step (see findStep): the time of the step, ms (the start of the first
-   * bucket after it), and its size in entries. Undefined when the rise is a trend, or the floor fell.
+   * When the floor rose in one step (see findStep; looked for only when measureWindow is asked to):
+   * the time of the step, ms (the start of the first bucket after it), and its size in entries.
+   * Undefined when the rise is a trend, or the floor fell.
    */
   readonly stepAtMs: number | undefined;
   readonly stepSize: number;
@@ -88,7 +89,8 @@ export interface EvidenceSettings {
 /**
  * Measures the window of buckets [from, to] of `ring` (complete buckets). `start` is the evidence at the
  * window's opening instant, `end` at its last observation; times are ms. Returns undefined when a third
- * of the window holds no observation (a gap: no evidence either way).
+ * of the window holds no observation (a gap: no evidence either way). With `steps`, it also looks for a
+ * rise made in one step (findStep; the fresh window only, where buckets are minutes wide).
  */
 export function measureWindow(
   ring: BucketRing,
@@ -98,6 +100,7 @@ export function measureWindow(
   end: { atMs: number; ev: BucketEvidence },
   counters: CounterCoverage,
   settings: EvidenceSettings,
+  steps = false,
 ): WindowEvidence | undefined {
   const n = to - from + 1;
   if (n < TREND_BLOCKS) return undefined;
@@ -155,7 +158,7 @@ export function measureWindow(
   const early = mid ? grown(mid) - grown(start.ev) : NaN;
   const late = mid ? grown(end.ev) - grown(mid) : NaN;
   const lateToEarly = early > 0 ? late / early : late > 0 ? Infinity : 0;
-  const step = trend.slopePerBlock > 0 ? findStep(ring, from, to, floorRise) : undefined;
+  const step = steps && trend.slopePerBlock > 0 ? findStep(ring, from, to) : undefined;
   return {
     spanMs,
     level0: trend.level0,
@@ -271,45 +274,60 @@ function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | und
   return { level0: ym - slope * xm, slopePerBlock: slope, t, net0, net1 };
 }
 
-/** One step: a single jump between bucket floors carries at least this share of the floor's rise... */
+/**
+ * One step: the floor rose by at least this share of the window's rise (its last bucket's floor less its
+ * first's) within STEP_MOVES neighbouring buckets, and moved by at most 1 - STEP_SHARE of that jump
+ * before it and after it (flat floors on both sides)...
+ */
 export const STEP_SHARE = 0.7;
-/** ...and is at least this many times the median move between neighbouring bucket floors (churn). */
+/** ...and the jump is at least this many times the median move between neighbouring bucket floors. */
 const STEP_OVER_NOISE = 6;
+/** A load spans at most this many bucket boundaries (an observation may land mid-load: two moves). */
+const STEP_MOVES = 3;
+/** At least this many buckets after the step, so a ramp that has just begun is not taken for one. */
+const STEP_BUCKETS_AFTER = 2;
+let floors = new Float64Array(64);
 
 /**
- * The window's rise made in one step, between two neighbouring buckets' floors: a bulk load, a batch.
- * The largest jump must carry STEP_SHARE of `rise` (the thirds' floors' rise) and stand STEP_OVER_NOISE
- * times above the median jump, so a ramp (every jump small) or churn noise (jumps of both signs, about
- * as large as each other) is no step. Buckets with no observation are skipped. Per evaluation, not per
- * observation: it reads every bucket of the window once.
+ * The window's rise made in one step (a bulk load, a batch): see STEP_SHARE. A ramp fails it (it keeps
+ * rising after any few buckets), and so does churn noise (a jump no larger than the floors' other
+ * moves). Buckets with no observation are skipped. Called per evaluation of the fine window: one pass
+ * over its bucket floors, and a sort of their moves only when a step qualifies otherwise.
  */
-function findStep(
-  ring: BucketRing,
-  from: number,
-  to: number,
-  rise: number,
-): { bucket: number; size: number } | undefined {
-  if (!(rise > 0)) return undefined;
-  const moves = new Float64Array(to - from);
-  let count = 0;
-  let previous = NaN;
-  let jump = 0;
-  let at = -1;
+function findStep(ring: BucketRing, from: number, to: number): { bucket: number; size: number } | undefined {
+  if (floors.length < to - from + 1) floors = new Float64Array(to - from + 1);
+  const buckets: number[] = [];
+  let n = 0;
   for (let b = from; b <= to; b++) {
     const floor = ring.minOver(b, b);
     if (Number.isNaN(floor)) continue;
-    if (!Number.isNaN(previous)) {
-      const d = floor - previous;
-      moves[count++] = Math.abs(d);
+    floors[n++] = floor;
+    buckets.push(b);
+  }
+  if (n < STEP_MOVES + STEP_BUCKETS_AFTER + 1) return undefined;
+  const rise = floors[n - 1]! - floors[0]!;
+  if (!(rise > 0)) return undefined;
+  // The largest rise within STEP_MOVES moves, ending at least STEP_BUCKETS_AFTER before the last bucket.
+  let jump = 0;
+  let start = -1;
+  let end = -1;
+  for (let a = 0; a + 1 < n - STEP_BUCKETS_AFTER; a++) {
+    for (let k = 1; k <= STEP_MOVES && a + k < n - STEP_BUCKETS_AFTER + 1; k++) {
+      const d = floors[a + k]! - floors[a]!;
       if (d > jump) {
         jump = d;
-        at = b;
+        start = a;
+        end = a + k;
       }
     }
-    previous = floor;
   }
-  if (at < 0 || count < 3 || jump < STEP_SHARE * rise) return undefined;
-  const sorted = moves.subarray(0, count).sort();
-  const median = sorted[count >> 1]!;
-  return jump >= STEP_OVER_NOISE * median ? { bucket: at, size: jump } : undefined;
+  if (start < 0 || jump < STEP_SHARE * rise) return undefined;
+  const slack = (1 - STEP_SHARE) * jump;
+  if (Math.abs(floors[start]! - floors[0]!) > slack || Math.abs(floors[n - 1]! - floors[end]!) > slack)
+    return undefined;
+  const moves = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) moves[i - 1] = Math.abs(floors[i]! - floors[i - 1]!);
+  moves.sort();
+  if (jump < STEP_OVER_NOISE * moves[(n - 1) >> 1]!) return undefined;
+  return { bucket: buckets[end]!, size: jump };
 }

@@ -112,24 +112,27 @@ const TTL_SLACK = 1.1;
 const HOLD_WINDOW_HOURS = 6;
 /**
  * A rise made in one step (a bulk load, evidence.ts findStep) votes for a leak only when another step
- * came before it within this time: a map that grows in batches repeats its steps; a load at start-up
- * or a reference table loaded once does not. The first step is remembered, not voted on.
+ * came within this time before it: a map that grows in batches repeats its steps; a load at start-up
+ * or a reference table loaded once does not.
  */
 const STEP_REPEAT_MS = 6 * HOUR;
 /** Two step times closer than this are the same step, seen by windows that slid over it. */
 const SAME_STEP_MS = 30 * MINUTE;
 
 /**
- * Whether the window's rise may vote: it is no single step, or its step repeats an earlier one
- * (STEP_REPEAT_MS). A first step is remembered in `s.stepAtMs`.
+ * Remembers the window's step (every step of a rising window without a bound, whatever else the window
+ * shows: the first batch of a leak may come before its survival evidence) and says whether it repeats
+ * another distinct step within STEP_REPEAT_MS. The same step seen again keeps its first answer.
  */
-function stepRepeats(s: SeriesState, w: WindowEvidence): boolean {
-  const at = w.stepAtMs;
-  if (at === undefined) return true;
-  const since = at - s.stepAtMs;
-  if (since > SAME_STEP_MS && since <= STEP_REPEAT_MS) return true;
-  if (!(since <= SAME_STEP_MS)) s.stepAtMs = at; // the first step, or one after a long quiet
-  return false;
+function noteStep(s: SeriesState, at: number): boolean {
+  const apart = Math.abs(at - s.stepAtMs); // NaN before any step
+  if (apart <= SAME_STEP_MS) return s.stepRepeats;
+  const repeats = apart <= STEP_REPEAT_MS;
+  if (!(at < s.stepAtMs)) {
+    s.stepAtMs = at;
+    s.stepRepeats = repeats;
+  }
+  return repeats;
 }
 
 /** What a verdict without the fresh window says of it. */
@@ -239,8 +242,9 @@ class SeriesState {
    * rise that counts (absolute and relative, as a fresh window's); else 0.
    */
   heldRise = 0;
-  /** When the first step rise of the last STEP_REPEAT_MS was seen (NaN when none): see stepRepeats. */
+  /** The latest distinct one-step rise (NaN when none), and whether it repeated an earlier one: noteStep. */
   stepAtMs = NaN;
+  stepRepeats = false;
   state: LeakState = 'collecting';
   leakSinceMs = NaN;
   verdict: LeakVerdictDetail;
@@ -447,6 +451,7 @@ export class LeakDetector {
     base: number,
     buckets: number,
     warmupMs: number,
+    steps = false,
   ): WindowEvidence | undefined {
     const to = ring.newest - 1;
     if (to < 0) return undefined;
@@ -474,7 +479,7 @@ export class LeakDetector {
       : s.countersFromMs > start.atMs || s.countersAtMs < (base + to) * ring.widthMs
         ? 'stale'
         : 'present';
-    return measureWindow(ring, from, to, start, { atMs: endMs, ev: endEv }, counters, this.cfg);
+    return measureWindow(ring, from, to, start, { atMs: endMs, ev: endEv }, counters, this.cfg, steps);
   }
 
   private decide(s: SeriesState, nowMs: number, coarseOpened: boolean): LeakVerdictDetail {
@@ -489,13 +494,15 @@ export class LeakDetector {
       s.heldRise = held !== undefined && held.rise >= leastRise(this.cfg, held.level0) ? held.rise : 0;
     }
     const long = s.long;
-    const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs);
+    const w = this.window(s, s.fine, s.fineBase, this.cfg.windowBuckets, this.cfg.warmupMs, true);
     if (w === undefined || w.spanMs < this.cfg.minWindowMs * 0.9)
       return this.decideWithoutFresh(s, nowMs, seen);
 
     const bound = this.bound(s, w);
     const fresh = freshVote(w);
-    const oneStep = fresh.vote && bound === undefined && !stepRepeats(s, w);
+    const repeats =
+      w.stepAtMs === undefined || !w.rising || bound !== undefined ? true : noteStep(s, w.stepAtMs);
+    const oneStep = fresh.vote && bound === undefined && !repeats;
     const voting = fresh.vote && bound === undefined && !oneStep;
     if (!voting) s.voteSinceMs = NaN;
     else if (Number.isNaN(s.voteSinceMs)) s.voteSinceMs = nowMs;

@@ -11,11 +11,16 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
 
 /**
- * A map with `base` entries kept from the start (its oldest entry as old as the map), a churn of about
- * 1,200 entries that come and go (a 20-min TTL at 60/min, with some wobble), and `kept(t)` more entries
- * loaded at moments and never removed. Returns the state and reason at every minute.
+ * A map with `base` entries kept from the start (its oldest entry as old as the map unless `oldestAgeMs`
+ * says otherwise), a churn of about 1,200 entries that come and go (a 20-min TTL at 60/min, with some
+ * wobble), and `kept(t)` more entries loaded at moments and never removed. Returns the state and reason at every minute.
  */
-function run(hours: number, kept: (tMs: number) => number): { states: LeakState[]; reasons: string[] } {
+function run(
+  hours: number,
+  kept: (tMs: number) => number,
+  base = 5_000,
+  oldestAgeMs: (tMs: number) => number = (t) => t,
+): { states: LeakState[]; reasons: string[] } {
   const d = new LeakDetector();
   const states: LeakState[] = [];
   const reasons: string[] = [];
@@ -25,10 +30,10 @@ function run(hours: number, kept: (tMs: number) => number): { states: LeakState[
     churnInserts += 60;
     const churnLive = Math.min(m, 20) * 60 + Math.round(25 * Math.sin(m / 7));
     const v = d.observe('m', T0 + t, {
-      entries: 5_000 + kept(t) + churnLive,
-      inserts: 5_000 + kept(t) + churnInserts,
+      entries: base + kept(t) + churnLive,
+      inserts: base + kept(t) + churnInserts,
       deletes: churnInserts - churnLive,
-      oldestAgeSeconds: t / 1000,
+      oldestAgeSeconds: oldestAgeMs(t) / 1000,
     });
     states.push(v.state);
     reasons.push(v.reason);
@@ -51,6 +56,14 @@ describe('a rise in one step', () => {
     expect(states.at(-1)).toBe('ok');
   });
 
+  it('a load that takes minutes, across a bucket boundary, is a step too', () => {
+    // 5,000 a minute from 0:59 to 1:02: the 5-min bucket floors rise in two moves, not one.
+    const load = (t: number) => Math.min(20_000, Math.max(0, Math.floor(t / MIN) - 58) * 5_000);
+    const { states, reasons } = run(10, load);
+    expect(firstLeakMin(states)).toBe(-1);
+    expect(reasons.some((r) => /one step of \+(19|20),\d{3} entries/.test(r))).toBe(true);
+  });
+
   it('the same loads every 2 h are a leak once the second one lands', () => {
     const batches = (t: number) => (t >= HOUR ? 4_000 * (1 + Math.floor((t - HOUR) / (2 * HOUR))) : 0);
     const { states, reasons } = run(10, batches);
@@ -63,10 +76,33 @@ describe('a rise in one step', () => {
     expect(states.slice(6 * 60).every((s) => s === 'leak')).toBe(true);
   });
 
+  it('batches in a map that keeps nothing else: the first batch counts before its entries are old', () => {
+    // No base: survival comes from the first batch only once it is older than the window, long after it
+    // landed. The first batch must still be remembered, so the second is a repeat.
+    const batches = (t: number) => (t >= HOUR ? 4_000 * (1 + Math.floor((t - HOUR) / (2 * HOUR))) : 0);
+    // Its oldest entry: the churn's (20 min at most) until the first batch, then the first batch's.
+    const oldest = (t: number) => (t >= HOUR ? t - HOUR : Math.min(t, 20 * MIN));
+    const { states } = run(10, batches, 0, oldest);
+    const leakAt = firstLeakMin(states);
+    expect(leakAt, 'after the second batch (3 h)').toBeGreaterThanOrEqual(3 * 60);
+    expect(leakAt, 'not held back to the third batch (5 h)').toBeLessThan(5 * 60);
+  });
+
   it('two loads further apart than six hours are two loads', () => {
     const loads = (t: number) => (t >= HOUR ? 20_000 : 0) + (t >= 8 * HOUR ? 20_000 : 0);
     const { states } = run(14, loads);
     expect(firstLeakMin(states)).toBe(-1);
+  });
+
+  it('a leak that starts late in a running map is a ramp, not a step', () => {
+    // 2,000 entries an hour from 5 h beside 5,000: inside a window it starts flat, then rises.
+    const { states, reasons } = run(9, (t) =>
+      t >= 5 * HOUR ? Math.round((2_000 * (t - 5 * HOUR)) / HOUR) : 0,
+    );
+    expect(reasons.filter((r) => /one step of/.test(r))).toEqual([]);
+    const leakAt = firstLeakMin(states);
+    expect(leakAt).toBeGreaterThan(5 * 60);
+    expect(leakAt).toBeLessThanOrEqual(7 * 60);
   });
 
   it('a steady rise is no step: the same growth spread over the hours is a leak within 3 h', () => {
