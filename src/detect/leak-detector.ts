@@ -120,9 +120,9 @@ const STEP_REPEAT_MS = 6 * HOUR;
 const SAME_STEP_MS = 30 * MINUTE;
 
 /**
- * Remembers the window's step (every step of a rising window without a bound, whatever else the window
- * shows: the first batch of a leak may come before its survival evidence) and says whether it repeats
- * another distinct step within STEP_REPEAT_MS. The same step seen again keeps its first answer.
+ * Remembers the window's step (every step of a rising window, whatever else the window shows: the first
+ * batch of a leak may come before its survival evidence) and says whether it repeats another distinct
+ * step within STEP_REPEAT_MS. The same step seen again keeps its first answer.
  */
 function noteStep(s: SeriesState, at: number): boolean {
   const apart = Math.abs(at - s.stepAtMs); // NaN before any step
@@ -500,10 +500,11 @@ export class LeakDetector {
 
     const bound = this.bound(s, w);
     const fresh = freshVote(w);
-    const repeats =
-      w.stepAtMs === undefined || !w.rising || bound !== undefined ? true : noteStep(s, w.stepAtMs);
-    const oneStep = fresh.vote && bound === undefined && !repeats;
-    const voting = fresh.vote && bound === undefined && !oneStep;
+    // Steps are remembered whatever the bound says: a load while within a declared bound is still a step
+    // that a later one, past the bound, repeats. The one-step reason is reached only without a bound.
+    const repeats = w.stepAtMs === undefined || !w.rising ? true : noteStep(s, w.stepAtMs);
+    const oneStep = fresh.vote && !repeats;
+    const voting = fresh.vote && bound === undefined && repeats;
     if (!voting) s.voteSinceMs = NaN;
     else if (Number.isNaN(s.voteSinceMs)) s.voteSinceMs = nowMs;
 
