@@ -279,30 +279,37 @@ function blockTrend(ring: BucketRing, from: number, n: number): BlockTrend | und
  * first's) within STEP_MOVES neighbouring buckets, and moved by at most 1 - STEP_SHARE of that jump
  * before it and after it (flat floors on both sides)...
  */
-export const STEP_SHARE = 0.7;
+const STEP_SHARE = 0.7;
 /** ...and the jump is at least this many times the median move between neighbouring bucket floors. */
 const STEP_OVER_NOISE = 6;
 /** A load spans at most this many bucket boundaries (an observation may land mid-load: two moves). */
 const STEP_MOVES = 3;
 /** At least this many buckets after the step, so a ramp that has just begun is not taken for one. */
 const STEP_BUCKETS_AFTER = 2;
+/** Scratch of findStep, grown to the widest window seen: each bucket's floor, its bucket, their moves. */
 let floors = new Float64Array(64);
+let bucketOf = new Int32Array(64);
+let moves = new Float64Array(64);
 
 /**
  * The window's rise made in one step (a bulk load, a batch): see STEP_SHARE. A ramp fails it (it keeps
  * rising after any few buckets), and so does churn noise (a jump no larger than the floors' other
  * moves). Buckets with no observation are skipped. Called per evaluation of the fine window: one pass
- * over its bucket floors, and a sort of their moves only when a step qualifies otherwise.
+ * over its bucket floors, and a sort of their moves only when a step qualifies otherwise; no allocation
+ * once the scratch is as wide as the window.
  */
 function findStep(ring: BucketRing, from: number, to: number): { bucket: number; size: number } | undefined {
-  if (floors.length < to - from + 1) floors = new Float64Array(to - from + 1);
-  const buckets: number[] = [];
+  if (floors.length < to - from + 1) {
+    floors = new Float64Array(to - from + 1);
+    bucketOf = new Int32Array(to - from + 1);
+    moves = new Float64Array(to - from + 1);
+  }
   let n = 0;
   for (let b = from; b <= to; b++) {
     const floor = ring.minOver(b, b);
     if (Number.isNaN(floor)) continue;
-    floors[n++] = floor;
-    buckets.push(b);
+    floors[n] = floor;
+    bucketOf[n++] = b;
   }
   if (n < STEP_MOVES + STEP_BUCKETS_AFTER + 1) return undefined;
   const rise = floors[n - 1]! - floors[0]!;
@@ -325,9 +332,8 @@ function findStep(ring: BucketRing, from: number, to: number): { bucket: number;
   const slack = (1 - STEP_SHARE) * jump;
   if (Math.abs(floors[start]! - floors[0]!) > slack || Math.abs(floors[n - 1]! - floors[end]!) > slack)
     return undefined;
-  const moves = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) moves[i - 1] = Math.abs(floors[i]! - floors[i - 1]!);
-  moves.sort();
-  if (jump < STEP_OVER_NOISE * moves[(n - 1) >> 1]!) return undefined;
-  return { bucket: buckets[end]!, size: jump };
+  const sorted = moves.subarray(0, n - 1).sort();
+  if (jump < STEP_OVER_NOISE * sorted[(n - 1) >> 1]!) return undefined;
+  return { bucket: bucketOf[end]!, size: jump };
 }

@@ -1,6 +1,6 @@
 /**
  * A rise made in one step (a bulk load) is no leak until a step repeats: the detector's step test
- * (evidence.ts STEP_FIT, leak-detector.ts stepRepeats), fed minute by minute from a map's first minute.
+ * (evidence.ts findStep, leak-detector.ts noteStep), fed minute by minute from a map's first minute.
  */
 import { describe, expect, it } from 'vitest';
 import { LeakDetector } from '../../src/detect/leak-detector.js';
@@ -13,7 +13,8 @@ const T0 = Date.UTC(2026, 0, 1);
 /**
  * A map with `base` entries kept from the start (its oldest entry as old as the map unless `oldestAgeMs`
  * says otherwise), a churn of about 1,200 entries that come and go (a 20-min TTL at 60/min, with some
- * wobble), and `kept(t)` more entries loaded at moments and never removed. Returns the state and reason at every minute.
+ * wobble), and `kept(t)` more entries loaded at moments and never removed. Returns the state and reason
+ * at every minute.
  */
 function run(
   hours: number,
@@ -103,6 +104,17 @@ describe('a rise in one step', () => {
     const leakAt = firstLeakMin(states);
     expect(leakAt).toBeGreaterThan(5 * 60);
     expect(leakAt).toBeLessThanOrEqual(7 * 60);
+  });
+
+  it('a huge step, or one past what the rings hold, is read without throwing and is no leak', () => {
+    // 1e30 fits the rings' 32-bit floats: a step like any other. 1e300 does not (stored as Infinity, its
+    // floors NaN): no evidence, never a leak.
+    for (const size of [1e30, 1e300, Number.MAX_VALUE]) {
+      const { states, reasons } = run(6, (t) => (t >= HOUR ? size : 0));
+      expect(firstLeakMin(states), `${size}`).toBe(-1);
+      expect(reasons.every((r) => typeof r === 'string' && r.length > 0)).toBe(true);
+      if (size === 1e30) expect(reasons.some((r) => /one step of/.test(r))).toBe(true);
+    }
   });
 
   it('a steady rise is no step: the same growth spread over the hours is a leak within 3 h', () => {
