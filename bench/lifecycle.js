@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import { instrument } from '../dist/maps/instrument.js';
 import { InstrumentedMap } from '../dist/maps/instrumented-map.js';
 import { MapRegistry } from '../dist/registry.js';
+import { TARGETS_DIE_YOUNG } from '../dist/stats/map-groups.js';
 import { goal, makeLoop, median, QUICK } from './harness.js';
 
 const MAPS = QUICK ? 20_000 : 200_000;
@@ -44,9 +45,14 @@ const CANDIDATES = {
 const FLOOR = 'native Map + death notice (floor)';
 const deathNotices = new FinalizationRegistry(() => {});
 function withDeathNotice(map) {
-  const token = {};
-  map.token = token;
-  deathNotices.register(token, 0);
+  // As mapwatch chooses (stats/map-groups.ts): the map itself where V8 lets a registered target die
+  // young, else a token only the map references.
+  if (TARGETS_DIE_YOUNG) deathNotices.register(map, 0);
+  else {
+    const token = {};
+    map.token = token;
+    deathNotices.register(token, 0);
+  }
   return map;
 }
 
@@ -102,8 +108,8 @@ export async function run() {
     const ns = median(time[name]);
     rows.push({ op: 'create + 2 sets + 2 gets + drop', candidate: name, nsPerOp: ns, ratio: ns / nativeNs });
   }
-  // The floor's token is an own property of the Map (a property store mapwatch never does): its time is a
-  // floor, its heap is not, so it has no heap row.
+  // The floor's token (before V8 13) is an own property of the Map (a property store mapwatch never does):
+  // its time is a floor, its heap is not, so it has no heap row.
   for (const name of Object.keys(CANDIDATES)) {
     const bytes = median(peak[name]);
     rows.push({
@@ -158,7 +164,7 @@ export async function run() {
       'Peak heap: the highest V8 used heap size, read every 2048 maps and at the end of the round, above the collected heap it started from.',
       'Live bytes: heap held per map with 2 entries while the maps are kept alive, after a full collection; the goal is InstrumentedMap minus native Map.',
       'Defaults: the registry samples entry survival (age-only, 32 entries), shared by every map of the name.',
-      `Why the time ratio stays above native: each map registers one FinalizationRegistry token (the registry's only link to it). The floor row times that registration alone on a native Map: what mapwatch's own code adds is the distance from the floor to InstrumentedMap, and the floor is V8's price, which differs by Node line (in Node 20's V8 11.3 minor GCs treat registered targets as live, so each map promotes a token and a WeakCell to the old generation until a full GC; the map and its entries still die young). Spread over turns of the event loop, as in a service, the cost is close to native.`,
+      `Why the time ratio stays above native: each map registers with a FinalizationRegistry (the registry's only link to it): itself on V8 13 and later (Node 24), a token only it references before. The floor row times that registration alone on a native Map: what mapwatch's own code adds is the distance from the floor to InstrumentedMap, and the floor is V8's price, which differs by Node line (in Node 20's V8 11.3 and Node 22's 12.4 minor GCs treat registered targets as live, so each map promotes a token and a WeakCell to the old generation until a full GC; the map and its entries still die young, which a map registered itself would not). Spread over turns of the event loop, as in a service, the cost is close to native.`,
     ],
   };
 }

@@ -22,14 +22,7 @@ import { DEFAULT_SURVIVAL_SAMPLE_SIZE, SurvivalSampler, survivalConfig } from '.
 import { validateMapName } from './names.js';
 import { LockStats } from './stats/lock-stats.js';
 import { validateDeclaredBounds, type DeclaredBounds } from './stats/declared-bounds.js';
-import {
-  BoundsTally,
-  MapGroup,
-  NO_BOUNDS,
-  SlotTable,
-  type MapToken,
-  type ValidBounds,
-} from './stats/map-groups.js';
+import { BoundsTally, MapGroup, NO_BOUNDS, SlotTable, type ValidBounds } from './stats/map-groups.js';
 
 export { validateDeclaredBounds, type DeclaredBounds };
 export type { NameSnapshot, RegistrySnapshot, SurvivalSnapshot } from './registry-snapshot.js';
@@ -226,10 +219,11 @@ export class MapRegistry {
   /**
    * Tracks one map of `group` holding `entries` entries, returns its slot. The map keeps its live entry
    * count at `countsOf(slot)[slot & SLOT_INDEX_MASK]` and its only link to the registry is `token`: when
-   * the token is collected (with the map, which alone references it), the slot closes. Bounds are
+   * the token is collected (with the map, which alone references it), the slot closes. The token is the
+   * map itself where the engine lets a registered target die young (see newMapToken). Bounds are
    * validated by validateDeclaredBounds.
    */
-  openMap(group: MapGroup, token: MapToken, bounds: ValidBounds, entries = 0): number {
+  openMap(group: MapGroup, token: object, bounds: ValidBounds, entries = 0): number {
     const slot = this.slots.open(group, entries, bounds);
     this.mapFinalizer.register(token, slot);
     return slot;

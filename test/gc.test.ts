@@ -6,6 +6,10 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { instrument } from '../src/maps/instrument.js';
 import { InstrumentedMap } from '../src/maps/instrumented-map.js';
+import { LoadingMap } from '../src/maps/loading-map.js';
+import { ReadMostlyMap } from '../src/maps/read-mostly-map.js';
+import { ShardedMap } from '../src/maps/sharded-map.js';
+import { TARGETS_DIE_YOUNG, newMapToken } from '../src/stats/map-groups.js';
 import { MapRegistry, type NameSnapshot } from '../src/registry.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -85,6 +89,64 @@ describe('short-lived maps', () => {
     create(2);
     await collectGarbage();
     for (const n of registry.collect().names) expect(n.map.inserts).toBe(2 * 400 * 10);
+  });
+});
+
+describe('every slot-tracked map kind', () => {
+  const names = (registry: MapRegistry) =>
+    Object.fromEntries(
+      registry
+        .collect()
+        .names.map((n) => [n.name, [n.instances, [...n.entriesByKind.values()].reduce((a, b) => a + b, 0)]]),
+    );
+
+  it('is its own death notice on V8 13 and later, and holds a token before (Node 20 and 22)', () => {
+    const v8Major = Number.parseInt(process.versions.v8, 10);
+    expect(TARGETS_DIE_YOUNG).toBe(v8Major >= 13);
+    expect(newMapToken() === undefined).toBe(v8Major >= 13);
+  });
+
+  it('closes its slot when collected; a half-built map too; freed slots serve other names exactly', async () => {
+    const registry = new MapRegistry();
+    const make = async (): Promise<void> => {
+      new InstrumentedMap([['x', 1]], { name: 'plain', registry }).set('y', 2);
+      new LoadingMap<string, number>({ name: 'loading', registry }).set('x', 1);
+      new ReadMostlyMap([['x', 1]], { name: 'read-mostly', registry });
+      await new ShardedMap<string, number>({ name: 'sharded', registry, shards: 2 }).set('x', 1);
+      const throwing = {
+        *[Symbol.iterator]() {
+          yield ['x', 1] as const;
+          throw new Error('entries fail');
+        },
+      };
+      expect(() => new InstrumentedMap(throwing, { name: 'plain', registry })).toThrow('entries fail');
+    };
+    await make();
+    // The half-built map left at once; the others are live until collected.
+    expect(names(registry)).toEqual({
+      plain: [1, 2],
+      loading: [1, 1],
+      'read-mostly': [1, 1],
+      sharded: [1, 1],
+    });
+    for (let i = 0; i < 20 && Object.values(names(registry)).some(([n]) => n! > 0); i++)
+      await collectGarbage();
+    expect(names(registry)).toEqual({
+      plain: [0, 0],
+      loading: [0, 0],
+      'read-mostly': [0, 0],
+      sharded: [0, 0],
+    });
+    // The freed slots (the abandoned one among them) are reused by another name's maps: each counts
+    // for its own name only.
+    const kept = [1, 2, 3, 4, 5, 6].map((n) => {
+      const m = new InstrumentedMap<number, number>({ name: 'next', registry });
+      for (let k = 0; k < n; k++) m.set(k, k);
+      return m;
+    });
+    expect(names(registry)).toMatchObject({ plain: [0, 0], sharded: [0, 0], next: [6, 21] });
+    kept[5]!.clear();
+    expect(names(registry).next).toEqual([6, 15]);
   });
 });
 

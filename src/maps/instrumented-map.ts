@@ -16,7 +16,7 @@ import type { SurvivalOptions } from './survival.js';
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
 import type { MapCounting } from '../stats/map-counting.js';
-import { MapToken } from '../stats/map-groups.js';
+import { newMapToken } from '../stats/map-groups.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
 import { describeValue } from '../describe-value.js';
 
@@ -36,8 +36,11 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
   readonly #counts: Int32Array;
   /** This map's slot: where its count is in `#counts`, and its owner id in the survival sampler. */
   readonly #slot: number;
-  /** Referenced by this map only: its collection tells the registry the map is gone. */
-  readonly #token = new MapToken();
+  /**
+   * Referenced by this map only: its collection tells the registry the map is gone. Undefined where the
+   * map is its own death notice (newMapToken).
+   */
+  readonly #token = newMapToken();
 
   /**
    * Follows the Map constructor: with entries, `set` is looked up on the new map and called once per
@@ -67,7 +70,7 @@ export class InstrumentedMap<K, V> implements Map<K, V> {
     }
     const group = registry.mapGroup(options.name, 'plain', options.sampleSurvival);
     this.#counting = group.stats;
-    const slot = registry.openMap(group, this.#token, bounds);
+    const slot = registry.openMap(group, this.#token ?? this, bounds);
     this.#slot = slot;
     this.#counts = registry.countsOf(slot);
     if (method === undefined) return;

@@ -44,7 +44,7 @@
  */
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { newMapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { isAbortSignal } from '../sync/abort.js';
 import { optionsOnly, type MapOptions } from './options.js';
@@ -121,8 +121,11 @@ export class LoadingMap<K, V> {
   /** This map's entry count in the registry's table (`#counts[#index]`), kept by #counted(). */
   readonly #counts: Int32Array;
   readonly #index: number;
-  /** Referenced by this map only: its collection tells the registry the map is gone. */
-  readonly #token = new MapToken();
+  /**
+   * Referenced by this map only: its collection tells the registry the map is gone. Undefined where the
+   * map is its own death notice (newMapToken).
+   */
+  readonly #token = newMapToken();
   readonly #name: string;
   readonly #ttlMs: number | undefined;
   readonly #loadTimeoutMs: number | undefined;
@@ -155,7 +158,7 @@ export class LoadingMap<K, V> {
     // The TTL it enforces is its declared TTL.
     const group = registry.mapGroup(name, 'loading', false);
     this.#stats = group.stats;
-    const slot = registry.openMap(group, this.#token, bounds);
+    const slot = registry.openMap(group, this.#token ?? this, bounds);
     this.#counts = registry.countsOf(slot);
     this.#index = slot & SLOT_INDEX_MASK;
     this.#name = name;

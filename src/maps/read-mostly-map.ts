@@ -42,7 +42,7 @@
  */
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
+import { newMapToken, SLOT_INDEX_MASK } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import { addEntriesFromIterable, iteratorMethod, mapOptions, mapSource, type MapOptions } from './options.js';
 import { describeValue } from '../describe-value.js';
@@ -95,8 +95,11 @@ export class ReadMostlyMap<K, V> {
   /** The chunk of the registry's entry-count table that holds this map's live entry count. */
   readonly #counts: Int32Array;
   readonly #index: number;
-  /** Referenced by this map only: its collection tells the registry the map is gone. */
-  readonly #token = new MapToken();
+  /**
+   * Referenced by this map only: its collection tells the registry the map is gone. Undefined where the
+   * map is its own death notice (newMapToken).
+   */
+  readonly #token = newMapToken();
 
   /**
    * Live entries, kept exactly so `size` is O(1) (Go has no Len; single-threaded JS can afford one). The
@@ -131,7 +134,7 @@ export class ReadMostlyMap<K, V> {
     const registry = registryOption(options.registry, WHAT);
     const group = registry.mapGroup(options.name, 'read_mostly', false);
     this.#stats = group.stats;
-    const slot = registry.openMap(group, this.#token, bounds);
+    const slot = registry.openMap(group, this.#token ?? this, bounds);
     this.#counts = registry.countsOf(slot);
     this.#index = slot & SLOT_INDEX_MASK;
     if (method === undefined) return;

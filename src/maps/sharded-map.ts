@@ -22,7 +22,7 @@
 import { setMaxListeners } from 'node:events';
 import { validateDeclaredBounds } from '../registry.js';
 import { registryOption } from '../registry-option.js';
-import { MapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
+import { newMapToken, MIN_ENTRIES_PER_SHARD } from '../stats/map-groups.js';
 import type { MapStats } from '../stats/map-stats.js';
 import {
   RWLock,
@@ -78,8 +78,11 @@ export class ShardedMap<K, V> {
    * reference to the map. Kept after every write (#counted).
    */
   readonly #shardCounts: Int32Array;
-  /** Referenced by this map only: its collection tells the registry the map is gone. */
-  readonly #token = new MapToken();
+  /**
+   * Referenced by this map only: its collection tells the registry the map is gone. Undefined where the
+   * map is its own death notice (newMapToken).
+   */
+  readonly #token = newMapToken();
 
   constructor(options: ShardedMapOptions) {
     const { name, shards = DEFAULT_SHARDS } = optionsOnly(options, 'new ShardedMap()');
@@ -97,7 +100,7 @@ export class ShardedMap<K, V> {
     const bounds = validateDeclaredBounds(options, 'new ShardedMap()');
     const group = registry.mapGroup(name, 'sharded', false);
     this.#stats = group.stats;
-    const slot = registry.openMap(group, this.#token, bounds);
+    const slot = registry.openMap(group, this.#token ?? this, bounds);
     this.#shardCounts = registry.shardCountsOf(slot, shards);
     this.#shardCount = shards;
     this.#mask = shards - 1;
