@@ -4,6 +4,9 @@
 export function formatCount(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
+  // toFixed writes 1e21 and above in exponent form, which the grouping below garbled ("1e+30" read
+  // "1.0634920794949245e+3"): from a quadrillion up, three significant digits and an exponent.
+  if (abs >= 1e15) return (value < 0 ? '-' : '') + abs.toExponential(2).replace(/\.?0+e/, 'e');
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   const fixed = abs.toFixed(digits);
   const [int = '0', frac] = fixed.split('.');

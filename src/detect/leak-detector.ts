@@ -82,6 +82,11 @@ const MAX_TIMESTAMP_MS = 8.64e15;
  */
 const MAX_AGE_SECONDS = (2 * MAX_TIMESTAMP_MS) / 1000;
 /**
+ * Largest entry count taken (as `mapwatch analyze` reads its input): a count past it is no map's (V8 holds
+ * 2^24 entries per Map), and past 3.4e38 the rings' 32-bit floats held Infinity and the floors read NaN.
+ */
+const MAX_ENTRIES = 2 ** 53;
+/**
  * Pace over the day-long window, cut in thirds of 8 h, across which traffic cycles do move: the late
  * half must grow at least this share of the early half, and no more than 1/that (a cycle turning).
  * The fresh path asks more (fresh-vote.ts).
@@ -360,6 +365,7 @@ export class LeakDetector {
     if (
       !(Math.abs(timestampMs) <= MAX_TIMESTAMP_MS) ||
       !nonNegative(entries) ||
+      entries > MAX_ENTRIES ||
       (known !== undefined && timestampMs < known.lastMs)
     ) {
       return known?.verdict ?? collecting(0, this.cfg.minWindowMs + this.cfg.warmupMs);

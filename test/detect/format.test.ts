@@ -23,6 +23,12 @@ describe('formatCount', () => {
     [1234.56, '1,235'],
     [1_234_567, '1,234,567'],
     [1e9, '1,000,000,000'],
+    [999_999_999_999_999, '999,999,999,999,999'],
+    [1e15, '1e+15'],
+    [1.234e15, '1.23e+15'],
+    [1e30, '1e+30'],
+    [2.5e30, '2.5e+30'],
+    [Number.MAX_VALUE, '1.8e+308'],
   ])('%s -> %s', (value, text) => {
     expect(formatCount(value)).toBe(text);
   });
@@ -33,6 +39,7 @@ describe('formatCount', () => {
     expect(formatCount(-0.25)).toBe('-0.25');
     expect(formatCount(-0.001)).toBe('0');
     expect(formatCount(-0)).toBe('0');
+    expect(formatCount(-1e30)).toBe('-1e+30');
   });
 
   it('writes what is not finite as JavaScript does', () => {

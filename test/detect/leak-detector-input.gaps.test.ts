@@ -106,6 +106,9 @@ describe('observations', () => {
       d.observe('s', T0 + 20 * MIN, -1),
       d.observe('s', T0 + 20 * MIN, Number.NaN),
       d.observe('s', T0 + 20 * MIN, Infinity),
+      // Past 2^53 a count is no map's; past 3.4e38 the rings' floats held Infinity and floors read NaN.
+      d.observe('s', T0 + 20 * MIN, 2 ** 53 + 2),
+      d.observe('s', T0 + 20 * MIN, 1e39),
       d.observe('s', 8.64e15 + 1, 1),
     ])
       expect(bad).toBe(standing);
