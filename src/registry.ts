@@ -4,7 +4,7 @@
  * - InstrumentedMap, instrument(), ReadMostlyMap, LoadingMap and ShardedMap are tracked with no reference
  *   at all (mapGroup + openMap): they count into counters shared per name, keep their live entry count in
  *   a slot of a shared table, and are known dead through a FinalizationRegistry on a token only they
- *   reference (stats/map-groups.ts). Their instances and entries are exact once the collector has run
+ *   reference, or on themselves where V8 lets a registered target die young (stats/map-groups.ts). Their instances and entries are exact once the collector has run
  *   and its callbacks have had a turn of the event loop (FinalizationRegistry callbacks are
  *   asynchronous); until then a dead map still counts as an instance.
  * - Maps tracked through trackMap (LockedMap, the lru-cache watcher, other callers) and locks are held

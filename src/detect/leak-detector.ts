@@ -82,8 +82,9 @@ const MAX_TIMESTAMP_MS = 8.64e15;
  */
 const MAX_AGE_SECONDS = (2 * MAX_TIMESTAMP_MS) / 1000;
 /**
- * Largest entry count taken (as `mapwatch analyze` reads its input): a count past it is no map's (V8 holds
- * 2^24 entries per Map), and past 3.4e38 the rings' 32-bit floats held Infinity and the floors read NaN.
+ * Largest entry count or counter taken (as `mapwatch analyze` reads its input): a count past it is no
+ * map's (V8 holds 2^24 entries per Map), and past 3.4e38 the rings' 32-bit floats held Infinity and the
+ * floors read NaN.
  */
 const MAX_ENTRIES = 2 ** 53;
 /**
@@ -310,6 +311,7 @@ function collecting(seenMs: number, needMs: number): LeakVerdictDetail {
 }
 
 const nonNegative = (v: number | undefined): v is number => typeof v === 'number' && v >= 0 && v < Infinity;
+const countable = (v: number | undefined): v is number => nonNegative(v) && v <= MAX_ENTRIES;
 
 export class LeakDetector {
   private readonly cfg: Resolved;
@@ -364,8 +366,7 @@ export class LeakDetector {
     const known = this.series.get(seriesKey);
     if (
       !(Math.abs(timestampMs) <= MAX_TIMESTAMP_MS) ||
-      !nonNegative(entries) ||
-      entries > MAX_ENTRIES ||
+      !countable(entries) ||
       (known !== undefined && timestampMs < known.lastMs)
     ) {
       return known?.verdict ?? collecting(0, this.cfg.minWindowMs + this.cfg.warmupMs);
@@ -387,7 +388,9 @@ export class LeakDetector {
       this.series.set(seriesKey, s);
     }
 
-    if (nonNegative(obs.inserts) && nonNegative(obs.deletes)) {
+    // Counters past MAX_ENTRIES are read as absent, as analyze skips them: two resets near the largest
+    // double summed their corrections to Infinity, and the reasons read "NaN inserts".
+    if (countable(obs.inserts) && countable(obs.deletes)) {
       this.count(s, obs.inserts, obs.deletes);
       if (Number.isNaN(s.countersFromMs)) s.countersFromMs = timestampMs;
       s.countersAtMs = timestampMs;

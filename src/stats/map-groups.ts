@@ -1,6 +1,6 @@
 /**
- * Bookkeeping of the maps the registry tracks without any reference to them (InstrumentedMap and
- * instrument(); see MapRegistry.openMap).
+ * Bookkeeping of the maps the registry tracks without any reference to them (InstrumentedMap,
+ * instrument(), ReadMostlyMap, LoadingMap and ShardedMap; see MapRegistry.openMap).
  *
  * - A map joins a group: the maps of one name, kind and survival sampling option. The group owns the
  *   counters with the code that keeps them (one MapCounting, see map-counting.ts) and the sampler, all
@@ -9,9 +9,11 @@
  * - Each map owns a slot: one Int32 in a chunked table that holds the map's live entry count, kept by the
  *   map's own inserts, deletes and clears. A collection sums the open slots of each group. A chunk never
  *   moves, so a map keeps a reference to its chunk and counts with one indexed increment.
- * - The registry learns that a map died from a FinalizationRegistry whose target is a token only the map
- *   references and whose held value is the slot number (a small integer: no per-map object is kept for
- *   the callback). The callback closes the slot: the map leaves its group's instances and entries.
+ * - The registry learns that a map died from a FinalizationRegistry whose held value is the slot number
+ *   (a small integer: no per-map object is kept for the callback) and whose target is a token only the
+ *   map references, or the map itself where the engine lets a registered target die young (see
+ *   TARGETS_DIE_YOUNG; instrument() always uses a token, which also marks the map). The callback closes
+ *   the slot: the map leaves its group's instances and entries.
  */
 import type { MapKind } from '../conventions.js';
 import type { SurvivalSampler, SurvivalSamplingOption } from '../maps/survival.js';
@@ -28,24 +30,32 @@ export const MIN_ENTRIES_PER_SHARD = 8;
 /**
  * The object a map holds so the registry can tell when the map is gone. Nothing else references it (the
  * registry holds it weakly, as a FinalizationRegistry target), so it dies with the map. A separate tiny
- * object rather than the map itself: whatever V8 keeps of a registered target until a full collection is
- * then a few bytes, never the map and its entries.
+ * object rather than the map itself where the engine's minor collections keep registered targets (see
+ * TARGETS_DIE_YOUNG): whatever V8 keeps until a full collection is then a few bytes, never the map and its
+ * entries.
  */
 export class MapToken {}
 
 /**
- * Whether this engine lets a FinalizationRegistry target die in a minor collection. V8 13 (Node 24) does:
- * a map registered itself dies young, and saves the token's allocation and field (measured: 1.85x to
- * 1.69x a native Map's time, 1.84x to 1.68x its peak heap, in bench/lifecycle.js's loop). V8 12.4
- * (Node 22) and 11.3 (Node 20) do not: their scavenger treats a registered target as live, so a map
- * registered itself is promoted with its entries (measured on Node 20: 25x a native Map, against 10x
- * with a token). Any other engine, or a version that cannot be read, gets the token: the safe choice.
+ * Whether this engine lets a FinalizationRegistry target die in a minor collection, read from the V8
+ * version. V8 13 (Node 24) does: a map registered itself dies young and allocates no token (measured in
+ * bench/lifecycle.js's loop on a wrapper with a token against one registered itself: 77 -> 66 ns, peak
+ * heap 1.84x -> 1.68x a native Map; InstrumentedMap's peak heap 2.06x -> 1.92x). V8 12.4 (Node 22) and
+ * 11.3 (Node 20) do not: their scavenger treats a registered target as live, so a map registered itself
+ * is promoted with its entries (measured on Node 20: 25x a native Map's time, against 10x with a token).
+ * A version that cannot be read gets the token. Either choice is correct; only the cost differs (an
+ * engine that is not V8 but reports a V8 version gets whichever that version says).
  */
 export const TARGETS_DIE_YOUNG = v8Major() >= 13;
 
+/** The V8 major version, 0 when it cannot be read (no `process`, or a getter that throws at import). */
 function v8Major(): number {
-  const version = (globalThis as { process?: { versions?: { v8?: unknown } } }).process?.versions?.v8;
-  return typeof version === 'string' ? Number.parseInt(version, 10) || 0 : 0;
+  try {
+    const version = (globalThis as { process?: { versions?: { v8?: unknown } } }).process?.versions?.v8;
+    return typeof version === 'string' ? Number.parseInt(version, 10) || 0 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -209,7 +219,7 @@ export class SlotTable {
       group.sampler?.releaseOwner(slot);
     }
     const ids = this.#groupIds[slot >> SLOT_CHUNK_BITS];
-    if (ids === undefined) return;
+    if (ids === undefined || ids[slot & SLOT_INDEX_MASK] === FREE) return;
     if (dead) {
       ids[slot & SLOT_INDEX_MASK] = FREE;
       this.#free.push(slot);

@@ -141,6 +141,31 @@ describe('observations', () => {
     expect(run(2 * 8.64e12)).not.toEqual(absent);
   });
 
+  it('reads counters past 2^53 as absent: never a NaN or Infinity in a reason', () => {
+    // Found by review: two counter resets near the largest double summed their corrections to Infinity,
+    // and the evidence read Infinity - Infinity ("NaN inserts").
+    const run = (counter: (m: number) => number | undefined) => {
+      const d = new LeakDetector();
+      const verdicts = [];
+      for (let m = 0; m <= 600; m++) {
+        const e = Math.round(2000 + (200 * m) / 60);
+        const c = counter(m);
+        verdicts.push(
+          d.observe('s', T0 + m * MIN, { entries: e, inserts: c, deletes: c, oldestAgeSeconds: m * 60 }),
+        );
+      }
+      return verdicts.map((v) => `${v.state}: ${v.reason}`);
+    };
+    const none = run(() => undefined);
+    // Huge counters that reset (fall) every 100 minutes.
+    const huge = run((m) => Number.MAX_VALUE / (1 + (m % 100)));
+    expect(huge.filter((v) => /NaN|Infinity/.test(v))).toEqual([]);
+    expect(huge).toEqual(none);
+    expect(run(() => 2 ** 53 + 2)).toEqual(none);
+    // The largest taken is read: counters that stay flat beside rising entries are no map's own.
+    expect(run(() => 2 ** 53)).not.toEqual(none);
+  });
+
   it('takes the short form (key, time, entries, inserts, deletes) like an observation object', () => {
     const a = new LeakDetector();
     const b = new LeakDetector();

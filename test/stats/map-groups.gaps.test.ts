@@ -48,6 +48,25 @@ describe('SlotTable', () => {
     expect(keep).toBe(0);
   });
 
+  it('a slot freed by one group serves another exactly; a second death notice frees it only once', () => {
+    const t = new SlotTable();
+    const [a, b] = [group(), group()];
+    const slot = t.open(a, 5, NO_BOUNDS);
+    t.close(slot, false);
+    t.close(slot, true);
+    t.close(slot, true);
+    const reused = t.open(b, 7, NO_BOUNDS);
+    const next = t.open(b, 1, NO_BOUNDS);
+    expect(reused).toBe(slot);
+    expect(next).not.toBe(slot);
+    t.sumEntries([a, b]);
+    expect([a.instances, a.entries, b.instances, b.entries]).toEqual([0, 0, 2, 8]);
+    // Closing the reused slot takes it from b, the group that holds it now.
+    t.close(reused, true);
+    t.sumEntries([a, b]);
+    expect([a.instances, a.entries, b.instances, b.entries]).toEqual([0, 0, 1, 1]);
+  });
+
   it('counts every slot of a full chunk and of the next one', () => {
     const t = new SlotTable();
     const g = group();
