@@ -26,7 +26,13 @@ describe.skipIf(!promtool)('promtool on tests generated under other evaluation i
 
   it(
     'passes the tests generated for map names holding a double quote and a backslash',
-    () => passesGeneratedTests(tool, resolveConfig({ excludeMaps: ['a"b\\c', 'x.y*'] })),
+    // Only the test files whose series hold such a name (the growth alerts' exclusion cases write
+    // map_name="a\"b\\c"): the rest differ from the default config's in the exclusion matcher alone,
+    // which `check rules` parses, and they ran 70 s of promtool for nothing (the day-long shapes too).
+    () =>
+      passesGeneratedTests(tool, resolveConfig({ excludeMaps: ['a"b\\c', 'x.y*'] }), (text) =>
+        text.includes('map_name="a\\"b\\\\c"'),
+      ),
     300_000,
   );
 });
