@@ -582,7 +582,14 @@ export class LeakDetector {
         const explain = () => `over ${formatDuration(lw.spanMs)}: ${leakReason(lw, mapAgeMs)}`;
         return this.settle(s, nowMs, 'leak', lw.slopePerMs * 1000, explain);
       }
-      if (s.state !== 'collecting') return s.verdict;
+      // The long window judges again at every hourly bucket. Returning the standing verdict here kept a
+      // leak that was cleared, sampled every 30 min, as `leak` with its old reason for good (#9 notes).
+      if (s.state === 'leak' && lw.rise > 0) {
+        const since = nowMs - s.leakSinceMs;
+        const explain = () =>
+          `over ${formatDuration(lw.spanMs)}: still rising: ${describeRise(lw)}; leak since ${formatDuration(since)} (${SPARSE})`;
+        return this.settle(s, nowMs, 'leak', lw.slopePerMs * 1000, explain);
+      }
       const state: LeakState = lw.rising ? 'growing' : 'ok';
       const explain = () =>
         `over ${formatDuration(lw.spanMs)}: ${describeRise(lw)}${lw.rising ? '; not steady enough for a leak' : ''} (${SPARSE})`;

@@ -276,4 +276,36 @@ describe('declared bounds, the wait for a verdict, and a leak that slows down', 
     const after = steps.filter((s) => s.minute >= first).map((s) => s.verdict.state);
     expect(new Set(after)).toEqual(new Set(['leak']));
   });
+
+  it('sampled every 30 min, a leak is judged again by the day-long window: kept while it rises, left once cleared', () => {
+    // A leak found at 5-min sampling, then observed every 30 min (a host's own scheduler): the fresh
+    // window has gaps, and the standing verdict was returned as it was, so a map cleared at 8 h stayed
+    // `leak`, with its 8-hour-old reason, for good.
+    const run = (cleared: boolean) => {
+      const d = new LeakDetector();
+      const out: { h: number; v: LeakVerdictDetail }[] = [];
+      for (let m = 0; m <= 60 * 60; m += m < 8 * 60 ? 5 : 30) {
+        const h = m / 60;
+        const grown = Math.round(2000 + 300 * h);
+        const obs: Observation =
+          cleared && h > 8
+            ? { entries: 100, inserts: grown, deletes: grown - 100, oldestAgeSeconds: 600 }
+            : { entries: grown, inserts: grown, deletes: 0, oldestAgeSeconds: h * 3600 };
+        out.push({ h, v: d.observe('s', T0 + m * MIN, obs) });
+      }
+      return out;
+    };
+    const cleared = run(true);
+    expect(cleared.find((s) => s.v.state === 'leak')!.h).toBeLessThan(2);
+    const end = cleared.at(-1)!.v;
+    expect(end.state).toBe('ok');
+    expect(end.reason).toMatch(/^over 1 d: floor .* -> .*each of its six blocks needs an observation/);
+    // Judged once a day of hourly buckets is observed, not before.
+    expect(cleared.find((s) => s.h > 8 && s.v.state !== 'leak')!.h).toBeGreaterThan(24);
+    expect(cleared.find((s) => s.h > 8 && s.v.state !== 'leak')!.h).toBeLessThan(26);
+    // The leak that goes on stays a leak, and its reason is what the day showed.
+    const kept = run(false);
+    expect(new Set(kept.filter((s) => s.h >= 2).map((s) => s.v.state))).toEqual(new Set(['leak']));
+    expect(kept.at(-1)!.v.reason).toMatch(/^over 1 d: floor .*as old as the map/);
+  });
 });
