@@ -26,3 +26,16 @@ export function describeValue(value: unknown): string {
       return String(value);
   }
 }
+
+/**
+ * The options argument of a call whose options are all optional: `{}` when left out, the object itself,
+ * or a TypeError naming the call (`null` read its first option and failed with "Cannot read properties
+ * of null").
+ */
+export function optionalOptions<T extends object>(value: T | undefined, what: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`mapwatch: ${what} takes an options object or nothing, got ${describeValue(value)}`);
+  }
+  return value;
+}

@@ -28,7 +28,7 @@ export { validateDeclaredBounds, type DeclaredBounds };
 export type { NameSnapshot, RegistrySnapshot, SurvivalSnapshot } from './registry-snapshot.js';
 import { MapStats } from './stats/map-stats.js';
 import type { NameSnapshot, RegistrySnapshot } from './registry-snapshot.js';
-import { describeValue } from './describe-value.js';
+import { describeValue, optionalOptions } from './describe-value.js';
 
 /** Anything with a live entry count. Sharded maps may also report their imbalance. */
 export interface Measurable {
@@ -126,8 +126,19 @@ export class MapRegistry {
   readonly maxNames: number;
   /** The registry's clock (ms since epoch); survival samplers stamp insertions with it. */
   readonly now: () => number;
+  /** Not a #private field: registries by shape (a second copy's, a delegating object) read it too. */
+  private survivalDefault: SurvivalSamplingOption;
+
   /** Default entry survival sampling for maps created from now on (see the constructor option). */
-  survivalSampling: SurvivalSamplingOption;
+  get survivalSampling(): SurvivalSamplingOption {
+    return this.survivalDefault;
+  }
+
+  /** Checked when set (a bad value throws here, with what to pass), not at the next map's construction. */
+  set survivalSampling(option: SurvivalSamplingOption) {
+    survivalConfig(option, 'survivalSampling');
+    this.survivalDefault = option;
+  }
   private readonly entries = new Map<string, NameEntry>();
   private overflowCount = 0;
   private readonly lockWaitListeners = new Set<LockWaitListener>();
@@ -140,9 +151,16 @@ export class MapRegistry {
   /** Held value: the slot number of the map whose token died. */
   private readonly mapFinalizer = new FinalizationRegistry<number>((slot) => this.slots.close(slot, true));
 
-  constructor(options: MapRegistryOptions = {}) {
-    const { maxNames = DEFAULT_MAX_NAMES, now = Date.now, survivalSampling = true } = options;
-    this.survivalSampling = survivalSampling;
+  constructor(options?: MapRegistryOptions) {
+    const {
+      maxNames = DEFAULT_MAX_NAMES,
+      now = Date.now,
+      survivalSampling = true,
+    } = optionalOptions(options, 'new MapRegistry()');
+    // Checked here, not at the first map: a bad default failed every map's construction later, naming
+    // `sampleSurvival`, an option the user never passed.
+    survivalConfig(survivalSampling, 'survivalSampling');
+    this.survivalDefault = survivalSampling;
     if (!Number.isInteger(maxNames) || maxNames < 1) {
       throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${describeValue(maxNames)}`);
     }

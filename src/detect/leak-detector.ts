@@ -37,7 +37,7 @@ import type { LeakVerdictDetail, Observation } from './observation.js';
 import { freshVote } from './fresh-vote.js';
 import { describeBoundSeen, describeMissing, describeRise, leakReason } from './reasons.js';
 import { BucketRing, RingViews } from './ring.js';
-import { describeValue } from '../describe-value.js';
+import { describeValue, optionalOptions } from '../describe-value.js';
 
 export type { LeakVerdictDetail, Observation } from './observation.js';
 
@@ -319,8 +319,8 @@ export class LeakDetector {
   private readonly series = new Map<string, SeriesState>();
   private evictedCount = 0;
 
-  constructor(options: LeakDetectorOptions = {}) {
-    this.cfg = resolve(options);
+  constructor(options?: LeakDetectorOptions) {
+    this.cfg = resolve(optionalOptions(options, 'new LeakDetector()'));
   }
 
   /** Series currently held. */

@@ -15,7 +15,7 @@ import { registryOption } from '../registry-option.js';
 import { LeakDetector, type LeakDetectorOptions } from './leak-detector.js';
 import type { LeakVerdictDetail, NameObservation } from './observation.js';
 import { COUNTERS_ABSENT, NO_AGES } from './reasons.js';
-import { describeValue } from '../describe-value.js';
+import { describeValue, optionalOptions } from '../describe-value.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
 export interface LeakDetectionOptions extends LeakDetectorOptions {
   /** Registry to watch; default `defaultRegistry`. */
@@ -45,7 +45,8 @@ export function instancesKey(name: string): string {
   return `${name}\u0000instances`;
 }
 
-export function startLeakDetection(options: LeakDetectionOptions = {}): LeakDetectionHandle {
+export function startLeakDetection(given?: LeakDetectionOptions): LeakDetectionHandle {
+  const options = optionalOptions(given, 'startLeakDetection()');
   const registry = registryOption(options.registry, 'startLeakDetection(options)');
   const { registry: _registry, intervalMs = 60_000, now = Date.now, onError, ...detectorOptions } = options;
   // setInterval takes at most 2^31 - 1 ms; a longer one would silently fire every millisecond. (The

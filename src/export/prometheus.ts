@@ -14,7 +14,7 @@ import { checkExposition, servableDefaultLabels } from './exposition-check.js';
 import { collectErrorReporter, type CollectErrorHandler } from './errors.js';
 import { snapshotPerTick } from './snapshot-cache.js';
 import { MAX_TIMER_MS } from '../timer-bounds.js';
-import { describeValue } from '../describe-value.js';
+import { describeValue, optionalOptions } from '../describe-value.js';
 
 export interface PromMetricsOptions {
   /** mapwatch registry to read; default `defaultRegistry`. */
@@ -219,9 +219,10 @@ let sharedReporter: CollectErrorHandler | undefined;
  */
 export async function serializeRegistry(
   promRegistry: Registry = client.register,
-  options: SerializeOptions = {},
+  given?: SerializeOptions,
 ): Promise<string> {
   requirePromRegistry(promRegistry, 'serializeRegistry(promRegistry)');
+  const options = optionalOptions(given, 'serializeRegistry(promRegistry, options)');
   const contentType = options.contentType ?? promRegistry.contentType;
   if (contentType !== TEXT_FORMAT && contentType !== OPENMETRICS_FORMAT) {
     throw new TypeError(
@@ -270,8 +271,10 @@ export async function serializeRegistry(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const TIMED_OUT = Symbol('timed out');
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    // Not unref'd: in a script or a push job nothing else may keep the process alive, and an unref'd
+    // deadline let a collector that never settles end the process with the scrape unanswered. It is
+    // cleared as soon as every metric has settled.
     timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    timer.unref?.();
   });
   let blocks: Array<string | typeof TIMED_OUT | Failure>;
   try {

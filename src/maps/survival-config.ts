@@ -27,23 +27,26 @@ export interface SurvivalConfig {
  * The sampling an option asks for, or undefined when sampling is off. Throws on a bad option, with what
  * to pass instead.
  */
-export function survivalConfig(option: SurvivalSamplingOption | undefined): SurvivalConfig | undefined {
+export function survivalConfig(
+  option: SurvivalSamplingOption | undefined,
+  optionName = 'sampleSurvival',
+): SurvivalConfig | undefined {
   if (option === undefined || option === false) return undefined;
   if (option === true) return { size: DEFAULT_SURVIVAL_SAMPLE_SIZE, reads: false };
   if (option === null || typeof option !== 'object') {
     throw new TypeError(
-      `mapwatch: sampleSurvival must be true, false or { size?, reads? }, got ${describe(option)}`,
+      `mapwatch: ${optionName} must be true, false or { size?, reads? }, got ${describe(option)}`,
     );
   }
   const size = option.size ?? DEFAULT_SURVIVAL_SAMPLE_SIZE;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_SURVIVAL_SAMPLE_SIZE) {
     throw new RangeError(
-      `mapwatch: sampleSurvival.size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${describe(size)}`,
+      `mapwatch: ${optionName}.size must be an integer from 1 to ${MAX_SURVIVAL_SAMPLE_SIZE}, got ${describe(size)}`,
     );
   }
   const reads = option.reads ?? false;
   if (typeof reads !== 'boolean') {
-    throw new TypeError(`mapwatch: sampleSurvival.reads must be true or false, got ${describe(reads)}`);
+    throw new TypeError(`mapwatch: ${optionName}.reads must be true or false, got ${describe(reads)}`);
   }
   return { size, reads };
 }

@@ -145,7 +145,7 @@ export function parseMatrix(result: readonly unknown[], source: string): ParsedI
         throw new InputError(`${where} has a bad timestamp ${show(pair[0])}; expected Unix seconds`);
       }
       const t = seconds * 1000;
-      checkTime(t, `${where} has timestamp ${show(pair[0])}`, 'seconds');
+      checkTime(t, `${where} has timestamp ${show(pair[0])}`, 'seconds', 'json');
       const v = readValue(pair[1], skipped);
       if (v === 'bad') {
         throw new InputError(
@@ -167,7 +167,9 @@ export function parseMatrix(result: readonly unknown[], source: string): ParsedI
  * the label, rather than converted with String() (which overflows the stack on a deeply nested array).
  */
 function readLabels(metric: Record<string, unknown>, where: string): Record<string, string> {
-  const labels: Record<string, string> = {};
+  // No prototype: a label named __proto__ (JSON.parse makes it an own key) is then a label like any
+  // other; on `{}` the assignment set the prototype instead, and two series merged into one.
+  const labels = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(metric)) {
     if (typeof v !== 'string') {
       throw new InputError(
@@ -201,7 +203,7 @@ export function parseCsv(text: string, source: string): ParsedInput {
     }
     const ms = Math.abs(raw) >= 1e11;
     const t = ms ? raw : raw * 1000;
-    checkTime(t, `${source}:${n + 1}: timestamp ${show(ts)}`, ms ? 'milliseconds' : 'seconds');
+    checkTime(t, `${source}:${n + 1}: timestamp ${show(ts)}`, ms ? 'milliseconds' : 'seconds', 'csv');
     const v = readValue(vs, skipped);
     if (v === 'bad')
       throw new InputError(`${source}:${n + 1}: value ${show(vs)} is not a number; ${EXPECTED_CSV}`);
@@ -237,11 +239,18 @@ function readValue(x: unknown, skipped: SkipCounts): number | undefined | 'bad' 
   return undefined;
 }
 
-function checkTime(t: number, what: string, unit: 'seconds' | 'milliseconds'): void {
+/**
+ * Refuses a time outside 1970..2200. `format`: a CSV takes Unix seconds or milliseconds (>= 1e11); a
+ * query_range answer always has seconds, as Prometheus writes them (its message once offered the CSV's
+ * milliseconds rule, and then refused 1700000000000).
+ */
+function checkTime(t: number, what: string, unit: 'seconds' | 'milliseconds', format: 'csv' | 'json'): void {
   if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
-    throw new InputError(
-      `${what} is outside 1970..2200 (read as Unix ${unit}); expected Unix seconds, or milliseconds when >= 1e11`,
-    );
+    const expected =
+      format === 'csv'
+        ? 'expected Unix seconds, or milliseconds when >= 1e11'
+        : 'a query_range answer has Unix seconds, as Prometheus writes them (divide milliseconds by 1000)';
+    throw new InputError(`${what} is outside 1970..2200 (read as Unix ${unit}); ${expected}`);
   }
 }
 

@@ -3,6 +3,7 @@
  * have and values of another type, and `validate` refuses values a type cannot express. Every message says
  * what to write instead, since a team writes these files by hand.
  */
+import { describeValue } from '../../describe-value.js';
 import { PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from '../../names.js';
 import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
 import { checkDurations } from './durations.js';
@@ -43,8 +44,7 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
     const [type, what] = record;
     if (!isPlainObject(partial)) throw new ConfigError(`${path} must be an object of ${what}`);
     for (const [k, v] of Object.entries(partial)) {
-      if (typeof v !== type)
-        throw new ConfigError(`${path}.${k} must be a ${type}, got ${JSON.stringify(v)}`);
+      if (typeof v !== type) throw new ConfigError(`${path}.${k} must be a ${type}, got ${describeValue(v)}`);
     }
     return { ...partial };
   }
@@ -71,7 +71,7 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
   // keepFiringFor is the one nullable leaf.
   if (path.endsWith('.keepFiringFor') && (partial === null || typeof partial === 'string')) return partial;
   if (typeof partial !== typeof base) {
-    throw new ConfigError(`${path} must be a ${typeof base}, got ${JSON.stringify(partial)}`);
+    throw new ConfigError(`${path} must be a ${typeof base}, got ${describeValue(partial)}`);
   }
   return partial;
 }
