@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseQueryRange } from '../src/cli/analyze/parse.js';
+import { groupRows, parseQueryRange } from '../src/cli/analyze/parse.js';
+import { buildSelector } from '../src/cli/prometheus-source.js';
 import { LeakDetector } from '../src/detect/leak-detector.js';
 import { startLeakDetection } from '../src/detect/monitor.js';
 import { serializeRegistry } from '../src/export/prometheus.js';
@@ -82,8 +83,12 @@ describe('pack config values nested past the stack', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toMatch(/must be a string, got an object$/);
+      expect((error as Error).message).toMatch(/must be a string, got an array$/);
     }
+    // Found by review: a string where a number belongs must read as a string.
+    expect(() => resolveConfig({ growth: { ceilings: { sessions: '1000' } } })).toThrow(
+      'growth.ceilings.sessions must be a number, got "1000"',
+    );
   });
 });
 
@@ -107,5 +112,24 @@ describe('query_range files', () => {
     expect(series).toHaveLength(2);
     expect(series.map((s) => s.labels['__proto__'])).toEqual(['a', 'b']);
     expect(skipped.duplicates).toBe(0);
+    // And two maps, one row each (found by review: the rows' identities were plain objects again).
+    const { rows } = groupRows(series);
+    expect(rows.map((r) => r.labels['__proto__'])).toEqual(['a', 'b']);
+  });
+});
+
+describe('analyze --selector', () => {
+  it('is at most 2,048 characters, as the pack selector, and a bad one is clipped in its message', () => {
+    expect(() => buildSelector(`{job="${'x'.repeat(3_000)}"}`)).toThrow(
+      /^--selector is 3008 characters, longer than the 2048 a selector may be/,
+    );
+    let message = '';
+    try {
+      buildSelector(`job="${'x'.repeat(1_500)}"`);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^--selector takes label matchers in braces/);
+    expect(message.length).toBeLessThan(300);
   });
 });

@@ -7,6 +7,7 @@
  * `MAX_REQUESTS` of them. Every failure is a `PrometheusSourceError` whose message is one line.
  */
 import { METRICS } from '../conventions.js';
+import { clipForMessage, MAX_SELECTOR_CHARS } from '../pack/config/selector.js';
 import { describeText, show } from './analyze/describe.js';
 import { FAMILIES, FAMILY_KEYS } from './analyze/parse.js';
 
@@ -76,9 +77,14 @@ export const DEFAULT_SELECTOR = `{${familyNameMatcher()}}`;
 export function buildSelector(user: string | undefined): string {
   const text = (user ?? '').trim();
   if (text === '' || text === '{}') return DEFAULT_SELECTOR;
+  if (text.length > MAX_SELECTOR_CHARS) {
+    throw new PrometheusSourceError(
+      `--selector is ${text.length} characters, longer than the ${MAX_SELECTOR_CHARS} a selector may be; select by fewer, shorter matchers, such as '{job=~"checkout-.*"}'`,
+    );
+  }
   if (!text.startsWith('{') || !text.endsWith('}')) {
     throw new PrometheusSourceError(
-      `--selector takes label matchers in braces, such as '{job="api"}' (the metric names are added by analyze), got ${JSON.stringify(text)}`,
+      `--selector takes label matchers in braces, such as '{job="api"}' (the metric names are added by analyze), got ${JSON.stringify(clipForMessage(text))}`,
     );
   }
   const inner = text.slice(1, -1).trim().replace(/,$/, '');

@@ -584,7 +584,13 @@ export class LeakDetector {
       }
       // The long window judges again at every hourly bucket. Returning the standing verdict here kept a
       // leak that was cleared, sampled every 30 min, as `leak` with its old reason for good (#9 notes).
-      if (s.state === 'leak' && lw.rise > 0) {
+      // Left only on evidence of a fall, as the fresh path leaves it: a day's fitted slope alone changes
+      // sign with the hour on a map whose daily cycle is larger than its daily leak (found by review).
+      if (
+        s.state === 'leak' &&
+        (lw.rise > -leastRise(this.cfg, lw.level0) || s.heldRise > 0) &&
+        !lw.ageFlat
+      ) {
         const since = nowMs - s.leakSinceMs;
         const explain = () =>
           `over ${formatDuration(lw.spanMs)}: still rising: ${describeRise(lw)}; leak since ${formatDuration(since)} (${SPARSE})`;

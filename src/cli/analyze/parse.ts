@@ -341,7 +341,8 @@ export function groupRows(series: readonly Series[]): GroupedInput {
       continue;
     }
     // Labels in name order, so that neither the row nor its key depends on the input's label order.
-    const identity: Record<string, string> = {};
+    // No prototype, as readLabels: a label named __proto__ stays a label (found by review).
+    const identity = Object.create(null) as Record<string, string>;
     for (const [k, v] of sortedLabelEntries(s.labels)) if (!NON_IDENTITY_LABELS.includes(k)) identity[k] = v;
     const key = JSON.stringify(Object.entries(identity));
     let group = byIdentity.get(key);

@@ -3,7 +3,6 @@
  * have and values of another type, and `validate` refuses values a type cannot express. Every message says
  * what to write instead, since a team writes these files by hand.
  */
-import { describeValue } from '../../describe-value.js';
 import { PROMETHEUS_LABEL_NAME, PROMETHEUS_METRIC_NAME } from '../../names.js';
 import { LIMIT_BYTES, numberRanges, rangeError } from './bounds.js';
 import { checkDurations } from './durations.js';
@@ -44,7 +43,8 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
     const [type, what] = record;
     if (!isPlainObject(partial)) throw new ConfigError(`${path} must be an object of ${what}`);
     for (const [k, v] of Object.entries(partial)) {
-      if (typeof v !== type) throw new ConfigError(`${path}.${k} must be a ${type}, got ${describeValue(v)}`);
+      if (typeof v !== type)
+        throw new ConfigError(`${path}.${k} must be a ${type}, got ${describeConfigValue(v)}`);
     }
     return { ...partial };
   }
@@ -71,9 +71,21 @@ export function merge(base: unknown, partial: unknown, path: string): unknown {
   // keepFiringFor is the one nullable leaf.
   if (path.endsWith('.keepFiringFor') && (partial === null || typeof partial === 'string')) return partial;
   if (typeof partial !== typeof base) {
-    throw new ConfigError(`${path} must be a ${typeof base}, got ${describeValue(partial)}`);
+    throw new ConfigError(`${path} must be a ${typeof base}, got ${describeConfigValue(partial)}`);
   }
   return partial;
+}
+
+/**
+ * A value read from a JSON config, for a message: strings quoted ("1000" is the usual mistake for a
+ * number), arrays and objects named, never JSON.stringify of a container (a value nested 5,000 deep
+ * overflowed the stack there, exit 1 instead of 2).
+ */
+function describeConfigValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(clipForMessage(v));
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
 }
 
 /** Labels the pack sets or reads itself; alertLabels must not overwrite them. */
