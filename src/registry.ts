@@ -4,9 +4,10 @@
  * - InstrumentedMap, instrument(), ReadMostlyMap, LoadingMap and ShardedMap are tracked with no reference
  *   at all (mapGroup + openMap): they count into counters shared per name, keep their live entry count in
  *   a slot of a shared table, and are known dead through a FinalizationRegistry on a token only they
- *   reference, or on themselves where V8 lets a registered target die young (stats/map-groups.ts). Their instances and entries are exact once the collector has run
- *   and its callbacks have had a turn of the event loop (FinalizationRegistry callbacks are
- *   asynchronous); until then a dead map still counts as an instance.
+ *   reference, or on themselves where V8 lets a registered target die young (stats/map-groups.ts).
+ *   Their instances and entries are exact once the collector has run and its callbacks have had a turn
+ *   of the event loop (FinalizationRegistry callbacks are asynchronous); until then a dead map still
+ *   counts as an instance.
  * - Maps tracked through trackMap (LockedMap, the lru-cache watcher, other callers) and locks are held
  *   weakly (WeakRef): instrumenting never keeps them alive either, though V8 keeps a WeakRef's target
  *   until the end of the current job and through minor collections.
@@ -126,8 +127,11 @@ export class MapRegistry {
   readonly maxNames: number;
   /** The registry's clock (ms since epoch); survival samplers stamp insertions with it. */
   readonly now: () => number;
-  /** Not a #private field: registries by shape (a second copy's, a delegating object) read it too. */
-  private survivalDefault: SurvivalSamplingOption;
+  /**
+   * Set through `survivalSampling`, which checks it. Not a #private field: registries by shape (a second
+   * copy's, a delegating object) read it too.
+   */
+  private survivalDefault!: SurvivalSamplingOption;
 
   /** Default entry survival sampling for maps created from now on (see the constructor option). */
   get survivalSampling(): SurvivalSamplingOption {
@@ -157,10 +161,9 @@ export class MapRegistry {
       now = Date.now,
       survivalSampling = true,
     } = optionalOptions(options, 'new MapRegistry()');
-    // Checked here, not at the first map: a bad default failed every map's construction later, naming
-    // `sampleSurvival`, an option the user never passed.
-    survivalConfig(survivalSampling, 'survivalSampling');
-    this.survivalDefault = survivalSampling;
+    // Checked here (the setter), not at the first map: a bad default failed every map's construction
+    // later, naming `sampleSurvival`, an option the user never passed.
+    this.survivalSampling = survivalSampling;
     if (!Number.isInteger(maxNames) || maxNames < 1) {
       throw new RangeError(`mapwatch: maxNames must be a positive integer, got ${describeValue(maxNames)}`);
     }

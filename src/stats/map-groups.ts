@@ -210,20 +210,23 @@ export class SlotTable {
    * token is dead, so a late callback can never close another map's slot.
    */
   close(slot: number, dead: boolean): void {
-    const group = this.#groupOf(slot);
-    if (group !== undefined) {
+    const ids = this.#groupIds[slot >> SLOT_CHUNK_BITS];
+    const index = slot & SLOT_INDEX_MASK;
+    const id = ids?.[index] ?? FREE;
+    // Free already (or never opened): a second notice changes nothing, and frees nothing twice.
+    if (ids === undefined || id === FREE) return;
+    if (id !== ABANDONED) {
+      const group = this.#groupList[id - 1]!;
       group.instances--;
       group.bounds.add(this.#bounds.get(slot) ?? NO_BOUNDS, -1);
       this.#bounds.delete(slot);
       this.#shards.delete(slot);
       group.sampler?.releaseOwner(slot);
     }
-    const ids = this.#groupIds[slot >> SLOT_CHUNK_BITS];
-    if (ids === undefined || ids[slot & SLOT_INDEX_MASK] === FREE) return;
     if (dead) {
-      ids[slot & SLOT_INDEX_MASK] = FREE;
+      ids[index] = FREE;
       this.#free.push(slot);
-    } else ids[slot & SLOT_INDEX_MASK] = ABANDONED;
+    } else ids[index] = ABANDONED;
   }
 
   /** Sets every group's `entries` to the sum of its open slots (groups: every group of the registry). */

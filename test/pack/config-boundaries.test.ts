@@ -84,6 +84,19 @@ describe('huge values', () => {
     expect(target).toMatch(/^target must be one of prometheus, prometheus3, vmalert; got 'ttt/);
     expect(target).toMatch(/characters left out/);
   });
+
+  it('nested past the stack are refused with a ConfigError (exit 2), not a stack overflow', () => {
+    // Found by a hostile-input probe: JSON.stringify of the value in the message overflowed (exit 1).
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    for (const partial of [{ growth: { window: deep } }, { alertLabels: { team: deep } }]) {
+      expect(message(partial)).toMatch(/must be a string, got an array$/);
+    }
+    // Found by review: a string where a number belongs must read as a string.
+    expect(message({ growth: { ceilings: { sessions: '1000' } } })).toBe(
+      'growth.ceilings.sessions must be a number, got "1000"',
+    );
+  });
 });
 
 describe('text that reaches the rules YAML', () => {
